@@ -1,0 +1,154 @@
+import type { AuditActor, AuditEvent } from '../audit/events.ts';
+import type { DbOrTx } from '../db/database.ts';
+import { tagged } from '../db/personal-data.ts';
+import type { UsersTable } from '../db/schema.ts';
+import type { Deps } from '../deps.ts';
+import { AppError, notFound } from '../shared/app-error.ts';
+import { iso } from '../shared/clock.ts';
+import { newId, type OrgId, type UserId } from '../shared/ids.ts';
+import type { UserView } from './accounts.schema.ts';
+import type { Role } from './roles.ts';
+import { revokeUserSessions } from './sessions.ts';
+import { issueSetupLink, type SetupLink } from './setup-links.ts';
+
+function toView(row: UsersTable, lastTrainingOn: string | null): UserView {
+  return {
+    id: row.id,
+    email: row.email,
+    displayName: row.display_name,
+    role: row.role as Role,
+    status: row.disabled_at ? 'disabled' : row.password_hash ? 'active' : 'invited',
+    totpEnabled: row.totp_enabled_at !== null,
+    lastTrainingOn,
+    createdAt: row.created_at,
+  };
+}
+
+async function lastTraining(db: DbOrTx, orgId: OrgId): Promise<Map<string, string>> {
+  const rows = await db
+    .selectFrom('training_attestations')
+    .select(['user_id', (eb) => eb.fn.max('completed_on').as('last')])
+    .where('org_id', '=', orgId)
+    .groupBy('user_id')
+    .execute();
+  return new Map(rows.map((r) => [r.user_id, String(r.last)]));
+}
+
+export async function listUsers(db: DbOrTx, orgId: OrgId): Promise<UserView[]> {
+  const [rows, training] = await Promise.all([
+    db.selectFrom('users').selectAll().where('org_id', '=', orgId).orderBy('created_at').orderBy('id').execute(),
+    lastTraining(db, orgId),
+  ]);
+  return rows.map((r) => toView(r, training.get(r.id) ?? null));
+}
+
+export async function getUser(db: DbOrTx, orgId: OrgId, userId: UserId): Promise<UserView> {
+  const row = await db.selectFrom('users').selectAll().where('org_id', '=', orgId).where('id', '=', userId).executeTakeFirst();
+  if (!row) throw notFound('User');
+  return toView(row, (await lastTraining(db, orgId)).get(row.id) ?? null);
+}
+
+export async function createUser(
+  deps: Deps,
+  orgId: OrgId,
+  actor: AuditActor,
+  input: { email: string; displayName: string; role: Role },
+): Promise<{ user: UserView; setupLink: SetupLink }> {
+  return deps.db.transaction().execute(async (tx) => {
+    const taken = await tx.selectFrom('users').select('id').where('email', '=', input.email).executeTakeFirst();
+    if (taken) throw new AppError('EMAIL_TAKEN', 'An account with this email already exists.');
+    const id = newId('user');
+    const now = iso(deps.clock.now());
+    await tx
+      .insertInto('users')
+      .values({
+        id,
+        org_id: orgId,
+        email: input.email,
+        display_name: input.displayName,
+        role: input.role,
+        password_hash: null,
+        totp_secret_sealed: null,
+        totp_enabled_at: null,
+        totp_last_step: null,
+        disabled_at: null,
+        created_at: now,
+        updated_at: now,
+        ...tagged('users'),
+      })
+      .execute();
+    await deps.audit.append(tx, orgId, actor, { type: 'user.created', data: { userId: id, role: input.role } });
+    const setupLink = await issueSetupLink(tx, deps, { orgId, userId: id, actor });
+    const row = await tx.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    return { user: toView(row, null), setupLink };
+  });
+}
+
+/** At least one enabled admin must remain, or nobody could manage the organisation any more. */
+async function assertAnotherAdmin(tx: DbOrTx, orgId: OrgId, userId: UserId): Promise<void> {
+  const other = await tx
+    .selectFrom('users')
+    .select('id')
+    .where('org_id', '=', orgId)
+    .where('role', '=', 'admin')
+    .where('disabled_at', 'is', null)
+    .where('id', '<>', userId)
+    .executeTakeFirst();
+  if (!other) throw new AppError('LAST_ADMIN', 'This is the last active admin: make someone else admin first.');
+}
+
+export async function updateUser(
+  deps: Deps,
+  orgId: OrgId,
+  actor: AuditActor,
+  userId: UserId,
+  input: { displayName?: string | undefined; role?: Role | undefined; disabled?: boolean | undefined },
+): Promise<UserView> {
+  return deps.db.transaction().execute(async (tx) => {
+    const row = await tx.selectFrom('users').selectAll().where('org_id', '=', orgId).where('id', '=', userId).executeTakeFirst();
+    if (!row) throw notFound('User');
+    const now = iso(deps.clock.now());
+    const events: AuditEvent[] = [];
+    const set: Partial<UsersTable> = {};
+    let endSessions = false;
+
+    if (input.displayName !== undefined && input.displayName !== row.display_name) {
+      set.display_name = input.displayName;
+      events.push({ type: 'user.updated', data: { userId, fields: ['displayName'] } });
+    }
+    if (input.role !== undefined && input.role !== row.role) {
+      if (row.role === 'admin') await assertAnotherAdmin(tx, orgId, userId);
+      set.role = input.role;
+      endSessions = true; // a new role may need TOTP, and old sessions carry the old role's stage
+      events.push({ type: 'user.role_changed', data: { userId, from: row.role as Role, to: input.role } });
+    }
+    if (input.disabled !== undefined && input.disabled !== (row.disabled_at !== null)) {
+      if (input.disabled && row.role === 'admin') await assertAnotherAdmin(tx, orgId, userId);
+      set.disabled_at = input.disabled ? now : null;
+      endSessions ||= input.disabled;
+      events.push({ type: input.disabled ? 'user.disabled' : 'user.enabled', data: { userId } });
+    }
+    if (events.length > 0) {
+      await tx.updateTable('users').set({ ...set, updated_at: now }).where('id', '=', userId).execute();
+      if (endSessions) await revokeUserSessions(tx, orgId, userId);
+      await deps.audit.append(tx, orgId, actor, events);
+    }
+    return getUser(tx, orgId, userId);
+  });
+}
+
+/** Removes a user's second factor (lost phone); they enrol again at their next sign-in. */
+export async function resetTotp(deps: Deps, orgId: OrgId, actor: AuditActor, userId: UserId): Promise<UserView> {
+  return deps.db.transaction().execute(async (tx) => {
+    const result = await tx
+      .updateTable('users')
+      .set({ totp_secret_sealed: null, totp_enabled_at: null, totp_last_step: null, updated_at: iso(deps.clock.now()) })
+      .where('org_id', '=', orgId)
+      .where('id', '=', userId)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) throw notFound('User');
+    await revokeUserSessions(tx, orgId, userId);
+    await deps.audit.append(tx, orgId, actor, { type: 'user.totp_reset', data: { userId } });
+    return getUser(tx, orgId, userId);
+  });
+}

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+/**
+ * Every audit event Parley writes: a discriminated union on `type`. Data holds ids, role names and field
+ * names only — never names, emails, addresses or free text (G54, G24). Adding a capability adds its events here.
+ */
+const id = z.string().regex(/^[a-z]+_[0-9a-z]{25}$/);
+const role = z.enum(['admin', 'dpo', 'agent']);
+
+export const auditEventSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('organisation.created'), data: z.strictObject({ orgId: id }) }),
+  z.strictObject({
+    type: z.literal('organisation.updated'),
+    data: z.strictObject({ fields: z.array(z.string()), configVersion: z.number().int() }),
+  }),
+  z.strictObject({ type: z.literal('user.created'), data: z.strictObject({ userId: id, role }) }),
+  z.strictObject({
+    type: z.literal('user.updated'),
+    data: z.strictObject({ userId: id, fields: z.array(z.string()) }),
+  }),
+  z.strictObject({
+    type: z.literal('user.role_changed'),
+    data: z.strictObject({ userId: id, from: role, to: role }),
+  }),
+  z.strictObject({ type: z.literal('user.disabled'), data: z.strictObject({ userId: id }) }),
+  z.strictObject({ type: z.literal('user.enabled'), data: z.strictObject({ userId: id }) }),
+  z.strictObject({ type: z.literal('user.setup_link_issued'), data: z.strictObject({ userId: id.nullable() }) }),
+  z.strictObject({ type: z.literal('user.password_set'), data: z.strictObject({ userId: id }) }),
+  z.strictObject({ type: z.literal('user.totp_enrolled'), data: z.strictObject({ userId: id }) }),
+  z.strictObject({ type: z.literal('user.totp_reset'), data: z.strictObject({ userId: id }) }),
+  z.strictObject({
+    type: z.literal('user.training_attested'),
+    data: z.strictObject({ userId: id, attestationId: id }),
+  }),
+  z.strictObject({ type: z.literal('auth.login_succeeded'), data: z.strictObject({ userId: id, sessionId: id }) }),
+  z.strictObject({
+    type: z.literal('auth.login_failed'),
+    data: z.strictObject({ userId: id, reason: z.enum(['password', 'totp', 'locked', 'disabled']) }),
+  }),
+  z.strictObject({ type: z.literal('auth.locked_out'), data: z.strictObject({ userId: id }) }),
+  z.strictObject({ type: z.literal('auth.logged_out'), data: z.strictObject({ userId: id, sessionId: id }) }),
+  z.strictObject({ type: z.literal('api_token.created'), data: z.strictObject({ tokenId: id, role }) }),
+  z.strictObject({ type: z.literal('api_token.revoked'), data: z.strictObject({ tokenId: id }) }),
+  z.strictObject({ type: z.literal('audit.verified'), data: z.strictObject({ ok: z.boolean(), events: z.number().int() }) }),
+]);
+
+export type AuditEvent = z.infer<typeof auditEventSchema>;
+export type AuditEventType = AuditEvent['type'];
+export const auditEventTypes = auditEventSchema.options.map((o) => o.shape.type.value) as AuditEventType[];
+
+/** Who caused an event. `system` covers first-run set-up and jobs; `anonymous` a set-up link or a public page. */
+export const auditActorSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('user'), id }),
+  z.strictObject({ type: z.literal('api_token'), id }),
+  z.strictObject({ type: z.literal('system') }),
+  z.strictObject({ type: z.literal('anonymous') }),
+]);
+export type AuditActor = z.infer<typeof auditActorSchema>;

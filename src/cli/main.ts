@@ -1,0 +1,221 @@
+import { parseArgs } from 'node:util';
+import { ensureFirstAdmin } from '../accounts/bootstrap.ts';
+import { createUser } from '../accounts/users.ts';
+import { describeBreak, verifyChain } from '../audit/verify-chain.ts';
+import { ConfigError, loadConfig, type Config } from '../config/load.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import { buildCore, buildParley } from '../main.ts';
+import { createOrganisation } from '../organisations/organisations.ts';
+import { isId, type OrgId } from '../shared/ids.ts';
+import { AppError } from '../shared/app-error.ts';
+
+const HELP = `parley — self-hosted video calls with GDPR compliance built in
+
+Usage:
+  parley start                       run the server (migrates the database first)
+  parley migrate                     bring the database schema up to date
+  parley create-admin --email EMAIL [--name NAME] [--org ORG_ID | --new-org "LEGAL NAME"]
+                                     create an admin and print their one-time set-up link
+  parley audit verify [--org ORG_ID] recompute the audit hash chains; exit 1 if one is broken
+  parley help                        this text
+
+Settings come from PARLEY_* environment variables (see the README).`;
+
+/** Output for people, not the log: first-run links and reports go to the terminal only. */
+const out = (line = '') => process.stdout.write(`${line}\n`);
+const err = (line: string) => process.stderr.write(`${line}\n`);
+
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'start':
+        return await start();
+      case 'migrate':
+        return await migrate();
+      case 'create-admin':
+        return await createAdmin(rest);
+      case 'audit':
+        if (rest[0] === 'verify') return await auditVerify(rest.slice(1));
+        err('Unknown audit command. Did you mean: parley audit verify');
+        return 2;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        out(HELP);
+        return 0;
+      default:
+        err(`Unknown command "${command}".\n\n${HELP}`);
+        return 2;
+    }
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      err(e.message);
+      return 78; // EX_CONFIG
+    }
+    if (e instanceof AppError) {
+      err(`parley: ${e.userMessage}`);
+      return 1;
+    }
+    if (e instanceof TypeError && (e as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      err(`parley: ${e.message}\n\n${HELP}`);
+      return 2;
+    }
+    err(`parley: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+}
+
+async function start(): Promise<number> {
+  const config = loadConfig();
+  const parley = await buildParley(config);
+  const { deps, app } = parley;
+  const firstRun = await ensureFirstAdmin(deps);
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (e) {
+    await parley.close();
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new Error(`port ${config.port} on ${config.host} is in use; set PARLEY_PORT to another port`);
+    }
+    throw e;
+  }
+  printBanner(config, firstRun);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    deps.logger.info({ signal }, 'stopping');
+    await parley.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  return new Promise<number>(() => {}); // runs until a signal
+}
+
+function printBanner(config: Config, firstRun: Awaited<ReturnType<typeof ensureFirstAdmin>>) {
+  const db = config.database.dialect === 'sqlite' ? `SQLite ${config.database.file}` : 'PostgreSQL';
+  out('');
+  out(`  Parley is running at ${config.publicUrl}`);
+  out(`  Database: ${db}`);
+  out(`  Data: ${config.dataDir} (keep ${config.masterKeyFile} safe and backed up apart from the data)`);
+  out('');
+  switch (firstRun.kind) {
+    case 'setup_link':
+      out('  First run: create the administrator account by opening this one-time link');
+      out(`  (valid until ${firstRun.link.expiresAt}):`);
+      out('');
+      out(`    ${firstRun.link.url}`);
+      out('');
+      out('  You will choose your email and password, then scan a QR code with an authenticator app');
+      out('  (two-factor sign-in is required for administrators).');
+      break;
+    case 'admin_from_env':
+      out(`  First run: sign in at ${config.publicUrl}/login with PARLEY_ADMIN_EMAIL and PARLEY_ADMIN_PASSWORD;`);
+      out('  you will be asked to set up two-factor sign-in with an authenticator app.');
+      break;
+    case 'existing':
+      out(`  Sign in at ${config.publicUrl}/login`);
+      break;
+  }
+  out('');
+}
+
+async function migrate(): Promise<number> {
+  const config = loadConfig();
+  const { database } = buildCore(config);
+  try {
+    const { applied } = await migrateToLatest(database);
+    out(applied.length ? `Applied: ${applied.join(', ')}` : 'The database is up to date.');
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+async function createAdmin(args: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...args],
+    options: { email: { type: 'string' }, name: { type: 'string' }, org: { type: 'string' }, 'new-org': { type: 'string' } },
+    strict: true,
+  });
+  if (!values.email || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(values.email)) {
+    err('parley create-admin: --email must be an email address.');
+    return 2;
+  }
+  if (values.org && values['new-org']) {
+    err('parley create-admin: use --org or --new-org, not both.');
+    return 2;
+  }
+  if (values.org && !isId('org', values.org)) {
+    err('parley create-admin: --org must be an organisation id (org_…).');
+    return 2;
+  }
+  const config = loadConfig();
+  const { deps, database } = buildCore(config);
+  try {
+    await migrateToLatest(database);
+    let orgId = values.org as OrgId | undefined;
+    if (values['new-org']) {
+      const legalName = values['new-org'];
+      orgId = await deps.db.transaction().execute((tx) => createOrganisation(tx, deps, { legalName }));
+      out(`Created organisation ${orgId}.`);
+    }
+    if (!orgId) {
+      const orgs = await deps.db.selectFrom('organisations').select('id').limit(2).execute();
+      if (orgs.length !== 1) {
+        err('parley create-admin: name the organisation with --org ORG_ID (or --new-org "Legal name").');
+        return 2;
+      }
+      orgId = orgs[0]!.id as OrgId;
+    } else if (!(await deps.db.selectFrom('organisations').select('id').where('id', '=', orgId).executeTakeFirst())) {
+      err(`parley create-admin: there is no organisation ${orgId}.`);
+      return 1;
+    }
+    const { user, setupLink } = await createUser(deps, orgId, { type: 'system' }, {
+      email: values.email.trim().toLowerCase(),
+      displayName: values.name?.trim() || 'Administrator',
+      role: 'admin',
+    });
+    out(`Created admin ${user.id}. Send them this one-time set-up link (valid until ${setupLink.expiresAt}):`);
+    out(`  ${setupLink.url}`);
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+async function auditVerify(args: readonly string[]): Promise<number> {
+  const { values } = parseArgs({ args: [...args], options: { org: { type: 'string' } }, strict: true });
+  if (values.org && !isId('org', values.org)) {
+    err('parley audit verify: --org must be an organisation id (org_…).');
+    return 2;
+  }
+  const config = loadConfig();
+  const { database } = buildCore(config);
+  try {
+    let q = database.db.selectFrom('organisations').select('id').orderBy('id');
+    if (values.org) q = q.where('id', '=', values.org);
+    const orgs = await q.execute();
+    if (orgs.length === 0) {
+      err(values.org ? `No organisation ${values.org}.` : 'No organisations yet.');
+      return values.org ? 1 : 0;
+    }
+    let broken = 0;
+    for (const { id } of orgs) {
+      const report = await verifyChain(database.db, id as OrgId);
+      if (report.ok) {
+        out(`${id}: ${report.events} events, chain intact`);
+      } else {
+        broken += 1;
+        out(`${id}: BROKEN — ${describeBreak(report.firstBreak!)}`);
+      }
+    }
+    return broken === 0 ? 0 : 1;
+  } finally {
+    await database.close();
+  }
+}

@@ -1,0 +1,139 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { rawConfigSchema, settings, type SettingName } from './schema.ts';
+
+export type DatabaseConfig =
+  | { readonly dialect: 'sqlite'; readonly file: string }
+  | { readonly dialect: 'postgres'; readonly url: string };
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly publicUrl: string;
+  /** True when the public URL is https: cookies are then marked Secure. */
+  readonly secureCookies: boolean;
+  readonly dataDir: string;
+  readonly database: DatabaseConfig;
+  readonly blobDir: string;
+  readonly masterKeyFile: string;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly firstRun: {
+    readonly orgName: string;
+    readonly adminEmail: string | undefined;
+    readonly adminPassword: string | undefined;
+  };
+  readonly auth: {
+    readonly sessionTtlHours: number;
+    readonly setupLinkTtlHours: number;
+    readonly loginMaxFailures: number;
+    readonly loginLockoutMinutes: number;
+    readonly loginRatePerMinute: number;
+  };
+  readonly http: { readonly bodyLimitBytes: number; readonly trustProxy: boolean };
+}
+
+/** A configuration that cannot start Parley. The message names each variable and what it expects. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Parley cannot start: the configuration is invalid.\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`PARLEY_CONFIG_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`]);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ConfigError([`PARLEY_CONFIG_FILE: ${file} is not valid JSON`]);
+  }
+  const shape = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
+  const result = shape.safeParse(parsed);
+  if (!result.success) {
+    throw new ConfigError([`PARLEY_CONFIG_FILE: ${file} must be a JSON object of setting names to strings, numbers or booleans`]);
+  }
+  const unknown = Object.keys(result.data).filter((k) => !(k in settings));
+  if (unknown.length > 0) {
+    throw new ConfigError(unknown.map((k) => `PARLEY_CONFIG_FILE: unknown setting ${k} in ${file}`));
+  }
+  return Object.fromEntries(Object.entries(result.data).map(([k, v]) => [k, String(v)]));
+}
+
+/**
+ * Parses the configuration once at boot: optional config file, then environment variables on top.
+ * Only this module reads `process.env`; everything else receives the frozen result.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
+  const fromEnv: Record<string, string> = {};
+  for (const name of Object.keys(settings)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') fromEnv[name] = value;
+  }
+  const fileName = fromEnv.PARLEY_CONFIG_FILE;
+  const merged = { ...(fileName ? readConfigFile(fileName) : {}), ...fromEnv };
+
+  const result = rawConfigSchema.safeParse(merged);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '') as SettingName;
+      const given = merged[name as keyof typeof merged];
+      const shown = name.includes('PASSWORD') || given === undefined ? '' : ` (got ${JSON.stringify(given)})`;
+      return `${name}: ${issue.message}${shown}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const raw = result.data;
+  if ((raw.PARLEY_ADMIN_EMAIL === undefined) !== (raw.PARLEY_ADMIN_PASSWORD === undefined)) {
+    throw new ConfigError([
+      'PARLEY_ADMIN_EMAIL and PARLEY_ADMIN_PASSWORD: set both or neither (without them, first run prints a set-up link)',
+    ]);
+  }
+
+  const dataDir = path.resolve(raw.PARLEY_DATA_DIR);
+  const publicUrl = (raw.PARLEY_PUBLIC_URL ?? `http://localhost:${raw.PARLEY_PORT}`).replace(/\/+$/, '');
+  const dbUrl = raw.PARLEY_DATABASE_URL ?? `sqlite:${path.join(dataDir, 'parley.db')}`;
+  const database: DatabaseConfig = dbUrl.startsWith('sqlite:')
+    ? { dialect: 'sqlite', file: dbUrl === 'sqlite::memory:' ? ':memory:' : path.resolve(dbUrl.slice('sqlite:'.length)) }
+    : { dialect: 'postgres', url: dbUrl };
+
+  const config: Config = {
+    port: raw.PARLEY_PORT,
+    host: raw.PARLEY_HOST,
+    publicUrl,
+    secureCookies: publicUrl.startsWith('https:'),
+    dataDir,
+    database,
+    blobDir: path.resolve(raw.PARLEY_BLOB_DIR ?? path.join(dataDir, 'blobs')),
+    masterKeyFile: path.resolve(raw.PARLEY_MASTER_KEY_FILE ?? path.join(dataDir, 'master.key')),
+    logLevel: raw.PARLEY_LOG_LEVEL,
+    firstRun: {
+      orgName: raw.PARLEY_ORG_NAME,
+      adminEmail: raw.PARLEY_ADMIN_EMAIL?.toLowerCase(),
+      adminPassword: raw.PARLEY_ADMIN_PASSWORD,
+    },
+    auth: {
+      sessionTtlHours: raw.PARLEY_SESSION_TTL_HOURS,
+      setupLinkTtlHours: raw.PARLEY_SETUP_LINK_TTL_HOURS,
+      loginMaxFailures: raw.PARLEY_LOGIN_MAX_FAILURES,
+      loginLockoutMinutes: raw.PARLEY_LOGIN_LOCKOUT_MINUTES,
+      loginRatePerMinute: raw.PARLEY_LOGIN_RATE_PER_MINUTE,
+    },
+    http: { bodyLimitBytes: raw.PARLEY_BODY_LIMIT_BYTES, trustProxy: raw.PARLEY_TRUST_PROXY },
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,124 @@
+import { z } from 'zod';
+
+/**
+ * Every setting Parley reads, with its unit and default. The README's settings table mirrors this list
+ * (a test checks that each variable here appears there).
+ */
+const port = z.coerce
+  .number({ error: 'expected a port number' })
+  .int('expected a whole number')
+  .min(1, 'expected a port between 1 and 65535')
+  .max(65535, 'expected a port between 1 and 65535');
+
+const positiveInt = (what: string) =>
+  z.coerce.number({ error: `expected ${what}` }).int(`expected ${what}`).positive(`expected ${what}`);
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const settings = {
+  PARLEY_PORT: { schema: port.default(8080), doc: 'HTTP port.', default: '8080' },
+  PARLEY_HOST: {
+    schema: z.string().min(1).default('127.0.0.1'),
+    doc: 'Address to listen on. Put Parley behind a TLS reverse proxy before listening on a public address.',
+    default: '127.0.0.1',
+  },
+  PARLEY_PUBLIC_URL: {
+    schema: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as https://calls.example.eu' }).optional(),
+    doc: 'Address people use to reach Parley; used in links. Cookies are marked Secure when it is https.',
+    default: 'http://localhost:PORT',
+  },
+  PARLEY_DATA_DIR: {
+    schema: z.string().min(1).default('./data'),
+    doc: 'Directory for the embedded database, blobs and the master key.',
+    default: './data',
+  },
+  PARLEY_DATABASE_URL: {
+    schema: z
+      .string()
+      .regex(/^(postgres|postgresql|sqlite):/, 'expected postgres://… or sqlite:PATH')
+      .optional(),
+    doc: 'Database. `sqlite:PATH` or `postgres://user@host:5432/db`.',
+    default: 'sqlite:DATA_DIR/parley.db',
+  },
+  PARLEY_BLOB_DIR: {
+    schema: z.string().min(1).optional(),
+    doc: 'Directory of the local encrypted blob store.',
+    default: 'DATA_DIR/blobs',
+  },
+  PARLEY_MASTER_KEY_FILE: {
+    schema: z.string().min(1).optional(),
+    doc: 'File holding the 256-bit master key; created with mode 0600 on first run. Back it up apart from the data.',
+    default: 'DATA_DIR/master.key',
+  },
+  PARLEY_LOG_LEVEL: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    doc: 'Log level (pino). Logs hold ids, never names, emails or IP addresses.',
+    default: 'info',
+  },
+  PARLEY_ORG_NAME: {
+    schema: z.string().trim().min(1).max(200).default('My organisation'),
+    doc: 'Legal name given to the first organisation on first run (editable in the console).',
+    default: 'My organisation',
+  },
+  PARLEY_ADMIN_EMAIL: {
+    schema: z.email('expected an email address').optional(),
+    doc: 'First run only: create the first admin with this email instead of printing a set-up link.',
+    default: '(none)',
+  },
+  PARLEY_ADMIN_PASSWORD: {
+    schema: z.string().min(12, 'expected at least 12 characters').max(200).optional(),
+    doc: 'First run only, with PARLEY_ADMIN_EMAIL: that admin\'s password. TOTP is set up at first login.',
+    default: '(none)',
+  },
+  PARLEY_SESSION_TTL_HOURS: {
+    schema: positiveInt('a whole number of hours').default(12),
+    doc: 'Lifetime of a console session, in hours.',
+    default: '12',
+  },
+  PARLEY_SETUP_LINK_TTL_HOURS: {
+    schema: positiveInt('a whole number of hours').default(24),
+    doc: 'Validity of one-time account set-up links, in hours.',
+    default: '24',
+  },
+  PARLEY_LOGIN_MAX_FAILURES: {
+    schema: positiveInt('a whole number').default(5),
+    doc: 'Failed logins for one email within the lockout window before the account is locked (G46).',
+    default: '5',
+  },
+  PARLEY_LOGIN_LOCKOUT_MINUTES: {
+    schema: positiveInt('a whole number of minutes').default(15),
+    doc: 'Failure window and lockout duration, in minutes.',
+    default: '15',
+  },
+  PARLEY_LOGIN_RATE_PER_MINUTE: {
+    schema: positiveInt('a whole number').default(20),
+    doc: 'Login and code attempts accepted per client address per minute (HTTP 429 beyond).',
+    default: '20',
+  },
+  PARLEY_BODY_LIMIT_BYTES: {
+    schema: positiveInt('a number of bytes').default(1_048_576),
+    doc: 'Largest accepted JSON request body, in bytes (HTTP 413 beyond).',
+    default: '1048576',
+  },
+  PARLEY_TRUST_PROXY: {
+    schema: bool.default(false),
+    doc: 'Trust X-Forwarded-* headers (set when behind a reverse proxy).',
+    default: 'false',
+  },
+  PARLEY_CONFIG_FILE: {
+    schema: z.string().min(1).optional(),
+    doc: 'Optional JSON file with any of these settings as keys; environment variables win over it.',
+    default: '(none)',
+  },
+} as const;
+
+export type SettingName = keyof typeof settings;
+
+const shape = Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, v.schema])) as {
+  [K in SettingName]: (typeof settings)[K]['schema'];
+};
+
+export const rawConfigSchema = z.object(shape);
+export type RawConfig = z.infer<typeof rawConfigSchema>;

@@ -1,0 +1,20 @@
+import type { AuditLog } from './audit/append-event.ts';
+import type { Config } from './config/load.ts';
+import type { Db, Dialect } from './db/database.ts';
+import type { KeyProvider } from './keys/key-provider.ts';
+import type { Logger } from './logging/logger.ts';
+import type { Clock } from './shared/clock.ts';
+
+/**
+ * What the composition root (main.ts) builds once and hands to every capability. Nothing here is a
+ * module-level singleton; tests build their own.
+ */
+export interface Deps {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly db: Db;
+  readonly dialect: Dialect;
+  readonly keys: KeyProvider;
+  readonly clock: Clock;
+  readonly audit: AuditLog;
+}

@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { LogController, type FastifyInstance, type RawServerDefault } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Deps } from '../deps.ts';
+import type { Logger } from '../logging/logger.ts';
+import { AppError } from '../shared/app-error.ts';
+import { createAuthHook } from './auth.ts';
+import { handleError } from './errors.ts';
+import './principal.ts';
+
+export type ParleyApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, Logger, ZodTypeProvider>;
+
+/** A capability's routes: each capability exports one of these, and main.ts lists them. */
+export type RouteModule = (app: ParleyApp, deps: Deps) => void | Promise<void>;
+
+export interface HttpAppOptions {
+  readonly routes: readonly RouteModule[];
+  /** Built console (Vite output). Absent in API-only tests. */
+  readonly webRoot?: string | undefined;
+}
+
+export const CSRF_HEADER = 'x-csrf-token';
+
+export async function buildHttpApp(deps: Deps, options: HttpAppOptions): Promise<ParleyApp> {
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ module: 'http' }),
+    // Fastify's own request lines carry the raw URL and client address; Parley logs its own (onResponse below).
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: deps.config.http.bodyLimitBytes,
+    trustProxy: deps.config.http.trustProxy,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    // Query strings of more than one value for a key are refused by the schemas rather than guessed at.
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(handleError);
+
+  // Every /api route must say who may call it; forgetting is a start-up failure, not an open door.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/api/') && route.method !== 'HEAD' && route.config?.access === undefined) {
+      throw new Error(`route ${String(route.method)} ${route.url} declares no access rule`);
+    }
+  });
+
+  // Request ids go back to the caller so a user can quote one; logs carry the id, method, route pattern
+  // (never the raw URL: it may hold a token) and status — no IP address, no names (G24).
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        mediaSrc: ["'self'", 'blob:'],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+    referrerPolicy: { policy: 'no-referrer' },
+    strictTransportSecurity: deps.config.secureCookies ? { maxAge: 31_536_000 } : false,
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('permissions-policy', 'camera=(self), microphone=(self), display-capture=(self), geolocation=(), interest-cohort=()');
+  });
+  await app.register(fastifyCookie);
+  await app.register(fastifyCsrf, {
+    cookieOpts: { path: '/', httpOnly: true, sameSite: 'strict', secure: deps.config.secureCookies, signed: false },
+    getToken: (req) => {
+      const v = req.headers[CSRF_HEADER];
+      return typeof v === 'string' ? v : undefined;
+    },
+  });
+  await app.register(fastifyRateLimit, { global: false });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Parley API', version: '1', description: 'Self-hosted video calls with GDPR compliance built in.' },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'parley_session' },
+          apiToken: { type: 'http', scheme: 'bearer' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  app.addHook('onRequest', createAuthHook(deps));
+
+  app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
+
+  for (const register of options.routes) await register(app, deps);
+
+  const webRoot = options.webRoot;
+  const hasWeb = webRoot !== undefined && existsSync(path.join(webRoot, 'index.html'));
+  if (hasWeb) {
+    await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: false, wildcard: false, cacheControl: false });
+    // Hashed assets can be cached for good; the HTML shell must not be.
+    app.get('/assets/*', { schema: { hide: true } }, async (request, reply) => {
+      const file = (request.params as { '*': string })['*'];
+      reply.header('cache-control', 'public, max-age=31536000, immutable');
+      return reply.sendFile(path.join('assets', file));
+    });
+  }
+
+  app.setNotFoundHandler(async (request, reply) => {
+    const isPage = request.method === 'GET' && !request.url.startsWith('/api/') && (request.headers.accept ?? '').includes('text/html');
+    if (isPage && hasWeb) {
+      reply.header('cache-control', 'no-store');
+      return reply.type('text/html; charset=utf-8').sendFile('index.html');
+    }
+    throw new AppError('NOT_FOUND', request.url.startsWith('/api/') ? 'No such API endpoint.' : 'Page not found.');
+  });
+
+  return app;
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+/**
+ * Data residency (G52). The EEA is the default; anywhere else needs the transfer safeguard named
+ * (an adequacy decision, or SCCs with a transfer impact assessment).
+ */
+export const residencyRegions = ['EEA', 'CH', 'UK', 'US', 'other'] as const;
+
+const text = (max: number) => z.string().trim().max(max);
+
+export const organisationSchema = z.object({
+  id: z.string(),
+  legalName: z.string(),
+  address: z.string(),
+  contactEmail: z.string(),
+  dpoName: z.string(),
+  dpoEmail: z.string(),
+  dpoPhone: z.string().nullable(),
+  supervisoryAuthority: z.string(),
+  residencyRegion: z.enum(residencyRegions),
+  residencySafeguard: z.string().nullable(),
+  configVersion: z.number().int(),
+  /** Controller details still empty: notices and documents cannot be produced until these are filled. */
+  missingFields: z.array(z.string()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type OrganisationView = z.infer<typeof organisationSchema>;
+
+export const updateOrganisationSchema = z
+  .strictObject({
+    legalName: text(200).min(1, 'The legal name cannot be empty.'),
+    address: text(1000),
+    contactEmail: z.email('Enter a valid email address.').max(320).or(z.literal('')),
+    dpoName: text(200),
+    dpoEmail: z.email('Enter a valid email address.').max(320).or(z.literal('')),
+    dpoPhone: text(50).nullable(),
+    supervisoryAuthority: text(300),
+    residencyRegion: z.enum(residencyRegions),
+    residencySafeguard: text(500).nullable(),
+  })
+  .partial()
+  .refine((v) => Object.keys(v).length > 0, 'Send at least one field to change.');
+export type UpdateOrganisationInput = z.infer<typeof updateOrganisationSchema>;
