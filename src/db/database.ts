@@ -16,6 +16,8 @@ export type DbOrTx = Db | Tx;
 export interface DatabaseHandle {
   readonly db: Db;
   readonly dialect: Dialect;
+  /** PostgreSQL schema in use when not the default one. */
+  readonly pgSchema?: string | undefined;
   close(): Promise<void>;
 }
 
@@ -46,7 +48,7 @@ export function openDatabase(config: DatabaseConfig, options: DatabaseOptions = 
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', close: () => db.destroy() };
+  return { db, dialect: 'postgres', pgSchema: options.pgSchema, close: () => db.destroy() };
 }
 
 /** Readiness probe: one round trip. */

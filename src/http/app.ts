@@ -20,7 +20,7 @@ import type { Logger } from '../logging/logger.ts';
 import { AppError } from '../shared/app-error.ts';
 import { createAuthHook } from './auth.ts';
 import { handleError } from './errors.ts';
-import './principal.ts';
+import type { Access } from './principal.ts';
 
 export type ParleyApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, Logger, ZodTypeProvider>;
 
@@ -34,6 +34,19 @@ export interface HttpAppOptions {
 }
 
 export const CSRF_HEADER = 'x-csrf-token';
+
+/** The registered routes and their access rules: tests walk it to call every endpoint (STYLE 11). */
+export interface RouteEntry {
+  readonly method: string;
+  readonly url: string;
+  readonly access: Access;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeTable: readonly RouteEntry[];
+  }
+}
 
 export async function buildHttpApp(deps: Deps, options: HttpAppOptions): Promise<ParleyApp> {
   const app = Fastify({
@@ -53,10 +66,15 @@ export async function buildHttpApp(deps: Deps, options: HttpAppOptions): Promise
   app.setErrorHandler(handleError);
 
   // Every /api route must say who may call it; forgetting is a start-up failure, not an open door.
+  const routeTable: RouteEntry[] = [];
+  app.decorate('routeTable', routeTable);
   app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/api/') && route.method !== 'HEAD' && route.config?.access === undefined) {
+    if (route.method === 'HEAD') return;
+    const access = route.config?.access;
+    if (route.url.startsWith('/api/') && access === undefined) {
       throw new Error(`route ${String(route.method)} ${route.url} declares no access rule`);
     }
+    if (access !== undefined) routeTable.push({ method: String(route.method), url: route.url, access });
   });
 
   // Request ids go back to the caller so a user can quote one; logs carry the id, method, route pattern

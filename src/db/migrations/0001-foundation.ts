@@ -19,7 +19,7 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('supervisory_authority', 'text', (c) => c.notNull())
     .addColumn('residency_region', 'text', (c) => c.notNull().defaultTo('EEA'))
     .addColumn('residency_safeguard', 'text')
-    .addCheckConstraint('organisations_residency', sql`residency_region = 'EEA' or residency_safeguard <> ''`)
+    .addCheckConstraint('organisations_residency', sql`residency_region = 'EEA' or coalesce(residency_safeguard, '') <> ''`)
     .addColumn('config_version', 'integer', (c) => c.notNull().defaultTo(1))
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())

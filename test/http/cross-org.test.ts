@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dialects } from '../support/dialects.ts';
+import { addUser, createOrgWithAdmin, startTestParley, type SignedIn, type TestParley } from '../support/harness.ts';
+
+/**
+ * STYLE 11: every endpoint, called with another organisation's credentials, answers 404 for the first
+ * organisation's objects — and list endpoints never show them. The test walks the app's route table, so a
+ * new route without an entry below fails here until someone decides how to call it.
+ */
+
+// A valid body for each write that takes an id: validation must pass so the ownership check is what answers.
+const bodies: Record<string, unknown> = {
+  'PATCH /api/users/:userId': { displayName: 'Renamed' },
+  'POST /api/users/:userId/setup-link': {},
+  'POST /api/users/:userId/totp-reset': {},
+  'POST /api/users/:userId/training': { course: 'GDPR basics', completedOn: '2026-01-15' },
+  'DELETE /api/api-tokens/:tokenId': undefined,
+  'GET /api/users/:userId': undefined,
+  'GET /api/users/:userId/training': undefined,
+};
+
+for (const d of dialects) {
+  describe.skipIf(!d.available)(`cross-organisation isolation (${d.name})`, () => {
+    let t: TestParley;
+    let a: SignedIn;
+    let b: SignedIn;
+    let ids: Record<string, string>;
+
+    beforeAll(async () => {
+      t = await startTestParley(d.name);
+      a = await createOrgWithAdmin(t, 'Org A Bank');
+      b = await createOrgWithAdmin(t, 'Org B Clinic');
+      const agentA = await addUser(t, a, 'agent');
+      const token = await a.client.post('/api/api-tokens', { name: 'crm', role: 'agent' });
+      await a.client.post(`/api/users/${agentA.userId}/training`, { course: 'GDPR', completedOn: '2026-01-01' });
+      ids = { userId: agentA.userId, tokenId: token.body.apiToken.id };
+    });
+    afterAll(async () => t?.close());
+
+    it('answers 404 to another organisation for every endpoint that takes an id', async () => {
+      const withParams = t.parley.app.routeTable.filter((r) => r.url.includes(':'));
+      expect(withParams.length).toBeGreaterThan(5);
+      for (const route of withParams) {
+        const key = `${route.method} ${route.url}`;
+        expect(Object.keys(bodies), `add a body for ${key} to this test`).toContain(key);
+        const url = route.url.replace(/:(\w+)/g, (_, name: string) => {
+          const id = ids[name];
+          if (!id) throw new Error(`no foreign id for :${name} (${key}); add one to this test`);
+          return id;
+        });
+        const res = await b.client.request(route.method as 'GET', url, bodies[key]);
+        expect(res.status, `${key} as another organisation: ${res.raw}`).toBe(404);
+        expect(res.body.error.code).toBe('NOT_FOUND');
+      }
+      // And nothing changed for organisation A.
+      const user = await a.client.get(`/api/users/${ids.userId}`);
+      expect(user.body.displayName).toBe('Test agent');
+      expect((await a.client.get('/api/api-tokens')).body.apiTokens[0].revokedAt).toBeNull();
+    });
+
+    it('never lists another organisation\'s objects', async () => {
+      const lists = t.parley.app.routeTable.filter((r) => r.method === 'GET' && r.url.startsWith('/api/') && !r.url.includes(':'));
+      const secretsOfA = [a.orgId, a.userId, ids.userId!, ids.tokenId!, a.email, 'Org A Bank'];
+      for (const route of lists) {
+        const res = await b.client.get(route.url);
+        expect(res.status, route.url).toBeLessThan(500);
+        for (const s of secretsOfA) expect(res.raw, `${route.url} leaks ${s}`).not.toContain(s);
+      }
+    });
+
+    it('does not let another organisation\'s API token in', async () => {
+      const created = await b.client.post('/api/api-tokens', { name: 'b-admin', role: 'admin' });
+      const apiB = t.client();
+      apiB.bearer = created.body.token;
+      expect((await apiB.get(`/api/users/${ids.userId}`)).status).toBe(404);
+      expect((await apiB.request('DELETE', `/api/api-tokens/${ids.tokenId}`)).status).toBe(404);
+      const users = await apiB.get('/api/users');
+      expect(users.raw).not.toContain(ids.userId);
+    });
+  });
+}
