@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { accountRoutes } from './accounts/routes.ts';
@@ -37,6 +38,8 @@ export interface BuildOptions {
 
 /** Opens the database and key store, ready for commands that need no HTTP server (migrate, audit verify). */
 export function buildCore(config: Config, options: BuildOptions = {}) {
+  // The blob store's directory exists from the first start, private to the service user.
+  mkdirSync(config.blobDir, { recursive: true, mode: 0o700 });
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const keys = options.keys ?? loadOrCreateMasterKey(config.masterKeyFile).provider;
   const clock = options.clock ?? systemClock;

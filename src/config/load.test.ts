@@ -1,0 +1,84 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './load.ts';
+import { settings } from './schema.ts';
+
+const problemsOf = (env: Record<string, string>) => {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.message;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('configuration', () => {
+  it('starts with embedded defaults: SQLite and blobs under ./data, port 8080', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(8080);
+    expect(c.database).toEqual({ dialect: 'sqlite', file: path.resolve('data/parley.db') });
+    expect(c.blobDir).toBe(path.resolve('data/blobs'));
+    expect(c.masterKeyFile).toBe(path.resolve('data/master.key'));
+    expect(c.publicUrl).toBe('http://localhost:8080');
+    expect(c.secureCookies).toBe(false);
+  });
+
+  it('is frozen, so nothing can change it after boot', () => {
+    const c = loadConfig({});
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.auth)).toBe(true);
+    expect(() => {
+      (c as { port: number }).port = 1;
+    }).toThrow();
+  });
+
+  it('names the variable and what it expects when a value is wrong', () => {
+    expect(problemsOf({ PARLEY_PORT: 'eighty' })).toMatch(/PARLEY_PORT: expected a port number.*"eighty"/);
+    expect(problemsOf({ PARLEY_PORT: '70000' })).toMatch(/PARLEY_PORT: expected a port between 1 and 65535/);
+    expect(problemsOf({ PARLEY_DATABASE_URL: 'mysql://x' })).toMatch(/PARLEY_DATABASE_URL: expected postgres:\/\/… or sqlite:PATH/);
+    expect(problemsOf({ PARLEY_LOG_LEVEL: 'loud' })).toMatch(/PARLEY_LOG_LEVEL/);
+    expect(problemsOf({ PARLEY_TRUST_PROXY: 'maybe' })).toMatch(/PARLEY_TRUST_PROXY: expected true or false/);
+    expect(problemsOf({ PARLEY_PUBLIC_URL: 'ftp://x' })).toMatch(/PARLEY_PUBLIC_URL/);
+    expect(problemsOf({ PARLEY_SESSION_TTL_HOURS: '-1' })).toMatch(/PARLEY_SESSION_TTL_HOURS: expected a whole number of hours/);
+  });
+
+  it('lists every problem at once, and never echoes a password', () => {
+    const msg = problemsOf({ PARLEY_PORT: 'x', PARLEY_ADMIN_EMAIL: 'a@b.example', PARLEY_ADMIN_PASSWORD: 'short' });
+    expect(msg).toMatch(/PARLEY_PORT/);
+    expect(msg).toMatch(/PARLEY_ADMIN_PASSWORD: expected at least 12 characters/);
+    expect(msg).not.toContain('short"');
+  });
+
+  it('needs the first admin\'s email and password together', () => {
+    expect(problemsOf({ PARLEY_ADMIN_EMAIL: 'a@b.example' })).toMatch(/set both or neither/);
+  });
+
+  it('reads an optional JSON config file, with environment variables winning', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'parley-cfg-'));
+    const file = path.join(dir, 'parley.json');
+    writeFileSync(file, JSON.stringify({ PARLEY_PORT: 9000, PARLEY_LOG_LEVEL: 'warn' }));
+    const c = loadConfig({ PARLEY_CONFIG_FILE: file, PARLEY_LOG_LEVEL: 'debug' });
+    expect(c.port).toBe(9000);
+    expect(c.logLevel).toBe('debug');
+    writeFileSync(file, JSON.stringify({ PARLEY_PROT: 9000 }));
+    expect(problemsOf({ PARLEY_CONFIG_FILE: file })).toMatch(/unknown setting PARLEY_PROT/);
+    writeFileSync(file, '{ not json');
+    expect(problemsOf({ PARLEY_CONFIG_FILE: file })).toMatch(/is not valid JSON/);
+    expect(problemsOf({ PARLEY_CONFIG_FILE: path.join(dir, 'missing.json') })).toMatch(/cannot read .*ENOENT/);
+  });
+
+  it('takes PostgreSQL from a postgres URL and marks cookies Secure behind https', () => {
+    const c = loadConfig({ PARLEY_DATABASE_URL: 'postgres://u@db:5432/parley', PARLEY_PUBLIC_URL: 'https://calls.example.eu/' });
+    expect(c.database).toEqual({ dialect: 'postgres', url: 'postgres://u@db:5432/parley' });
+    expect(c.publicUrl).toBe('https://calls.example.eu');
+    expect(c.secureCookies).toBe(true);
+  });
+
+  it('has every setting in the README table', () => {
+    const readme = readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
+    for (const name of Object.keys(settings)) expect(readme, `README lacks ${name}`).toContain(`\`${name}\``);
+  });
+});
