@@ -163,6 +163,24 @@ for (const d of dialects) {
   });
 }
 
+describe('per-address rate limit', () => {
+  it('answers 429 RATE_LIMITED once an address exceeds its sign-in attempts per minute (G46)', async () => {
+    const t = await startTestParley('sqlite', { PARLEY_LOGIN_RATE_PER_MINUTE: '3' });
+    try {
+      const c = t.client();
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        statuses.push((await c.post('/api/auth/login', { email: `a${i}@example.test`, password: 'whatever it is' })).status);
+      }
+      expect(statuses).toEqual([401, 401, 401, 429]);
+      const limited = await c.post('/api/auth/login', { email: 'b@example.test', password: 'whatever it is' });
+      expect(limited.body.error.code).toBe('RATE_LIMITED');
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('secure cookies', () => {
   it('marks cookies Secure when the public URL is https', async () => {
     const t = await startTestParley('sqlite', { PARLEY_PUBLIC_URL: 'https://calls.example.eu' });
