@@ -5,6 +5,8 @@ import { newId, type OrgId } from '../shared/ids.ts';
 import { GENESIS_HASH, hashEvent } from './chain.ts';
 import { auditEventSchema, type AuditActor, type AuditEvent } from './events.ts';
 
+const INSERT_CHUNK = 500;
+
 export interface AuditLog {
   /**
    * Appends events to the organisation's chain inside the caller's transaction, so the event commits or rolls
@@ -58,7 +60,10 @@ export function createAuditLog(deps: { clock: Clock }): AuditLog {
         prevHash = hash;
         return { ...row, hash };
       });
-      await tx.insertInto('audit_events').values(rows).execute();
+      // Ten parameters a row: chunks keep a large batch under SQLite's and PostgreSQL's bind-parameter limits.
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+        await tx.insertInto('audit_events').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+      }
       await tx.updateTable('audit_heads').set({ hash: prevHash }).where('org_id', '=', orgId).execute();
     },
   };
