@@ -51,6 +51,27 @@ export const accountRoutes: RouteModule = (app, deps) => {
     async (_request, reply) => ({ token: reply.generateCsrf() }),
   );
 
+  app.get(
+    '/api/auth/session',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Whether this browser is signed in, and at which step (no 401 for a signed-out visitor)',
+        response: {
+          200: z.discriminatedUnion('signedIn', [
+            z.object({ signedIn: z.literal(false) }),
+            z.object({ signedIn: z.literal(true), stage: stageSchema.shape.stage }),
+          ]),
+        },
+      },
+    },
+    async (request) => {
+      const p = request.principal;
+      return p?.kind === 'session' ? { signedIn: true as const, stage: p.stage } : { signedIn: false as const };
+    },
+  );
+
   app.post(
     '/api/auth/login',
     {
@@ -222,8 +243,14 @@ export const accountRoutes: RouteModule = (app, deps) => {
     async (request) => {
       const p = principalOf(request);
       return deps.db.transaction().execute(async (tx) => {
-        const user = await tx.selectFrom('users').select('id').where('org_id', '=', p.orgId).where('id', '=', request.params.userId).executeTakeFirst();
+        const user = await tx
+          .selectFrom('users')
+          .select(['id', 'disabled_at'])
+          .where('org_id', '=', p.orgId)
+          .where('id', '=', request.params.userId)
+          .executeTakeFirst();
         if (!user) throw new AppError('NOT_FOUND', 'User not found.');
+        if (user.disabled_at) throw new AppError('CONFLICT', 'This account is disabled. Enable it before sending a set-up link.');
         return issueSetupLink(tx, deps, { orgId: p.orgId, userId: request.params.userId, actor: actorOf(p) });
       });
     },

@@ -1,5 +1,5 @@
 import type { AuditActor } from '../audit/events.ts';
-import type { Tx } from '../db/database.ts';
+import type { DbOrTx, Tx } from '../db/database.ts';
 import { tagged } from '../db/personal-data.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../shared/app-error.ts';
@@ -55,9 +55,13 @@ const invalidLink = () =>
     'This set-up link is not valid any more: it was used, replaced by a newer one, or it expired. Ask an admin for a new link.',
   );
 
-async function findOpenToken(tx: Tx, deps: Pick<Deps, 'clock'>, token: string) {
-  const row = await tx.selectFrom('setup_tokens').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();
+async function findOpenToken(db: DbOrTx, deps: Pick<Deps, 'clock'>, token: string) {
+  const row = await db.selectFrom('setup_tokens').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();
   if (!row || row.used_at !== null || row.expires_at <= iso(deps.clock.now())) throw invalidLink();
+  if (row.user_id) {
+    const user = await db.selectFrom('users').select('disabled_at').where('id', '=', row.user_id).executeTakeFirstOrThrow();
+    if (user.disabled_at) throw new AppError('SETUP_LINK_INVALID', 'This account is disabled. Ask an admin of your organisation.');
+  }
   return row;
 }
 
@@ -85,6 +89,8 @@ export async function completeSetup(
   deps: Deps,
   input: { token: string; password: string; email?: string | undefined; displayName?: string | undefined },
 ): Promise<{ token: string; expiresAt: Date; stage: SessionStage }> {
+  // Checked once before the (deliberately slow) hashing, and again inside the transaction that uses it.
+  await findOpenToken(deps.db, deps, input.token);
   const passwordHash = await hashPassword(input.password);
   return deps.db.transaction().execute(async (tx) => {
     const link = await findOpenToken(tx, deps, input.token);
@@ -122,8 +128,7 @@ export async function completeSetup(
       await revokeUserSessions(tx, orgId, userId);
     }
     await tx.updateTable('setup_tokens').set({ used_at: now }).where('id', '=', link.id).execute();
-    const user = await tx.selectFrom('users').select(['role', 'totp_enabled_at', 'disabled_at']).where('id', '=', userId).executeTakeFirstOrThrow();
-    if (user.disabled_at) throw invalidLink();
+    const user = await tx.selectFrom('users').select(['role', 'totp_enabled_at']).where('id', '=', userId).executeTakeFirstOrThrow();
     await deps.audit.append(tx, orgId, { type: 'user', id: userId }, { type: 'user.password_set', data: { userId } });
     const stage = firstStage(user.role as Role, user.totp_enabled_at !== null);
     const session = await createSession(tx, { clock: deps.clock, sessionTtlHours: deps.config.auth.sessionTtlHours }, { orgId, userId, stage });

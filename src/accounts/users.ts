@@ -140,13 +140,14 @@ export async function updateUser(
 /** Removes a user's second factor (lost phone); they enrol again at their next sign-in. */
 export async function resetTotp(deps: Deps, orgId: OrgId, actor: AuditActor, userId: UserId): Promise<UserView> {
   return deps.db.transaction().execute(async (tx) => {
-    const result = await tx
+    const row = await tx.selectFrom('users').select(['totp_secret_sealed']).where('org_id', '=', orgId).where('id', '=', userId).executeTakeFirst();
+    if (!row) throw notFound('User');
+    if (row.totp_secret_sealed === null) return getUser(tx, orgId, userId); // nothing to reset: no event, sessions kept
+    await tx
       .updateTable('users')
       .set({ totp_secret_sealed: null, totp_enabled_at: null, totp_last_step: null, updated_at: iso(deps.clock.now()) })
-      .where('org_id', '=', orgId)
       .where('id', '=', userId)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) throw notFound('User');
+      .execute();
     await revokeUserSessions(tx, orgId, userId);
     await deps.audit.append(tx, orgId, actor, { type: 'user.totp_reset', data: { userId } });
     return getUser(tx, orgId, userId);

@@ -28,14 +28,17 @@ export const auditRoutes: RouteModule = (app, deps) => {
       schema: {
         tags: ['audit'],
         summary: 'The organisation\'s audit events, newest first',
-        querystring: z.strictObject({
+        querystring: z.preprocess(
+          // An empty parameter (`?type=`) means "no filter", as a form with an empty field sends it.
+          (q) => (q && typeof q === 'object' ? Object.fromEntries(Object.entries(q).filter(([, v]) => v !== '')) : q),
+          z.strictObject({
           type: z.enum(auditEventTypes as [AuditEventType, ...AuditEventType[]]).optional(),
           actorId: z.string().max(40).optional(),
           from: z.iso.datetime({ message: 'Use an ISO-8601 UTC time such as 2026-11-29T00:00:00Z.' }).optional(),
           to: z.iso.datetime({ message: 'Use an ISO-8601 UTC time such as 2026-11-29T00:00:00Z.' }).optional(),
           beforeSeq: z.coerce.number().int().positive().optional(),
           limit: z.coerce.number().int().min(1).max(500).default(100),
-        }),
+        })),
         response: { 200: z.object({ events: z.array(eventSchema), nextBeforeSeq: z.number().int().nullable() }), ...errors },
       },
     },

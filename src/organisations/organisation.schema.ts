@@ -7,6 +7,11 @@ import { z } from 'zod';
 export const residencyRegions = ['EEA', 'CH', 'UK', 'US', 'other'] as const;
 
 const text = (max: number) => z.string().trim().max(max);
+/** Optional text: an empty value means "none" and is stored as null. */
+const optionalText = (max: number) =>
+  text(max)
+    .nullable()
+    .transform((v) => (v === '' ? null : v));
 
 export const organisationSchema = z.object({
   id: z.string(),
@@ -34,10 +39,10 @@ export const updateOrganisationSchema = z
     contactEmail: z.email('Enter a valid email address.').max(320).or(z.literal('')),
     dpoName: text(200),
     dpoEmail: z.email('Enter a valid email address.').max(320).or(z.literal('')),
-    dpoPhone: text(50).nullable(),
+    dpoPhone: optionalText(50),
     supervisoryAuthority: text(300),
     residencyRegion: z.enum(residencyRegions),
-    residencySafeguard: text(500).nullable(),
+    residencySafeguard: optionalText(500),
   })
   .partial()
   .refine((v) => Object.keys(v).length > 0, 'Send at least one field to change.');

@@ -93,6 +93,8 @@ export async function updateOrganisation(
     const current = await tx.selectFrom('organisations').selectAll().where('id', '=', orgId).executeTakeFirst();
     if (!current) throw notFound('Organisation');
     const region = input.residencyRegion ?? current.residency_region;
+    // Moving back into the EEA ends the transfer, so a safeguard recorded for it no longer applies.
+    if (input.residencyRegion === 'EEA' && input.residencySafeguard === undefined) input = { ...input, residencySafeguard: null };
     const safeguard = input.residencySafeguard !== undefined ? input.residencySafeguard : current.residency_safeguard;
     if (region !== 'EEA' && !safeguard?.trim()) {
       throw new AppError(

@@ -1,0 +1,131 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { ensureFirstAdmin } from '../../src/accounts/bootstrap.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { createLogger } from '../../src/logging/logger.ts';
+import { buildParley, WEB_ROOT, type Parley } from '../../src/main.ts';
+import { TestClock } from '../support/harness.ts';
+
+/** Debian's Chromium (scripts/test.mjs installs it when missing). */
+export const CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * Flags for a quiet, headless Chromium on a small CI machine: no sandbox (containers), no GPU, and none of the
+ * background traffic (updates, sync, QUIC probes) that would show up as requests to other origins.
+ */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export const launchChromium = (): Promise<Browser> => chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+
+export interface BrowserParley {
+  readonly parley: Parley;
+  readonly clock: TestClock;
+  /** `http://127.0.0.1:<port>`, where the server listens. */
+  readonly origin: string;
+  /** The first-run set-up link, pointed at `origin`. */
+  readonly setupUrl: string;
+  /** Every log line written, as raw JSON text. */
+  readonly logs: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * A real Parley on a free loopback port, serving the built console (dist/web) on a fresh SQLite database, with a
+ * clock the test can move forward. On first run there is no account yet: `setupUrl` is the link an operator
+ * would read in the terminal.
+ */
+export async function startBrowserParley(options: { orgName: string }): Promise<BrowserParley> {
+  if (!existsSync(path.join(WEB_ROOT, 'index.html'))) {
+    throw new Error(`The console is not built (${WEB_ROOT}/index.html is missing): run \`npx vite build\` first.`);
+  }
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-browser-'));
+  const config = loadConfig({
+    PARLEY_DATA_DIR: dataDir,
+    PARLEY_DATABASE_URL: `sqlite:${path.join(dataDir, 'parley.db')}`,
+    PARLEY_LOG_LEVEL: 'info',
+    PARLEY_ORG_NAME: options.orgName,
+  });
+  const logs: string[] = [];
+  const logger = createLogger({ level: 'info', destination: { write: (line: string) => void logs.push(line) } });
+  const clock = new TestClock();
+  const parley = await buildParley(config, { logger, clock, webRoot: WEB_ROOT });
+  try {
+    await parley.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = parley.app.server.address() as AddressInfo;
+    const origin = `http://127.0.0.1:${port}`;
+    const first = await ensureFirstAdmin(parley.deps);
+    if (first.kind !== 'setup_link') throw new Error(`expected a first-run set-up link, got ${first.kind}`);
+    // The link is built from the configured public URL; the port is only known now, so point it here.
+    const link = new URL(first.link.url);
+    const setupUrl = `${origin}${link.pathname}${link.hash}`;
+    return {
+      parley,
+      clock,
+      origin,
+      setupUrl,
+      logs,
+      async close() {
+        await parley.close();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await parley.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/**
+ * Records what a page must never do: ask another origin for anything, log an error, throw, or trip the Content
+ * Security Policy. `data:` URLs (the TOTP QR code) are not network requests and are allowed by the CSP.
+ */
+export interface PageWatch {
+  readonly foreignRequests: string[];
+  readonly errors: string[];
+  /** Console errors `expectedErrors` accepted, kept so a test can check how many there were. */
+  readonly expectedErrors: string[];
+  readonly cspViolations: string[];
+  /** Every request the page made, as `METHOD url`. */
+  readonly requests: string[];
+}
+
+export async function watchPage(page: Page, origin: string, options: { expectedErrors: (text: string, url: string) => boolean }): Promise<PageWatch> {
+  const watch: PageWatch = { foreignRequests: [], errors: [], expectedErrors: [], cspViolations: [], requests: [] };
+  page.on('request', (request) => {
+    const url = request.url();
+    watch.requests.push(`${request.method()} ${url}`);
+    if (!url.startsWith(`${origin}/`) && !url.startsWith('data:')) watch.foreignRequests.push(url);
+  });
+  page.on('console', (message) => {
+    if (message.type() !== 'error') return;
+    const url = message.location().url;
+    const line = `${message.text()} (${url})`;
+    (options.expectedErrors(message.text(), url) ? watch.expectedErrors : watch.errors).push(line);
+  });
+  page.on('pageerror', (error) => watch.errors.push(`uncaught: ${error.message}`));
+  // The browser also reports violations as events: listen from before any page script runs.
+  await page.exposeBinding('__reportCspViolation', (_source, text: string) => void watch.cspViolations.push(text));
+  // A string, not a function: this file is type-checked without the DOM library (it is Node code).
+  await page.addInitScript({
+    content: `document.addEventListener('securitypolicyviolation', (e) => {
+      window.__reportCspViolation(e.violatedDirective + ' blocked ' + (e.blockedURI || '(inline)') + ' in ' + e.sourceFile + ':' + e.lineNumber);
+    });`,
+  });
+  return watch;
+}
+
+/** The code without the spaces the page groups it with. */
+export const ungroup = (text: string) => text.replace(/\s+/g, '');

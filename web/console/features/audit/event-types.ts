@@ -1,0 +1,31 @@
+/**
+ * The audit event types the server writes (src/audit/events.ts), with what each means to a reader.
+ * The filter offers these; an unknown type in the log is still shown, by its code.
+ */
+export const auditEventTypes = {
+  'organisation.created': 'Organisation created',
+  'organisation.updated': 'Organisation settings changed',
+  'user.created': 'User invited',
+  'user.updated': 'User details changed',
+  'user.role_changed': 'User role changed',
+  'user.disabled': 'User disabled',
+  'user.enabled': 'User enabled again',
+  'user.setup_link_issued': 'Set-up link issued',
+  'user.password_set': 'Password set',
+  'user.totp_enrolled': 'Authenticator app set up',
+  'user.totp_reset': 'Authenticator app reset',
+  'user.training_attested': 'Training recorded',
+  'auth.login_succeeded': 'Signed in',
+  'auth.login_failed': 'Sign-in failed',
+  'auth.locked_out': 'Account locked after failed sign-ins',
+  'auth.logged_out': 'Signed out',
+  'api_token.created': 'API token created',
+  'api_token.revoked': 'API token revoked',
+  'audit.verified': 'Audit chain verified',
+} as const;
+
+export type AuditEventType = keyof typeof auditEventTypes;
+
+export const isAuditEventType = (type: string): type is AuditEventType => Object.hasOwn(auditEventTypes, type);
+
+export const describeEventType = (type: string): string => (isAuditEventType(type) ? auditEventTypes[type] : type);

@@ -1,0 +1,253 @@
+import { useState } from 'preact/hooks';
+import { useApi } from '../../../shared/api/api-context.tsx';
+import { fieldErrorsOf } from '../../../shared/api/api-error.ts';
+import { Alert, ErrorAlert } from '../../../shared/ui/alert.tsx';
+import { SubmitButton } from '../../../shared/ui/button.tsx';
+import { SelectField, TextAreaField, TextField, type Choice } from '../../../shared/ui/field.tsx';
+import { Loading } from '../../../shared/ui/loading.tsx';
+import { PageHeader } from '../../../shared/ui/page-header.tsx';
+import { formatDateTime } from '../../../shared/format.ts';
+import { useResource } from '../../../shared/use-resource.ts';
+import { useSubmit } from '../../../shared/use-submit.ts';
+import { can } from '../../roles.ts';
+import { useMe, useSession } from '../../session.tsx';
+import {
+  getOrganisation,
+  updateOrganisation,
+  type EditableField,
+  type Organisation,
+  type OrganisationChanges,
+  type ResidencyRegion,
+} from './organisation.api.ts';
+
+const fieldLabels: Readonly<Record<EditableField, string>> = {
+  legalName: 'Legal name',
+  address: 'Postal address',
+  contactEmail: 'Contact email for privacy questions',
+  dpoName: 'Name of the data protection officer',
+  dpoEmail: 'Email of the data protection officer',
+  dpoPhone: 'Phone of the data protection officer',
+  supervisoryAuthority: 'Supervisory authority',
+  residencyRegion: 'Where data is stored',
+  residencySafeguard: 'Transfer safeguard',
+};
+
+const labelOf = (field: string) => (field in fieldLabels ? fieldLabels[field as EditableField] : field);
+
+const regionChoices: readonly Choice<ResidencyRegion>[] = [
+  { value: 'EEA', label: 'European Economic Area (EEA)' },
+  { value: 'CH', label: 'Switzerland' },
+  { value: 'UK', label: 'United Kingdom' },
+  { value: 'US', label: 'United States' },
+  { value: 'other', label: 'Elsewhere' },
+];
+const regionLabel = (region: ResidencyRegion) => regionChoices.find((c) => c.value === region)?.label ?? region;
+
+/** The organisation as the controller of personal data: the details privacy notices are built from. */
+export function OrganisationSettingsPage() {
+  const api = useApi();
+  const me = useMe();
+  const organisation = useResource(() => getOrganisation(api), [api]);
+  const editable = can(me.user.role, 'organisation.edit');
+
+  return (
+    <>
+      <PageHeader title="Organisation settings">
+        <p>
+          Your organisation is the <em>controller</em> of the personal data handled in calls. Privacy notices shown to
+          customers, and the records you keep under the GDPR, are filled in from these details.
+        </p>
+        {!editable && <p>Only administrators and data protection officers can change them.</p>}
+      </PageHeader>
+      {organisation.state.status === 'loading' && <Loading label="Loading the organisation settings…" />}
+      {organisation.state.status === 'error' && <ErrorAlert error={organisation.state.error} title="The settings could not be loaded" />}
+      {organisation.state.status === 'ready' && (
+        <>
+          <MissingFields fields={organisation.state.data.missingFields} />
+          {editable ? (
+            <OrganisationForm organisation={organisation.state.data} onSaved={organisation.set} />
+          ) : (
+            <OrganisationSummary organisation={organisation.state.data} />
+          )}
+        </>
+      )}
+    </>
+  );
+}
+
+function MissingFields(props: { fields: readonly string[] }) {
+  if (props.fields.length === 0) return null;
+  return (
+    <Alert kind="warning" title="Some details are still missing" testId="missing-fields">
+      <p>Privacy notices need these before customers can be shown them:</p>
+      <ul>
+        {props.fields.map((f) => (
+          <li key={f}>{labelOf(f)}</li>
+        ))}
+      </ul>
+    </Alert>
+  );
+}
+
+type FormValues = Readonly<Record<EditableField, string>> & { readonly residencyRegion: ResidencyRegion };
+
+const toForm = (o: Organisation): FormValues => ({
+  legalName: o.legalName,
+  address: o.address,
+  contactEmail: o.contactEmail,
+  dpoName: o.dpoName,
+  dpoEmail: o.dpoEmail,
+  dpoPhone: o.dpoPhone ?? '',
+  supervisoryAuthority: o.supervisoryAuthority,
+  residencyRegion: o.residencyRegion,
+  residencySafeguard: o.residencySafeguard ?? '',
+});
+
+/**
+ * Only changed fields are sent, so the audit event names what really changed. Optional fields left empty are
+ * sent as null; in the EEA no safeguard applies, so a previous one is cleared rather than left behind.
+ */
+function changesBetween(o: Organisation, form: FormValues): OrganisationChanges {
+  const changes: OrganisationChanges = {};
+  for (const field of ['legalName', 'address', 'contactEmail', 'dpoName', 'dpoEmail', 'supervisoryAuthority'] as const) {
+    const value = form[field].trim();
+    if (value !== o[field]) changes[field] = value;
+  }
+  const phone = form.dpoPhone.trim() || null;
+  if (phone !== o.dpoPhone) changes.dpoPhone = phone;
+  if (form.residencyRegion !== o.residencyRegion) changes.residencyRegion = form.residencyRegion;
+  const safeguard = form.residencyRegion === 'EEA' ? null : form.residencySafeguard.trim() || null;
+  if (safeguard !== o.residencySafeguard) changes.residencySafeguard = safeguard;
+  return changes;
+}
+
+function OrganisationForm(props: { organisation: Organisation; onSaved: (o: Organisation) => void }) {
+  const api = useApi();
+  const session = useSession();
+  const [form, setForm] = useState<FormValues>(() => toForm(props.organisation));
+  const [saved, setSaved] = useState<Organisation | null>(null);
+  const submit = useSubmit();
+  const errors = fieldErrorsOf(submit.error);
+  const changes = changesBetween(props.organisation, form);
+  const dirty = Object.keys(changes).length > 0;
+
+  const bind = (field: EditableField) => ({
+    value: form[field],
+    onValue: (value: string) => {
+      setSaved(null);
+      setForm((f) => ({ ...f, [field]: value }));
+    },
+    error: errors[field],
+    name: field,
+  });
+
+  async function onSubmit(e: Event) {
+    e.preventDefault();
+    const updated = await submit.run(() => updateOrganisation(api, changes));
+    if (!updated) return;
+    props.onSaved(updated);
+    setForm(toForm(updated));
+    setSaved(updated);
+    // The header shows the legal name.
+    if (changes.legalName !== undefined) await session.refresh();
+  }
+
+  return (
+    <form class="form form-wide" onSubmit={onSubmit} noValidate>
+      <fieldset>
+        <legend>Controller</legend>
+        <TextField label={fieldLabels.legalName} hint="As registered, e.g. “Musterbank AG”." required autoComplete="organization" {...bind('legalName')} />
+        <TextAreaField label={fieldLabels.address} hint="Where customers can write to you." autoComplete="street-address" {...bind('address')} />
+        <TextField
+          label={fieldLabels.contactEmail}
+          hint="Customers write here to exercise their rights (access, erasure…)."
+          type="email"
+          {...bind('contactEmail')}
+        />
+      </fieldset>
+      <fieldset>
+        <legend>Data protection officer</legend>
+        <TextField label={fieldLabels.dpoName} {...bind('dpoName')} />
+        <TextField label={fieldLabels.dpoEmail} type="email" {...bind('dpoEmail')} />
+        <TextField label={fieldLabels.dpoPhone} type="tel" optional {...bind('dpoPhone')} />
+      </fieldset>
+      <fieldset>
+        <legend>Supervision</legend>
+        <TextField
+          label={fieldLabels.supervisoryAuthority}
+          hint="The data protection authority customers may complain to, usually the one where you have your main establishment."
+          {...bind('supervisoryAuthority')}
+        />
+      </fieldset>
+      <fieldset>
+        <legend>Data residency</legend>
+        <SelectField
+          label={fieldLabels.residencyRegion}
+          hint="The region of the servers that store call data, recordings and backups."
+          name="residencyRegion"
+          choices={regionChoices}
+          value={form.residencyRegion}
+          error={errors.residencyRegion}
+          onValue={(residencyRegion) => {
+            setSaved(null);
+            setForm((f) => ({ ...f, residencyRegion }));
+          }}
+        />
+        {form.residencyRegion !== 'EEA' && (
+          <TextAreaField
+            label={fieldLabels.residencySafeguard}
+            hint="Outside the EEA a transfer needs a legal basis: an adequacy decision, or standard contractual clauses with a transfer impact assessment."
+            required
+            {...bind('residencySafeguard')}
+          />
+        )}
+      </fieldset>
+      <ErrorAlert error={submit.error} title="The settings were not saved" />
+      {saved && (
+        <Alert kind="success" testId="organisation-saved">
+          Saved. These settings are now version {saved.configVersion} (changed {formatDateTime(saved.updatedAt)}).
+        </Alert>
+      )}
+      <div class="form-actions">
+        <SubmitButton busy={submit.busy} busyLabel="Saving…" disabled={!dirty}>
+          Save changes
+        </SubmitButton>
+        {!dirty && !saved && <span class="muted">No unsaved changes.</span>}
+        {dirty && (
+          <button type="button" class="button button-link" onClick={() => setForm(toForm(props.organisation))}>
+            Discard changes
+          </button>
+        )}
+      </div>
+      <p class="muted">
+        Settings version {props.organisation.configVersion}, last changed {formatDateTime(props.organisation.updatedAt)}. Every
+        change is recorded in the audit log.
+      </p>
+    </form>
+  );
+}
+
+function OrganisationSummary(props: { organisation: Organisation }) {
+  const o = props.organisation;
+  const rows: [EditableField, string | null][] = [
+    ['legalName', o.legalName],
+    ['address', o.address],
+    ['contactEmail', o.contactEmail],
+    ['dpoName', o.dpoName],
+    ['dpoEmail', o.dpoEmail],
+    ['dpoPhone', o.dpoPhone],
+    ['supervisoryAuthority', o.supervisoryAuthority],
+    ['residencyRegion', regionLabel(o.residencyRegion)],
+    ...(o.residencyRegion === 'EEA' ? [] : ([['residencySafeguard', o.residencySafeguard]] as [EditableField, string | null][])),
+  ];
+  return (
+    <dl class="summary">
+      {rows.map(([field, value]) => (
+        <div key={field} class="summary-row">
+          <dt>{fieldLabels[field]}</dt>
+          <dd>{value ? value : <span class="muted">Not provided yet</span>}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}

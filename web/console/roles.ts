@@ -1,0 +1,38 @@
+import * as z from 'zod/mini';
+
+export const roles = ['admin', 'dpo', 'agent'] as const;
+export const roleSchema = z.enum(roles);
+export type Role = z.infer<typeof roleSchema>;
+
+export const roleLabels: Readonly<Record<Role, string>> = {
+  admin: 'Administrator',
+  dpo: 'Data protection officer',
+  agent: 'Agent',
+};
+
+/** One line per role, shown where a role is chosen. */
+export const roleDescriptions: Readonly<Record<Role, string>> = {
+  admin: 'Manages settings, users and API tokens. Needs an authenticator app.',
+  dpo: 'Edits privacy settings, reads users and the audit log, records training. Needs an authenticator app.',
+  agent: 'Holds calls with customers; reads the organisation settings.',
+};
+
+/**
+ * What each role may do in the console, mirroring the server's access rules (the server still decides:
+ * this only hides what would be refused).
+ */
+const permissions = {
+  'organisation.read': ['admin', 'dpo', 'agent'],
+  'organisation.edit': ['admin', 'dpo'],
+  'users.read': ['admin', 'dpo'],
+  'users.manage': ['admin'],
+  'training.record': ['admin', 'dpo'],
+  'apiTokens.manage': ['admin'],
+  'audit.read': ['admin', 'dpo'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof permissions;
+
+export function can(role: Role, permission: Permission): boolean {
+  return (permissions[permission] as readonly Role[]).includes(role);
+}

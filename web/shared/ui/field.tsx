@@ -1,0 +1,134 @@
+import type { ComponentChildren, InputHTMLAttributes } from 'preact';
+import { useId } from 'preact/hooks';
+
+interface FrameProps {
+  label: string;
+  /** Short help under the label: what to enter and why. */
+  hint?: ComponentChildren;
+  /** The server's (or the form's) message about this field. */
+  error?: string | undefined;
+  optional?: boolean;
+}
+
+interface Ids {
+  id: string;
+  'aria-describedby'?: string;
+  'aria-invalid'?: boolean;
+}
+
+/** Label, hint and error wired to the control with ids, so screen readers read all three. */
+function Frame(props: FrameProps & { render: (ids: Ids) => ComponentChildren }) {
+  const id = useId();
+  const hintId = props.hint ? `${id}-hint` : undefined;
+  const errorId = props.error ? `${id}-error` : undefined;
+  const describedBy = [hintId, errorId].filter(Boolean).join(' ');
+  return (
+    <div class={`field${props.error ? ' field-invalid' : ''}`}>
+      <label for={id}>
+        {props.label}
+        {props.optional && <span class="field-optional"> (optional)</span>}
+      </label>
+      {props.hint && (
+        <p class="field-hint" id={hintId}>
+          {props.hint}
+        </p>
+      )}
+      {props.render({ id, ...(describedBy ? { 'aria-describedby': describedBy } : {}), ...(props.error ? { 'aria-invalid': true } : {}) })}
+      {props.error && (
+        <p class="field-error" id={errorId}>
+          {props.error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** The input attributes the console uses; listed rather than inherited so each field stays easy to read. */
+interface InputProps {
+  type?: 'text' | 'email' | 'password' | 'tel' | 'date' | 'datetime-local' | 'url';
+  name?: string;
+  autoComplete?: string;
+  inputMode?: 'text' | 'numeric' | 'email' | 'tel';
+  pattern?: string;
+  required?: boolean;
+  readOnly?: boolean;
+  minLength?: number;
+  maxLength?: number;
+  max?: string;
+  class?: string;
+  placeholder?: string;
+}
+
+export function TextField(props: FrameProps & InputProps & { value: string; onValue: (value: string) => void }) {
+  const { label, hint, error, optional, value, onValue, ...input } = props;
+  return (
+    <Frame
+      label={label}
+      hint={hint}
+      error={error}
+      optional={optional ?? false}
+      render={(ids) => {
+        // Preact types <input> as a union keyed by `type`; a field whose type is chosen by its caller is one of them.
+        const attributes = { type: 'text', ...input, ...ids, value } as InputHTMLAttributes<HTMLInputElement>;
+        return <input {...attributes} onInput={(e) => onValue(e.currentTarget.value)} />;
+      }}
+    />
+  );
+}
+
+interface TextAreaProps {
+  name?: string;
+  autoComplete?: string;
+  required?: boolean;
+  rows?: number;
+  maxLength?: number;
+}
+
+export function TextAreaField(props: FrameProps & TextAreaProps & { value: string; onValue: (value: string) => void }) {
+  const { label, hint, error, optional, value, onValue, ...area } = props;
+  return (
+    <Frame
+      label={label}
+      hint={hint}
+      error={error}
+      optional={optional ?? false}
+      render={(ids) => <textarea rows={3} {...area} {...ids} value={value} onInput={(e) => onValue(e.currentTarget.value)} />}
+    />
+  );
+}
+
+export interface Choice<V extends string> {
+  readonly value: V;
+  readonly label: string;
+}
+
+export function SelectField<V extends string>(
+  props: FrameProps & { value: V; onValue: (value: V) => void; choices: readonly Choice<V>[]; disabled?: boolean; name?: string },
+) {
+  return (
+    <Frame
+      label={props.label}
+      hint={props.hint}
+      error={props.error}
+      optional={props.optional ?? false}
+      render={(ids) => (
+        <select
+          {...ids}
+          name={props.name}
+          disabled={props.disabled}
+          value={props.value}
+          onChange={(e) => {
+            const picked = props.choices.find((c) => c.value === e.currentTarget.value);
+            if (picked) props.onValue(picked.value);
+          }}
+        >
+          {props.choices.map((c) => (
+            <option key={c.value} value={c.value}>
+              {c.label}
+            </option>
+          ))}
+        </select>
+      )}
+    />
+  );
+}
