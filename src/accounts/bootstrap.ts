@@ -1,8 +1,7 @@
 import type { Deps } from '../deps.ts';
 import { createOrganisation } from '../organisations/organisations.ts';
-import { tagged } from '../db/personal-data.ts';
-import { iso } from '../shared/clock.ts';
-import { newId, type OrgId } from '../shared/ids.ts';
+import type { OrgId } from '../shared/ids.ts';
+import { insertUser } from './insert-user.ts';
 import { hashPassword } from './passwords.ts';
 import { issueSetupLink, type SetupLink } from './setup-links.ts';
 
@@ -26,27 +25,14 @@ export async function ensureFirstAdmin(deps: Deps): Promise<FirstRunResult> {
     const org = await tx.selectFrom('organisations').select('id').orderBy('created_at').limit(1).executeTakeFirst();
     const orgId = (org?.id as OrgId | undefined) ?? (await createOrganisation(tx, deps, { legalName: orgName }));
     if (adminEmail && passwordHash) {
-      const userId = newId('user');
-      const now = iso(deps.clock.now());
-      await tx
-        .insertInto('users')
-        .values({
-          id: userId,
-          org_id: orgId,
-          email: adminEmail,
-          display_name: 'Administrator',
-          role: 'admin',
-          password_hash: passwordHash,
-          totp_secret_sealed: null,
-          totp_enabled_at: null,
-          totp_last_step: null,
-          disabled_at: null,
-          created_at: now,
-          updated_at: now,
-          ...tagged('users'),
-        })
-        .execute();
-      await deps.audit.append(tx, orgId, { type: 'system' }, { type: 'user.created', data: { userId, role: 'admin' } });
+      await insertUser(tx, deps, {
+        orgId,
+        email: adminEmail,
+        displayName: 'Administrator',
+        role: 'admin',
+        passwordHash,
+        actor: { type: 'system' },
+      });
       return { kind: 'admin_from_env', orgId, email: adminEmail };
     }
     const link = await issueSetupLink(tx, deps, { orgId, userId: null, actor: { type: 'system' } });

@@ -5,6 +5,7 @@ import type { Deps } from '../deps.ts';
 import { AppError } from '../shared/app-error.ts';
 import { iso } from '../shared/clock.ts';
 import { newId, newSecret, type OrgId, type UserId } from '../shared/ids.ts';
+import { insertUser } from './insert-user.ts';
 import { hashPassword } from './passwords.ts';
 import type { Role, SessionStage } from './roles.ts';
 import { firstStage } from './log-in.ts';
@@ -101,28 +102,14 @@ export async function completeSetup(
       if (!input.email || !input.displayName) {
         throw new AppError('VALIDATION_FAILED', 'Enter your email and name to create the first admin account.');
       }
-      const taken = await tx.selectFrom('users').select('id').where('email', '=', input.email).executeTakeFirst();
-      if (taken) throw new AppError('EMAIL_TAKEN', 'An account with this email already exists.');
-      userId = newId('user');
-      await tx
-        .insertInto('users')
-        .values({
-          id: userId,
-          org_id: orgId,
-          email: input.email,
-          display_name: input.displayName,
-          role: 'admin',
-          password_hash: passwordHash,
-          totp_secret_sealed: null,
-          totp_enabled_at: null,
-          totp_last_step: null,
-          disabled_at: null,
-          created_at: now,
-          updated_at: now,
-          ...tagged('users'),
-        })
-        .execute();
-      await deps.audit.append(tx, orgId, { type: 'anonymous' }, { type: 'user.created', data: { userId, role: 'admin' } });
+      userId = await insertUser(tx, deps, {
+        orgId,
+        email: input.email,
+        displayName: input.displayName,
+        role: 'admin',
+        passwordHash,
+        actor: { type: 'anonymous' },
+      });
     } else {
       await tx.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', userId).execute();
       await revokeUserSessions(tx, orgId, userId);

@@ -1,12 +1,12 @@
 import type { AuditActor, AuditEvent } from '../audit/events.ts';
 import type { DbOrTx } from '../db/database.ts';
-import { tagged } from '../db/personal-data.ts';
 import type { UsersTable } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, notFound } from '../shared/app-error.ts';
 import { iso } from '../shared/clock.ts';
-import { newId, type OrgId, type UserId } from '../shared/ids.ts';
+import type { OrgId, UserId } from '../shared/ids.ts';
 import type { UserView } from './accounts.schema.ts';
+import { insertUser } from './insert-user.ts';
 import type { Role } from './roles.ts';
 import { revokeUserSessions } from './sessions.ts';
 import { issueSetupLink, type SetupLink } from './setup-links.ts';
@@ -55,29 +55,7 @@ export async function createUser(
   input: { email: string; displayName: string; role: Role },
 ): Promise<{ user: UserView; setupLink: SetupLink }> {
   return deps.db.transaction().execute(async (tx) => {
-    const taken = await tx.selectFrom('users').select('id').where('email', '=', input.email).executeTakeFirst();
-    if (taken) throw new AppError('EMAIL_TAKEN', 'An account with this email already exists.');
-    const id = newId('user');
-    const now = iso(deps.clock.now());
-    await tx
-      .insertInto('users')
-      .values({
-        id,
-        org_id: orgId,
-        email: input.email,
-        display_name: input.displayName,
-        role: input.role,
-        password_hash: null,
-        totp_secret_sealed: null,
-        totp_enabled_at: null,
-        totp_last_step: null,
-        disabled_at: null,
-        created_at: now,
-        updated_at: now,
-        ...tagged('users'),
-      })
-      .execute();
-    await deps.audit.append(tx, orgId, actor, { type: 'user.created', data: { userId: id, role: input.role } });
+    const id = await insertUser(tx, deps, { orgId, ...input, passwordHash: null, actor });
     const setupLink = await issueSetupLink(tx, deps, { orgId, userId: id, actor });
     const row = await tx.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     return { user: toView(row, null), setupLink };
