@@ -1,6 +1,8 @@
 import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import type { DatabaseHandle, Dialect } from './database.ts';
 import * as m0001 from './migrations/0001-foundation.ts';
+import * as m0002 from './migrations/0002-jobs-and-mail.ts';
+import * as m0003 from './migrations/0003-call-types-and-notices.ts';
 
 interface DialectMigration {
   up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void>;
@@ -9,6 +11,8 @@ interface DialectMigration {
 /** Versioned migrations, in order. Append only: never edit one that has shipped. */
 const migrations: Record<string, DialectMigration> = {
   '0001-foundation': m0001,
+  '0002-jobs-and-mail': m0002,
+  '0003-call-types-and-notices': m0003,
 };
 
 class StaticProvider implements MigrationProvider {
