@@ -13,9 +13,13 @@ export default defineConfig({
     outDir: '../dist/web',
     emptyOutDir: true,
     // Vite 8 renamed `rollupOptions` to `rolldownOptions` (the old name is a deprecated alias).
-    // The input is explicit so a second, small customer entry can be added beside the console later.
+    // Two entries: the console, and the customer's join page (`/j/<token>`), a separate small bundle that
+    // imports nothing from the console (web/customer/tsconfig.json type-checks it on its own).
     rolldownOptions: {
-      input: { console: fileURLToPath(new URL('./web/index.html', import.meta.url)) },
+      input: {
+        console: fileURLToPath(new URL('./web/index.html', import.meta.url)),
+        join: fileURLToPath(new URL('./web/join.html', import.meta.url)),
+      },
     },
   },
   server: {

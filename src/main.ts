@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { accountRoutes } from './accounts/routes.ts';
 import { createAuditLog } from './audit/append-event.ts';
 import { auditRoutes } from './audit/routes.ts';
+import { callTypeRoutes } from './call-types/routes.ts';
 import type { Config } from './config/load.ts';
 import { openDatabase, type DatabaseHandle, type DatabaseOptions } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
@@ -13,11 +14,19 @@ import { healthRoutes } from './http/health-routes.ts';
 import type { KeyProvider } from './keys/key-provider.ts';
 import { loadOrCreateMasterKey } from './keys/local/local-key-provider.ts';
 import { createLogger, type Logger } from './logging/logger.ts';
+import { noticeRoutes } from './notices/routes.ts';
 import { organisationRoutes } from './organisations/routes.ts';
+import { createJobRunner, type JobRunner } from './jobs/job-runner.ts';
+import { createMailTransport } from './mail/mail-transport.ts';
+import { mailRoutes } from './mail/routes.ts';
+import { schedulingRoutes } from './scheduling/routes.ts';
+import { joinRoutes } from './join/routes.ts';
+import { consentRoutes } from './consent/routes.ts';
+import { createSendMailHandler } from './mail/send-mail.ts';
 import { systemClock, type Clock } from './shared/clock.ts';
 
 /** Every capability's HTTP routes, in one list: adding a capability adds a line here. */
-export const routeModules: readonly RouteModule[] = [healthRoutes, accountRoutes, organisationRoutes, auditRoutes];
+export const routeModules: readonly RouteModule[] = [healthRoutes, accountRoutes, organisationRoutes, auditRoutes, mailRoutes, schedulingRoutes, joinRoutes, consentRoutes, callTypeRoutes, noticeRoutes];
 
 export const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/web');
 
@@ -25,6 +34,8 @@ export interface Parley {
   readonly deps: Deps;
   readonly app: ParleyApp;
   readonly database: DatabaseHandle;
+  /** Background work (mail, later retention). `parley start` starts it; tests call `runDue()`. */
+  readonly jobs: JobRunner;
   close(): Promise<void>;
 }
 
@@ -66,12 +77,24 @@ export async function buildParley(config: Config, options: BuildOptions = {}): P
       routes: routeModules,
       webRoot: options.webRoot === null ? undefined : (options.webRoot ?? WEB_ROOT),
     });
+    const mailTransport = createMailTransport(config.mail);
+    const jobs = createJobRunner({
+      db: deps.db,
+      dialect: deps.dialect,
+      clock: deps.clock,
+      logger: deps.logger,
+      pollMs: config.jobs.pollMs,
+      handlers: { 'mail.send': createSendMailHandler(deps, mailTransport) },
+    });
     return {
       deps,
       app,
       database,
+      jobs,
       async close() {
+        await jobs.stop();
         await app.close();
+        mailTransport.close();
         await database.close();
       },
     };

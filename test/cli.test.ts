@@ -47,7 +47,7 @@ describe('the parley command', () => {
 
     const ok = parley(['audit', 'verify'], env);
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/org_\w+: 3 events, chain intact/);
+    expect(ok.stdout).toMatch(/org_\w+: 4 events, chain intact/);
   });
 
   it('exits 1 and names the first broken row after someone edits the audit log', () => {
@@ -58,7 +58,8 @@ describe('the parley command', () => {
     db.close();
     const r = parley(['audit', 'verify', '--org', row.org_id], env);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain(`BROKEN — event ${row.id} (seq 2) was altered`);
+    // seq 1 organisation.created, 2 call_type.created (the default call type), 3 user.created.
+    expect(r.stdout).toContain(`BROKEN — event ${row.id} (seq 3) was altered`);
   });
 });
 

@@ -41,6 +41,42 @@ export const auditEventSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('auth.logged_out'), data: z.strictObject({ userId: id, sessionId: id }) }),
   z.strictObject({ type: z.literal('api_token.created'), data: z.strictObject({ tokenId: id, role }) }),
   z.strictObject({ type: z.literal('api_token.revoked'), data: z.strictObject({ tokenId: id }) }),
+  z.strictObject({
+    type: z.literal('call.scheduled'),
+    data: z.strictObject({ callId: id, callTypeId: id, subjectId: id }),
+  }),
+  z.strictObject({ type: z.literal('call.rescheduled'), data: z.strictObject({ callId: id }) }),
+  z.strictObject({ type: z.literal('call.cancelled'), data: z.strictObject({ callId: id }) }),
+  z.strictObject({
+    type: z.literal('consent.recorded'),
+    data: z.strictObject({
+      consentId: id,
+      callId: id,
+      subjectId: id,
+      purpose: z.string(),
+      action: z.enum(['given', 'declined', 'withdrawn']),
+    }),
+  }),
+  z.strictObject({ type: z.literal('mail.viewed'), data: z.strictObject({ mailId: id }) }),
+  z.strictObject({ type: z.literal('mail.retried'), data: z.strictObject({ mailId: id }) }),
+  z.strictObject({ type: z.literal('call_type.created'), data: z.strictObject({ callTypeId: id }) }),
+  z.strictObject({
+    type: z.literal('call_type.updated'),
+    data: z.strictObject({ callTypeId: id, fields: z.array(z.string()), version: z.number().int() }),
+  }),
+  z.strictObject({ type: z.literal('call_type.archived'), data: z.strictObject({ callTypeId: id }) }),
+  z.strictObject({
+    type: z.literal('privacy_notice.created'),
+    data: z.strictObject({ noticeId: id, version: z.number().int() }),
+  }),
+  z.strictObject({
+    type: z.literal('privacy_notice.updated'),
+    data: z.strictObject({ noticeId: id, version: z.number().int(), fields: z.array(z.string()) }),
+  }),
+  z.strictObject({
+    type: z.literal('privacy_notice.published'),
+    data: z.strictObject({ noticeId: id, version: z.number().int(), contentHash: z.string().regex(/^[0-9a-f]{64}$/) }),
+  }),
   z.strictObject({ type: z.literal('audit.verified'), data: z.strictObject({ ok: z.boolean(), events: z.number().int() }) }),
 ]);
 

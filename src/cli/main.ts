@@ -81,6 +81,7 @@ async function start(): Promise<number> {
     }
     throw e;
   }
+  parley.jobs.start();
   printBanner(config, firstRun);
 
   let stopping = false;
@@ -102,6 +103,7 @@ function printBanner(config: Config, firstRun: Awaited<ReturnType<typeof ensureF
   out(`  Parley is running at ${config.publicUrl}`);
   out(`  Database: ${db}`);
   out(`  Data: ${config.dataDir} (keep ${config.masterKeyFile} safe and backed up apart from the data)`);
+  out(`  Mail: ${config.mail.smtpUrl ? `SMTP relay ${new URL(config.mail.smtpUrl).host}` : 'kept in the built-in outbox (console → Outbox); set PARLEY_SMTP_URL to send'}`);
   out('');
   switch (firstRun.kind) {
     case 'setup_link':

@@ -31,6 +31,9 @@ export interface Config {
     readonly loginRatePerMinute: number;
   };
   readonly http: { readonly bodyLimitBytes: number; readonly trustProxy: boolean };
+  readonly mail: { readonly smtpUrl: string | undefined; readonly from: string };
+  readonly jobs: { readonly pollMs: number };
+  readonly timeZone: string;
 }
 
 /** A configuration that cannot start Parley. The message names each variable and what it expects. */
@@ -84,7 +87,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     const problems = result.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '') as SettingName;
       const given = merged[name as keyof typeof merged];
-      const shown = name.includes('PASSWORD') || given === undefined ? '' : ` (got ${JSON.stringify(given)})`;
+      // Secrets are never echoed: passwords, and URLs that may carry credentials.
+      const secret = name.includes('PASSWORD') || name.endsWith('_URL');
+      const shown = secret || given === undefined ? '' : ` (got ${JSON.stringify(given)})`;
       return `${name}: ${issue.message}${shown}`;
     });
     throw new ConfigError(problems);
@@ -126,6 +131,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       loginRatePerMinute: raw.PARLEY_LOGIN_RATE_PER_MINUTE,
     },
     http: { bodyLimitBytes: raw.PARLEY_BODY_LIMIT_BYTES, trustProxy: raw.PARLEY_TRUST_PROXY },
+    mail: { smtpUrl: raw.PARLEY_SMTP_URL, from: raw.PARLEY_MAIL_FROM },
+    jobs: { pollMs: raw.PARLEY_JOBS_POLL_MS },
+    timeZone: raw.PARLEY_TIME_ZONE,
   };
   return deepFreeze(config);
 }

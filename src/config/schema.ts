@@ -107,6 +107,38 @@ export const settings = {
     doc: 'Trust X-Forwarded-* headers (set when behind a reverse proxy).',
     default: 'false',
   },
+  PARLEY_SMTP_URL: {
+    schema: z
+      .url({ protocol: /^smtps?$/, error: 'expected smtp://user:password@host:587 or smtps://…:465' })
+      .optional(),
+    doc: 'Mail relay. Without it, mail stays in the built-in outbox, readable in the console.',
+    default: '(none)',
+  },
+  PARLEY_MAIL_FROM: {
+    schema: z.string().trim().min(3).max(300).default('Parley <parley@localhost>'),
+    doc: 'Sender of the mail Parley sends (`Name <address>`).',
+    default: 'Parley <parley@localhost>',
+  },
+  PARLEY_TIME_ZONE: {
+    schema: z
+      .string()
+      .default('Europe/Berlin')
+      .refine((tz) => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: tz });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'expected an IANA time zone such as Europe/Berlin'),
+    doc: 'Time zone of times written in mails (calendar attachments carry UTC, so calendars convert).',
+    default: 'Europe/Berlin',
+  },
+  PARLEY_JOBS_POLL_MS: {
+    schema: positiveInt('a number of milliseconds').default(1000),
+    doc: 'How often the background job runner looks for due work (mail, later retention), in milliseconds.',
+    default: '1000',
+  },
   PARLEY_CONFIG_FILE: {
     schema: z.string().min(1).optional(),
     doc: 'Optional JSON file with any of these settings as keys; environment variables win over it.',

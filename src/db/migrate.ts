@@ -3,6 +3,7 @@ import type { DatabaseHandle, Dialect } from './database.ts';
 import * as m0001 from './migrations/0001-foundation.ts';
 import * as m0002 from './migrations/0002-jobs-and-mail.ts';
 import * as m0003 from './migrations/0003-call-types-and-notices.ts';
+import * as m0004 from './migrations/0004-scheduling-and-consent.ts';
 
 interface DialectMigration {
   up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void>;
@@ -13,6 +14,7 @@ const migrations: Record<string, DialectMigration> = {
   '0001-foundation': m0001,
   '0002-jobs-and-mail': m0002,
   '0003-call-types-and-notices': m0003,
+  '0004-scheduling-and-consent': m0004,
 };
 
 class StaticProvider implements MigrationProvider {

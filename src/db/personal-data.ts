@@ -3,10 +3,18 @@
  * category its rows carry; the columns are NOT NULL with a non-empty CHECK, so a row without them cannot be
  * stored. Retention (a later issue) hangs expiry on the category.
  */
-export const purposes = ['staff_account_management', 'security', 'accountability'] as const;
+export const purposes = ['staff_account_management', 'security', 'accountability', 'call_delivery'] as const;
 export type Purpose = (typeof purposes)[number];
 
-export const dataCategories = ['staff_account', 'staff_security', 'staff_training'] as const;
+export const dataCategories = [
+  'staff_account',
+  'staff_security',
+  'staff_training',
+  'communications',
+  'customer_contact',
+  'call_metadata',
+  'consent_records',
+] as const;
 export type DataCategory = (typeof dataCategories)[number];
 
 /** Tables with personal data and the purpose/category their rows are written with. */
@@ -15,6 +23,11 @@ export const personalDataTables = {
   user_sessions: { purpose: 'security', category: 'staff_security' },
   setup_tokens: { purpose: 'staff_account_management', category: 'staff_security' },
   training_attestations: { purpose: 'accountability', category: 'staff_training' },
+  mail_outbox: { purpose: 'call_delivery', category: 'communications' },
+  subjects: { purpose: 'call_delivery', category: 'customer_contact' },
+  calls: { purpose: 'call_delivery', category: 'call_metadata' },
+  participants: { purpose: 'call_delivery', category: 'call_metadata' },
+  consent_records: { purpose: 'accountability', category: 'consent_records' },
 } as const satisfies Record<string, { purpose: Purpose; category: DataCategory }>;
 
 export type PersonalDataTable = keyof typeof personalDataTables;

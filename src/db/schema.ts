@@ -17,6 +17,8 @@ export interface OrganisationsTable {
   residency_safeguard: string | null;
   /** Bumped on every settings change; documents generated later are stamped with it. */
   config_version: number;
+  /** The organisation's own full privacy policy (https), linked from every page and email customers see. */
+  privacy_policy_url: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -118,6 +120,147 @@ export interface AuditHeadsTable {
 }
 
 
+export interface JobsTable {
+  id: string;
+  org_id: string | null;
+  kind: string;
+  payload: string;
+  state: string;
+  attempts: number;
+  max_attempts: number;
+  run_at: string;
+  locked_until: string | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+  done_at: string | null;
+}
+
+export interface MailOutboxTable {
+  id: string;
+  org_id: string;
+  kind: string;
+  to_address: string;
+  content_sealed: string;
+  status: string;
+  transport: string | null;
+  attempts: number;
+  last_error: string | null;
+  created_at: string;
+  sent_at: string | null;
+  purpose: string;
+  data_category: string;
+}
+
+/** A call type: what a call is for, on which lawful bases, and how long its data is kept (src/call-types/). */
+export interface CallTypesTable {
+  id: string;
+  org_id: string;
+  name: string;
+  /** JSON: `[{ purpose, basis, legitimateInterest }]`, each purpose at most once (G1). */
+  purposes: string;
+  recording_mode: string;
+  recording_legal_reference: string | null;
+  /** Booleans as 0/1 on both dialects. */
+  chat_kept: number;
+  e2ee_required: number;
+  lobby_enabled: number;
+  /** JSON array of biometric feature names; `[]` when none (G6). */
+  biometric_features: string;
+  dpia_reference: string | null;
+  retention_call_metadata_days: number;
+  retention_chat_days: number;
+  retention_recordings_days: number;
+  retention_consent_days: number;
+  version: number;
+  archived_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A privacy notice version; published rows are immutable at the database (G14). */
+export interface PrivacyNoticesTable {
+  id: string;
+  org_id: string;
+  version: number;
+  status: string;
+  /** JSON: per locale, the notice's own Art. 13 texts (src/notices/notice.schema.ts). */
+  texts: string;
+  content_hash: string | null;
+  /** The user or API token id that created the draft. */
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+  published_by: string | null;
+  published_at: string | null;
+}
+
+export interface SubjectsTable {
+  id: string;
+  org_id: string;
+  email: string;
+  display_name: string;
+  created_at: string;
+  updated_at: string;
+  expires_at: string;
+  purpose: string;
+  data_category: string;
+}
+
+export interface CallsTable {
+  id: string;
+  org_id: string;
+  call_type_id: string;
+  call_type_version: number;
+  agent_id: string;
+  starts_at: string;
+  ends_at: string;
+  locale: string;
+  status: string;
+  sequence: number;
+  cancelled_at: string | null;
+  created_at: string;
+  updated_at: string;
+  expires_at: string;
+  purpose: string;
+  data_category: string;
+}
+
+export interface ParticipantsTable {
+  id: string;
+  org_id: string;
+  call_id: string;
+  kind: string;
+  user_id: string | null;
+  subject_id: string | null;
+  display_name: string;
+  created_at: string;
+  expires_at: string;
+  purpose: string;
+  data_category: string;
+}
+
+export interface ConsentRecordsTable {
+  id: string;
+  org_id: string;
+  subject_id: string;
+  call_id: string;
+  participant_id: string;
+  consent_purpose: string;
+  action: string;
+  withdraws_id: string | null;
+  text_hash: string;
+  notice_id: string;
+  notice_version: number;
+  notice_hash: string;
+  locale: string;
+  method: string;
+  recorded_at: string;
+  expires_at: string;
+  purpose: string;
+  data_category: string;
+}
+
 export interface Database {
   organisations: OrganisationsTable;
   users: UsersTable;
@@ -128,4 +271,12 @@ export interface Database {
   login_throttle: LoginThrottleTable;
   audit_events: AuditEventsTable;
   audit_heads: AuditHeadsTable;
+  call_types: CallTypesTable;
+  privacy_notices: PrivacyNoticesTable;
+  jobs: JobsTable;
+  mail_outbox: MailOutboxTable;
+  subjects: SubjectsTable;
+  calls: CallsTable;
+  participants: ParticipantsTable;
+  consent_records: ConsentRecordsTable;
 }

@@ -58,7 +58,11 @@ export async function buildHttpApp(deps: Deps, options: HttpAppOptions): Promise
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     // Query strings of more than one value for a key are refused by the schemas rather than guessed at.
-    routerOptions: { ignoreTrailingSlash: true },
+    // Join tokens are ~70 characters; 300 leaves room while refusing absurd paths with Parley's own 414.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 300 },
+    // Errors the router raises before any route runs (a malformed or overlong URL) get Parley's error shape too,
+    // without echoing the path.
+    frameworkErrors: (error, request, reply) => handleError(error, request, reply),
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -154,11 +158,15 @@ export async function buildHttpApp(deps: Deps, options: HttpAppOptions): Promise
     });
   }
 
+  // The customer's join page (`/j/<token>`) is its own small bundle, without the console; any other page is the
+  // console. Neither shell may be cached: the join page's address holds the person's link.
+  const hasJoinPage = hasWeb && existsSync(path.join(webRoot, 'join.html'));
   app.setNotFoundHandler(async (request, reply) => {
     const isPage = request.method === 'GET' && !request.url.startsWith('/api/') && (request.headers.accept ?? '').includes('text/html');
     if (isPage && hasWeb) {
+      const shell = request.url.startsWith('/j/') && hasJoinPage ? 'join.html' : 'index.html';
       reply.header('cache-control', 'no-store');
-      return reply.type('text/html; charset=utf-8').sendFile('index.html');
+      return reply.type('text/html; charset=utf-8').sendFile(shell);
     }
     throw new AppError('NOT_FOUND', request.url.startsWith('/api/') ? 'No such API endpoint.' : 'Page not found.');
   });

@@ -27,6 +27,7 @@ const fastifyCodes: Record<string, [ErrorCode, string]> = {
   FST_ERR_CTP_BODY_TOO_LARGE: ['PAYLOAD_TOO_LARGE', 'The request body is too large.'],
   FST_ERR_CTP_INVALID_MEDIA_TYPE: ['UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json.'],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['VALIDATION_FAILED', 'The Content-Length header does not match the body.'],
+  FST_ERR_MAX_PARAM_LENGTH: ['URI_TOO_LONG', 'The address is too long. Check that the link was copied exactly.'],
   FST_CSRF_INVALID_TOKEN: ['CSRF_FAILED', 'The form expired or came from another site. Reload the page and try again.'],
   FST_CSRF_MISSING_SECRET: ['CSRF_FAILED', 'The form expired or came from another site. Reload the page and try again.'],
 };

@@ -13,6 +13,9 @@ const optionalText = (max: number) =>
     .nullable()
     .transform((v) => (v === '' ? null : v));
 
+/** Customers follow this link from Parley's pages: https only, a public host name (no IP, no localhost). */
+const httpsUrl = z.url({ protocol: /^https$/, hostname: z.regexes.domain });
+
 export const organisationSchema = z.object({
   id: z.string(),
   legalName: z.string(),
@@ -24,6 +27,8 @@ export const organisationSchema = z.object({
   supervisoryAuthority: z.string(),
   residencyRegion: z.enum(residencyRegions),
   residencySafeguard: z.string().nullable(),
+  /** The organisation's own full privacy policy, linked from every page and email customers see. */
+  privacyPolicyUrl: z.string().nullable(),
   configVersion: z.number().int(),
   /** Controller details still empty: notices and documents cannot be produced until these are filled. */
   missingFields: z.array(z.string()),
@@ -43,6 +48,10 @@ export const updateOrganisationSchema = z
     supervisoryAuthority: text(300),
     residencyRegion: z.enum(residencyRegions),
     residencySafeguard: optionalText(500),
+    privacyPolicyUrl: text(2000)
+      .refine((v) => v === '' || httpsUrl.safeParse(v).success, 'Enter the full https:// address of your privacy policy.')
+      .nullable()
+      .transform((v) => (v === '' ? null : v)),
   })
   .partial()
   .refine((v) => Object.keys(v).length > 0, 'Send at least one field to change.');

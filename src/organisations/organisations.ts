@@ -3,6 +3,7 @@ import type { DbOrTx, Tx } from '../db/database.ts';
 import type { OrganisationsTable } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
 import type { AuditActor } from '../audit/events.ts';
+import { createDefaultCallType } from '../call-types/create-call-type.ts';
 import { AppError, notFound } from '../shared/app-error.ts';
 import { iso } from '../shared/clock.ts';
 import { newId, type OrgId } from '../shared/ids.ts';
@@ -28,6 +29,7 @@ export function toOrganisationView(row: OrganisationsTable): OrganisationView {
     supervisoryAuthority: row.supervisory_authority,
     residencyRegion: row.residency_region as OrganisationView['residencyRegion'],
     residencySafeguard: row.residency_safeguard,
+    privacyPolicyUrl: row.privacy_policy_url,
     configVersion: Number(row.config_version),
     missingFields: requiredForNotices.filter(([col]) => row[col].trim() === '').map(([, field]) => field),
     createdAt: row.created_at,
@@ -35,7 +37,10 @@ export function toOrganisationView(row: OrganisationsTable): OrganisationView {
   };
 }
 
-/** Creates a tenant (a controller) with its audit chain. Details not yet known start empty. */
+/**
+ * Creates a tenant (a controller) with its audit chain and its first, privacy-protective call type. Details not
+ * yet known start empty.
+ */
 export async function createOrganisation(
   tx: Tx,
   deps: Pick<Deps, 'clock' | 'audit'>,
@@ -57,11 +62,14 @@ export async function createOrganisation(
       residency_region: 'EEA',
       residency_safeguard: null,
       config_version: 1,
+      privacy_policy_url: null,
       created_at: now,
       updated_at: now,
     })
     .execute();
   await deps.audit.append(tx, id, { type: 'system' }, { type: 'organisation.created', data: { orgId: id } });
+  // Privacy by default (G22): the organisation can hold calls from the start, with nothing optional switched on.
+  await createDefaultCallType(tx, deps, id);
   return id;
 }
 
@@ -81,6 +89,7 @@ const columns: Record<keyof UpdateOrganisationInput, keyof OrganisationsTable> =
   supervisoryAuthority: 'supervisory_authority',
   residencyRegion: 'residency_region',
   residencySafeguard: 'residency_safeguard',
+  privacyPolicyUrl: 'privacy_policy_url',
 };
 
 export async function updateOrganisation(

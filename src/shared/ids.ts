@@ -35,6 +35,8 @@ export type SetupTokenId = Id<'setupToken'>;
 export type ApiTokenId = Id<'apiToken'>;
 export type TrainingId = Id<'training'>;
 export type EventId = Id<'event'>;
+export type CallTypeId = Id<'callType'>;
+export type NoticeId = Id<'notice'>;
 
 const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
 

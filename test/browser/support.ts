@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -7,7 +7,7 @@ import { ensureFirstAdmin } from '../../src/accounts/bootstrap.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { buildParley, WEB_ROOT, type Parley } from '../../src/main.ts';
-import { TestClock } from '../support/harness.ts';
+import { ApiClient, TestClock, type TestParley } from '../support/harness.ts';
 
 /** Debian's Chromium (scripts/test.mjs installs it when missing). */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -129,3 +129,81 @@ export async function watchPage(page: Page, origin: string, options: { expectedE
 
 /** The code without the spaces the page groups it with. */
 export const ungroup = (text: string) => text.replace(/\s+/g, '');
+
+/**
+ * A real Parley listening on a loopback port chosen up front, so `PARLEY_PUBLIC_URL` can name it: links in mail
+ * (the join link of an invitation) then point at this very server. It serves the built web on a fresh SQLite
+ * database and starts with no organisation; it has the shape of the API-test harness (`client()` over
+ * `app.inject`), so `createOrgWithAdmin`, `addUser` and `publishNotice` work on it. `env` adds configuration,
+ * e.g. `PARLEY_SMTP_URL`.
+ */
+export async function startListeningParley(options: { env?: Record<string, string> } = {}): Promise<ListeningParley> {
+  if (!existsSync(path.join(WEB_ROOT, 'join.html'))) {
+    throw new Error(`The web is not built (${WEB_ROOT}/join.html is missing): run \`npx vite build\` first.`);
+  }
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-browser-'));
+  const logs: string[] = [];
+  const logger = createLogger({ level: 'info', destination: { write: (line: string) => void logs.push(line) } });
+  const clock = new TestClock();
+  // Another process can take the port between asking for it and listening on it: then ask again.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const origin = `http://127.0.0.1:${port}`;
+    const config = loadConfig({
+      PARLEY_DATA_DIR: dataDir,
+      PARLEY_DATABASE_URL: `sqlite:${path.join(dataDir, 'parley.db')}`,
+      PARLEY_LOG_LEVEL: 'info',
+      PARLEY_LOGIN_RATE_PER_MINUTE: '10000',
+      PARLEY_PUBLIC_URL: origin,
+      ...options.env,
+    });
+    const parley = await buildParley(config, { logger, clock, webRoot: WEB_ROOT });
+    try {
+      await parley.app.listen({ port, host: '127.0.0.1' });
+    } catch (err) {
+      await parley.close();
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < 5) continue;
+      rmSync(dataDir, { recursive: true, force: true });
+      throw err;
+    }
+    return {
+      parley,
+      config,
+      clock,
+      logs,
+      dataDir,
+      origin,
+      client: () => new ApiClient(parley),
+      restart: () => Promise.reject(new Error('startListeningParley() does not restart')),
+      async close() {
+        await parley.close();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  }
+}
+
+export interface ListeningParley extends TestParley {
+  /** `http://127.0.0.1:<port>`: where the server listens, and its configured public URL. */
+  readonly origin: string;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Chromium with a fake camera (a moving test pattern) and microphone (a beep), and permission prompts answered
+ * "allow" by the browser itself: the media a customer's device check needs, with no hardware and no dialog.
+ */
+export const FAKE_MEDIA_ARGS = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
+
+export const launchChromiumWithFakeMedia = (): Promise<Browser> =>
+  chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...FAKE_MEDIA_ARGS] });

@@ -17,6 +17,19 @@ const bodies: Record<string, unknown> = {
   'DELETE /api/api-tokens/:tokenId': undefined,
   'GET /api/users/:userId': undefined,
   'GET /api/users/:userId/training': undefined,
+  'GET /api/call-types/:callTypeId': undefined,
+  'PATCH /api/call-types/:callTypeId': { name: 'Renamed' },
+  'POST /api/call-types/:callTypeId/archive': {},
+  'GET /api/call-types/:callTypeId/notice': undefined,
+  'GET /api/notices/:noticeId': undefined,
+  'PATCH /api/notices/:noticeId': { texts: { en: { recipients: 'Someone else' } } },
+  'POST /api/notices/:noticeId/publish': {},
+  'GET /api/calls/:callId': undefined,
+  'PATCH /api/calls/:callId': { durationMinutes: 45 },
+  'POST /api/calls/:callId/cancel': {},
+  'GET /api/outbox/:mailId': undefined,
+  'POST /api/outbox/:mailId/retry': {},
+  'GET /api/subjects/:subjectId/consents': undefined,
 };
 
 for (const d of dialects) {
@@ -33,12 +46,32 @@ for (const d of dialects) {
       const agentA = await addUser(t, a, 'agent');
       const token = await a.client.post('/api/api-tokens', { name: 'crm', role: 'agent' });
       await a.client.post(`/api/users/${agentA.userId}/training`, { course: 'GDPR', completedOn: '2026-01-01' });
-      ids = { userId: agentA.userId, tokenId: token.body.apiToken.id };
+      const callType = await a.client.post('/api/call-types', { name: 'Org A mortgage advice', purposes: [{ purpose: 'call_delivery', basis: 'contract' }] });
+      const notice = await a.client.post('/api/notices', { texts: { en: { recipients: 'Org A processors' } } });
+      const call = await a.client.post('/api/calls', {
+        callTypeId: callType.body.id,
+        startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+        durationMinutes: 30,
+        customer: { displayName: 'Org A Customer', email: 'customer-of-a@example.test' },
+      });
+      await t.parley.jobs.runDue();
+      const mail = await t.parley.deps.db.selectFrom('mail_outbox').select('id').where('org_id', '=', a.orgId).executeTakeFirstOrThrow();
+      ids = {
+        userId: agentA.userId,
+        tokenId: token.body.apiToken.id,
+        callTypeId: callType.body.id,
+        noticeId: notice.body.id,
+        callId: call.body.id,
+        mailId: mail.id,
+        subjectId: call.body.participants.find((p: { kind: string }) => p.kind === 'customer').subjectId,
+      };
     });
     afterAll(async () => t?.close());
 
     it('answers 404 to another organisation for every endpoint that takes an id', async () => {
-      const withParams = t.parley.app.routeTable.filter((r) => r.url.includes(':'));
+      // Public routes with a parameter (the customer's join link) are authorised by the link itself, not by an
+      // organisation's credentials; test/join covers them.
+      const withParams = t.parley.app.routeTable.filter((r) => r.url.includes(':') && r.access !== 'public');
       expect(withParams.length).toBeGreaterThan(5);
       for (const route of withParams) {
         const key = `${route.method} ${route.url}`;
@@ -56,11 +89,26 @@ for (const d of dialects) {
       const user = await a.client.get(`/api/users/${ids.userId}`);
       expect(user.body.displayName).toBe('Test agent');
       expect((await a.client.get('/api/api-tokens')).body.apiTokens[0].revokedAt).toBeNull();
+      const callType = await a.client.get(`/api/call-types/${ids.callTypeId}`);
+      expect(callType.body).toMatchObject({ name: 'Org A mortgage advice', version: 1, archivedAt: null });
+      expect((await a.client.get(`/api/calls/${ids.callId}`)).body).toMatchObject({ status: 'scheduled', durationMinutes: 30 });
+      const notice = await a.client.get(`/api/notices/${ids.noticeId}`);
+      expect(notice.body).toMatchObject({ status: 'draft', texts: { en: { recipients: 'Org A processors' } } });
     });
 
     it('never lists another organisation\'s objects', async () => {
       const lists = t.parley.app.routeTable.filter((r) => r.method === 'GET' && r.url.startsWith('/api/') && !r.url.includes(':'));
-      const secretsOfA = [a.orgId, a.userId, ids.userId!, ids.tokenId!, a.email, 'Org A Bank'];
+      const secretsOfA = [
+        a.orgId,
+        a.userId,
+        ...Object.values(ids),
+        a.email,
+        'Org A Bank',
+        'Org A mortgage advice',
+        'Org A processors',
+        'Org A Customer',
+        'customer-of-a@example.test',
+      ];
       for (const route of lists) {
         const res = await b.client.get(route.url);
         expect(res.status, route.url).toBeLessThan(500);

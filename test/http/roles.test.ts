@@ -7,7 +7,14 @@ import { addUser, createOrgWithAdmin, startTestParley, type ApiClient, type Sign
  * The permission matrix (G46, least privilege). Each row is an endpoint with a valid request, and the roles
  * allowed to make it; every other role must get 403. A route missing from the matrix fails the test.
  */
-type Row = { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; url: string; body?: unknown; allowed: Role[] };
+type Row = {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  url: string;
+  body?: unknown;
+  allowed: Role[];
+  /** What a role outside `allowed` gets: 403, or 404 where the object exists but is not theirs to see. */
+  denied?: Partial<Record<Role, 404>>;
+};
 
 for (const d of dialects) {
   describe.skipIf(!d.available)(`role checks (${d.name})`, () => {
@@ -15,6 +22,15 @@ for (const d of dialects) {
     let admin: SignedIn;
     const clients = {} as Record<Role, ApiClient>;
     let target: string;
+    // Call types and notice versions to act on; each role that may publish gets its own draft, created in the order
+    // the roles run below, so each publishes a newer version than the last.
+    let callType: string;
+    let archivable: string;
+    let published: string;
+    const drafts = {} as Record<Role, string>;
+    let callId: string;
+    let subjectId: string;
+    let mailId: string;
 
     beforeAll(async () => {
       t = await startTestParley(d.name);
@@ -23,10 +39,36 @@ for (const d of dialects) {
       clients.dpo = (await addUser(t, admin, 'dpo')).client;
       clients.agent = (await addUser(t, admin, 'agent')).client;
       target = (await addUser(t, admin, 'agent')).userId;
+      await admin.client.patch('/api/organisation', {
+        address: 'Hauptstr. 1, Berlin',
+        contactEmail: 'privacy@bank.example',
+        dpoName: 'D. Schutz',
+        dpoEmail: 'dpo@bank.example',
+        supervisoryAuthority: 'BlnBDI',
+      });
+      const purposes = [{ purpose: 'call_delivery', basis: 'contract' }];
+      callType = (await admin.client.post('/api/call-types', { name: 'Advice', purposes })).body.id;
+      archivable = (await admin.client.post('/api/call-types', { name: 'Old advice', purposes })).body.id;
+      const texts = (n: string) => ({ en: { recipients: `Processor ${n}`, transfers: 'None' }, de: { recipients: `Auftragsverarbeiter ${n}`, transfers: 'Keine' } });
+      published = (await admin.client.post('/api/notices', { texts: texts('1') })).body.id;
+      expect((await admin.client.post(`/api/notices/${published}/publish`)).status).toBe(200);
+      drafts.dpo = (await admin.client.post('/api/notices', { texts: texts('2') })).body.id;
+      drafts.admin = (await admin.client.post('/api/notices', { texts: texts('3') })).body.id;
+      drafts.agent = drafts.dpo;
+      const call = await admin.client.post('/api/calls', {
+        callTypeId: callType,
+        startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+        durationMinutes: 30,
+        customer: { displayName: 'Role Test Customer', email: 'role-test@example.test' },
+      });
+      callId = call.body.id;
+      subjectId = call.body.participants.find((p: { kind: string }) => p.kind === 'customer').subjectId;
+      await t.parley.jobs.runDue();
+      mailId = (await t.parley.deps.db.selectFrom('mail_outbox').select('id').executeTakeFirstOrThrow()).id;
     });
     afterAll(async () => t?.close());
 
-    const matrix = (): Row[] => [
+    const matrix = (role: Role = 'admin'): Row[] => [
       { method: 'GET', url: '/api/organisation', allowed: ['admin', 'dpo', 'agent'] },
       { method: 'PATCH', url: '/api/organisation', body: { address: 'Hauptstr. 1, Berlin' }, allowed: ['admin', 'dpo'] },
       { method: 'GET', url: '/api/users', allowed: ['admin', 'dpo'] },
@@ -41,23 +83,61 @@ for (const d of dialects) {
       { method: 'POST', url: '/api/api-tokens', body: { name: 'n', role: 'agent' }, allowed: ['admin'] },
       { method: 'GET', url: '/api/audit-events', allowed: ['admin', 'dpo'] },
       { method: 'POST', url: '/api/audit-events/verify', allowed: ['admin', 'dpo'] },
+      { method: 'GET', url: '/api/call-types', allowed: ['admin', 'dpo', 'agent'] },
+      { method: 'GET', url: '/api/call-types/retention-presets', allowed: ['admin', 'dpo', 'agent'] },
+      { method: 'POST', url: '/api/call-types', body: { name: 'New advice', purposes: [{ purpose: 'call_delivery', basis: 'contract' }] }, allowed: ['admin', 'dpo'] },
+      { method: 'GET', url: `/api/call-types/${callType}`, allowed: ['admin', 'dpo', 'agent'] },
+      { method: 'PATCH', url: `/api/call-types/${callType}`, body: { lobbyEnabled: false }, allowed: ['admin', 'dpo'] },
+      { method: 'POST', url: `/api/call-types/${archivable}/archive`, allowed: ['admin', 'dpo'] },
+      { method: 'GET', url: `/api/call-types/${callType}/notice?locale=de`, allowed: ['admin', 'dpo', 'agent'] },
+      { method: 'GET', url: '/api/notices', allowed: ['admin', 'dpo'] },
+      { method: 'POST', url: '/api/notices', body: {}, allowed: ['admin', 'dpo'] },
+      { method: 'GET', url: `/api/notices/${published}`, allowed: ['admin', 'dpo'] },
+      { method: 'PATCH', url: `/api/notices/${drafts[role]}`, body: { texts: { en: { additionalInformation: `Edited by ${role}` } } }, allowed: ['admin', 'dpo'] },
+      { method: 'POST', url: `/api/notices/${drafts[role]}/publish`, allowed: ['admin', 'dpo'] },
+      {
+        method: 'POST',
+        url: '/api/calls',
+        body: { callTypeId: callType, startsAt: new Date(Date.now() + 86_400_000).toISOString(), durationMinutes: 30, customer: { displayName: 'C', email: 'c@example.test' }, agentId: target },
+        allowed: ['admin'], // an agent schedules only their own calls; naming another agent is refused
+      },
+      { method: 'GET', url: '/api/calls', allowed: ['admin', 'dpo', 'agent'] },
+      // Hosted by the admin: another agent's call does not exist for an agent (404), as with another organisation's.
+      { method: 'GET', url: `/api/calls/${callId}`, allowed: ['admin', 'dpo'], denied: { agent: 404 } },
+      { method: 'PATCH', url: `/api/calls/${callId}`, body: { durationMinutes: 40 }, allowed: ['admin'], denied: { agent: 404 } },
+      { method: 'GET', url: `/api/subjects/${subjectId}/consents`, allowed: ['admin', 'dpo'] },
+      { method: 'GET', url: '/api/outbox', allowed: ['admin', 'dpo'] },
+      { method: 'GET', url: `/api/outbox/${mailId}`, allowed: ['admin', 'dpo'] },
     ];
 
     it('covers every role-gated route in the matrix', () => {
       const gated = t.parley.app.routeTable.filter((r) => typeof r.access === 'object');
-      const rows = matrix().map((r) => `${r.method} ${r.url.replace(target, ':userId')}`);
+      const placeholders: [string, string][] = [
+        [target, ':userId'],
+        [callType, ':callTypeId'],
+        [archivable, ':callTypeId'],
+        [published, ':noticeId'],
+        [drafts.admin, ':noticeId'],
+        [callId, ':callId'],
+        [subjectId, ':subjectId'],
+        [mailId, ':mailId'],
+      ];
+      const rows = matrix().map((r) => `${r.method} ${placeholders.reduce((url, [id, name]) => url.replace(id, name), r.url.split('?')[0]!)}`);
       for (const r of gated) {
         if (r.url === '/api/api-tokens/:tokenId') continue; // covered below with a real token id
+        if (r.url === '/api/calls/:callId/cancel' || r.url === '/api/outbox/:mailId/retry') continue; // covered below
         expect(rows, `add ${r.method} ${r.url} to the permission matrix`).toContain(`${r.method} ${r.url}`);
       }
     });
 
     for (const role of ['agent', 'dpo', 'admin'] as const) {
       it(`lets ${role} do exactly what the matrix allows`, async () => {
-        for (const row of matrix()) {
+        for (const row of matrix(role)) {
           const res = await clients[role].request(row.method, row.url, row.body);
           if (row.allowed.includes(role)) {
             expect(res.status, `${role} ${row.method} ${row.url}: ${res.raw}`).toBeLessThan(300);
+          } else if (row.denied?.[role] === 404) {
+            expect(res.status, `${role} ${row.method} ${row.url}`).toBe(404);
           } else {
             expect(res.status, `${role} ${row.method} ${row.url}`).toBe(403);
             expect(res.body.error.code).toBe('FORBIDDEN');
@@ -65,6 +145,22 @@ for (const d of dialects) {
         }
       });
     }
+
+    it('lets an agent cancel their own call but not a dpo, and only an admin send failed mail again', async () => {
+      const own = await clients.agent.post('/api/calls', {
+        callTypeId: callType,
+        startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+        durationMinutes: 30,
+        customer: { displayName: 'Own Customer', email: 'own@example.test' },
+      });
+      expect(own.status, own.raw).toBe(201);
+      expect((await clients.dpo.post(`/api/calls/${own.body.id}/cancel`)).status).toBe(403);
+      expect((await clients.agent.post(`/api/calls/${callId}/cancel`)).status).toBe(404);
+      expect((await clients.agent.post(`/api/calls/${own.body.id}/cancel`)).body.status).toBe('cancelled');
+      expect((await clients.agent.post(`/api/outbox/${mailId}/retry`)).status).toBe(403);
+      expect((await clients.dpo.post(`/api/outbox/${mailId}/retry`)).status).toBe(403);
+      expect((await clients.admin.post(`/api/outbox/${mailId}/retry`)).status).toBe(409); // allowed, but it did not fail
+    });
 
     it('revoking an API token is for admins only, and an agent token cannot manage users', async () => {
       const created = await clients.admin.post('/api/api-tokens', { name: 'crm', role: 'agent' });

@@ -85,6 +85,8 @@ export interface TestParley {
   readonly logs: string[];
   readonly dataDir: string;
   client(): ApiClient;
+  /** Stops this Parley (as a crash or a restart would) and starts a new one on the same database and keys. */
+  restart(): Promise<TestParley>;
   close(): Promise<void>;
 }
 
@@ -105,25 +107,31 @@ export async function startTestParley(
   const logs: string[] = [];
   const logger = createLogger({ level: 'info', destination: { write: (line: string) => void logs.push(line) } });
   const clock = new TestClock();
-  const parley = await buildParley(config, {
-    logger,
-    clock,
-    webRoot: null,
-    ...(database.pgSchema ? { database: { pgSchema: database.pgSchema } } : {}),
-  });
-  return {
+  const build = () =>
+    buildParley(config, {
+      logger,
+      clock,
+      webRoot: null,
+      ...(database.pgSchema ? { database: { pgSchema: database.pgSchema } } : {}),
+    });
+  const make = (parley: Parley): TestParley => ({
     parley,
     config,
     clock,
     logs,
     dataDir,
     client: () => new ApiClient(parley),
+    async restart() {
+      await parley.close();
+      return make(await build());
+    },
     async close() {
       await parley.close();
       await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
-  };
+  });
+  return make(await build());
 }
 
 export const TEST_PASSWORD = 'correct horse battery staple';
@@ -177,4 +185,27 @@ export async function addUser(t: TestParley, admin: SignedIn, role: Role): Promi
   if (res.status !== 201) throw new Error(`create user failed: ${res.status} ${res.raw}`);
   const { client, totpSecret } = await completeSetupAndSignIn(t, res.body.setupLink.url);
   return { orgId: admin.orgId, userId: res.body.user.id as UserId, email, client, totpSecret };
+}
+
+/** Fills the controller details and publishes a privacy notice, so customers can join (used by join tests). */
+export async function publishNotice(admin: SignedIn, extra: { recipients?: string } = {}): Promise<{ id: string; version: number }> {
+  const org = await admin.client.patch('/api/organisation', {
+    address: 'Neue Mainzer Str. 1, 60311 Frankfurt am Main',
+    contactEmail: 'datenschutz@bank.example',
+    dpoName: 'Dr. Dana Datenschutz',
+    dpoEmail: 'dpo@bank.example',
+    supervisoryAuthority: 'Der Hessische Beauftragte für Datenschutz und Informationsfreiheit',
+  });
+  if (org.status !== 200) throw new Error(`organisation update failed: ${org.raw}`);
+  const recipients = extra.recipients ?? 'Our IT service provider hosting Parley (processor), in Germany.';
+  const draft = await admin.client.post('/api/notices', {
+    texts: {
+      en: { recipients, transfers: 'No transfers outside the EEA.' },
+      de: { recipients: 'Unser IT-Dienstleister, der Parley betreibt (Auftragsverarbeiter), in Deutschland.', transfers: 'Keine Übermittlung außerhalb des EWR.' },
+    },
+  });
+  if (draft.status !== 201) throw new Error(`notice draft failed: ${draft.raw}`);
+  const published = await admin.client.post(`/api/notices/${draft.body.id}/publish`);
+  if (published.status !== 200) throw new Error(`publish failed: ${published.raw}`);
+  return { id: published.body.id, version: published.body.version };
 }

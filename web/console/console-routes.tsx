@@ -5,6 +5,10 @@ import { PageHeader } from '../shared/ui/page-header.tsx';
 import type { Me } from './features/auth/auth.api.ts';
 import { ManageApiTokensPage } from './features/api-tokens/manage-api-tokens-page.tsx';
 import { BrowseAuditLogPage } from './features/audit/browse-audit-log-page.tsx';
+import { ManageCallTypesPage } from './features/call-types/manage-call-types-page.tsx';
+import { ManageCallsPage } from './features/calls/manage-calls-page.tsx';
+import { BrowseOutboxPage } from './features/outbox/browse-outbox-page.tsx';
+import { ManageNoticesPage } from './features/notices/manage-notices-page.tsx';
 import { OrganisationSettingsPage } from './features/organisation/organisation-settings-page.tsx';
 import { ManageUsersPage } from './features/users/manage-users-page.tsx';
 import { ConsoleLayout } from './layout/console-layout.tsx';
@@ -29,8 +33,24 @@ export const sections: readonly Section[] = [
     permission: 'organisation.read',
     page: OrganisationSettingsPage,
   },
+  { path: '/calls', label: 'Calls', description: 'Schedule, move, cancel', permission: 'calls.read', page: ManageCallsPage },
+  {
+    path: '/call-types',
+    label: 'Call types',
+    description: 'Purposes, lawful bases, retention',
+    permission: 'callTypes.read',
+    page: ManageCallTypesPage,
+  },
+  {
+    path: '/notices',
+    label: 'Privacy notices',
+    description: 'What customers read before joining',
+    permission: 'notices.manage',
+    page: ManageNoticesPage,
+  },
   { path: '/users', label: 'Users', description: 'Accounts, roles, training', permission: 'users.read', page: ManageUsersPage },
   { path: '/api-tokens', label: 'API tokens', description: 'Access for other systems', permission: 'apiTokens.manage', page: ManageApiTokensPage },
+  { path: '/outbox', label: 'Outbox', description: 'Mail sent to customers and staff', permission: 'outbox.read', page: BrowseOutboxPage },
   { path: '/audit', label: 'Audit log', description: 'Who did what, and when', permission: 'audit.read', page: BrowseAuditLogPage },
 ];
 

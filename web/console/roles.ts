@@ -13,8 +13,8 @@ export const roleLabels: Readonly<Record<Role, string>> = {
 /** One line per role, shown where a role is chosen. */
 export const roleDescriptions: Readonly<Record<Role, string>> = {
   admin: 'Manages settings, users and API tokens. Needs an authenticator app.',
-  dpo: 'Edits privacy settings, reads users and the audit log, records training. Needs an authenticator app.',
-  agent: 'Holds calls with customers; reads the organisation settings.',
+  dpo: 'Edits privacy settings, call types and privacy notices, reads users and the audit log, records training. Needs an authenticator app.',
+  agent: 'Holds calls with customers; reads the organisation settings and call types.',
 };
 
 /**
@@ -29,6 +29,13 @@ const permissions = {
   'training.record': ['admin', 'dpo'],
   'apiTokens.manage': ['admin'],
   'audit.read': ['admin', 'dpo'],
+  'callTypes.read': ['admin', 'dpo', 'agent'],
+  'callTypes.manage': ['admin', 'dpo'],
+  'notices.manage': ['admin', 'dpo'],
+  'calls.read': ['admin', 'dpo', 'agent'],
+  'calls.schedule': ['admin', 'agent'],
+  'consents.read': ['admin', 'dpo'],
+  'outbox.read': ['admin', 'dpo'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof permissions;

@@ -40,3 +40,20 @@ export function fieldErrorsOf(error: unknown): Readonly<Record<string, string>> 
   }
   return out;
 }
+
+/**
+ * Like fieldErrorsOf, keyed by the whole path (`retention.recordingsDays`, `purposes.1.basis`), for forms whose
+ * fields are nested.
+ */
+export function fieldErrorsByPathOf(error: unknown): Readonly<Record<string, string>> {
+  if (!(error instanceof ApiError) || !Array.isArray(error.details)) return {};
+  const out: Record<string, string> = {};
+  for (const d of error.details as unknown[]) {
+    if (typeof d !== 'object' || d === null) continue;
+    const { path, message } = d as { path?: unknown; message?: unknown };
+    if (!Array.isArray(path) || typeof message !== 'string') continue;
+    const key = path.map(String).join('.');
+    if (!(key in out)) out[key] = message;
+  }
+  return out;
+}

@@ -80,6 +80,7 @@ interface TextAreaProps {
   name?: string;
   autoComplete?: string;
   required?: boolean;
+  readOnly?: boolean;
   rows?: number;
   maxLength?: number;
 }
@@ -130,5 +131,99 @@ export function SelectField<V extends string>(
         </select>
       )}
     />
+  );
+}
+
+/** A single yes/no choice: the box first, the label beside it, the hint and error below. */
+export function CheckboxField(props: {
+  label: string;
+  hint?: ComponentChildren;
+  error?: string | undefined;
+  checked: boolean;
+  onChecked: (checked: boolean) => void;
+  disabled?: boolean;
+  name?: string;
+}) {
+  const id = useId();
+  const hintId = props.hint ? `${id}-hint` : undefined;
+  const errorId = props.error ? `${id}-error` : undefined;
+  const describedBy = [hintId, errorId].filter(Boolean).join(' ') || undefined;
+  return (
+    <div class={`field field-checkbox${props.error ? ' field-invalid' : ''}`}>
+      <div class="checkbox-row">
+        <input
+          id={id}
+          type="checkbox"
+          name={props.name}
+          checked={props.checked}
+          disabled={props.disabled}
+          aria-describedby={describedBy}
+          aria-invalid={props.error ? true : undefined}
+          onChange={(e) => props.onChecked(e.currentTarget.checked)}
+        />
+        <label for={id}>{props.label}</label>
+      </div>
+      {props.hint && (
+        <p class="field-hint" id={hintId}>
+          {props.hint}
+        </p>
+      )}
+      {props.error && (
+        <p class="field-error" id={errorId}>
+          {props.error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+export interface RadioChoice<V extends string> extends Choice<V> {
+  /** What choosing it means, shown under the label. */
+  readonly description?: string;
+}
+
+/** One choice out of a few, each explained: a fieldset whose legend is the question. */
+export function RadioGroupField<V extends string>(props: {
+  label: string;
+  hint?: ComponentChildren;
+  error?: string | undefined;
+  value: V;
+  onValue: (value: V) => void;
+  choices: readonly RadioChoice<V>[];
+  name: string;
+}) {
+  const id = useId();
+  const errorId = props.error ? `${id}-error` : undefined;
+  return (
+    <fieldset class={`radio-group${props.error ? ' field-invalid' : ''}`} aria-describedby={errorId}>
+      <legend>{props.label}</legend>
+      {props.hint && <p class="field-hint">{props.hint}</p>}
+      {props.choices.map((c) => (
+        <div key={c.value} class="radio-choice">
+          <input
+            id={`${id}-${c.value}`}
+            type="radio"
+            name={props.name}
+            value={c.value}
+            checked={props.value === c.value}
+            aria-describedby={c.description ? `${id}-${c.value}-description` : undefined}
+            onChange={() => props.onValue(c.value)}
+          />
+          <div>
+            <label for={`${id}-${c.value}`}>{c.label}</label>
+            {c.description && (
+              <p class="field-hint" id={`${id}-${c.value}-description`}>
+                {c.description}
+              </p>
+            )}
+          </div>
+        </div>
+      ))}
+      {props.error && (
+        <p class="field-error" id={errorId}>
+          {props.error}
+        </p>
+      )}
+    </fieldset>
   );
 }

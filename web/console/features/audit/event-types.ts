@@ -21,6 +21,12 @@ export const auditEventTypes = {
   'auth.logged_out': 'Signed out',
   'api_token.created': 'API token created',
   'api_token.revoked': 'API token revoked',
+  'call_type.created': 'Call type created',
+  'call_type.updated': 'Call type changed',
+  'call_type.archived': 'Call type archived',
+  'privacy_notice.created': 'Privacy notice draft created',
+  'privacy_notice.updated': 'Privacy notice draft edited',
+  'privacy_notice.published': 'Privacy notice published',
   'audit.verified': 'Audit chain verified',
 } as const;
 

@@ -30,6 +30,7 @@ const fieldLabels: Readonly<Record<EditableField, string>> = {
   supervisoryAuthority: 'Supervisory authority',
   residencyRegion: 'Where data is stored',
   residencySafeguard: 'Transfer safeguard',
+  privacyPolicyUrl: 'Your full privacy policy (web address)',
 };
 
 const labelOf = (field: string) => (field in fieldLabels ? fieldLabels[field as EditableField] : field);
@@ -101,6 +102,7 @@ const toForm = (o: Organisation): FormValues => ({
   supervisoryAuthority: o.supervisoryAuthority,
   residencyRegion: o.residencyRegion,
   residencySafeguard: o.residencySafeguard ?? '',
+  privacyPolicyUrl: o.privacyPolicyUrl ?? '',
 });
 
 /**
@@ -118,6 +120,8 @@ function changesBetween(o: Organisation, form: FormValues): OrganisationChanges 
   if (form.residencyRegion !== o.residencyRegion) changes.residencyRegion = form.residencyRegion;
   const safeguard = form.residencyRegion === 'EEA' ? null : form.residencySafeguard.trim() || null;
   if (safeguard !== o.residencySafeguard) changes.residencySafeguard = safeguard;
+  const policy = form.privacyPolicyUrl.trim() || null;
+  if (policy !== o.privacyPolicyUrl) changes.privacyPolicyUrl = policy;
   return changes;
 }
 
@@ -180,6 +184,17 @@ function OrganisationForm(props: { organisation: Organisation; onSaved: (o: Orga
         />
       </fieldset>
       <fieldset>
+        <legend>Privacy policy</legend>
+        <TextField
+          label={fieldLabels.privacyPolicyUrl}
+          hint="Optional. Customers find a link to it on every page and in every email Parley shows them. Must start with https://."
+          type="url"
+          optional
+          placeholder="https://www.example.com/privacy"
+          {...bind('privacyPolicyUrl')}
+        />
+      </fieldset>
+      <fieldset>
         <legend>Data residency</legend>
         <SelectField
           label={fieldLabels.residencyRegion}
@@ -239,6 +254,7 @@ function OrganisationSummary(props: { organisation: Organisation }) {
     ['supervisoryAuthority', o.supervisoryAuthority],
     ['residencyRegion', regionLabel(o.residencyRegion)],
     ...(o.residencyRegion === 'EEA' ? [] : ([['residencySafeguard', o.residencySafeguard]] as [EditableField, string | null][])),
+    ['privacyPolicyUrl', o.privacyPolicyUrl],
   ];
   return (
     <dl class="summary">

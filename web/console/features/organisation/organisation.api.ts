@@ -15,6 +15,7 @@ export const organisationSchema = z.object({
   supervisoryAuthority: z.string(),
   residencyRegion: z.enum(residencyRegions),
   residencySafeguard: z.nullable(z.string()),
+  privacyPolicyUrl: z.nullable(z.string()),
   configVersion: z.number(),
   missingFields: z.array(z.string()),
   createdAt: z.string(),
@@ -33,6 +34,7 @@ export const editableFields = [
   'supervisoryAuthority',
   'residencyRegion',
   'residencySafeguard',
+  'privacyPolicyUrl',
 ] as const;
 export type EditableField = (typeof editableFields)[number];
 export type OrganisationChanges = Partial<Pick<Organisation, EditableField>>;

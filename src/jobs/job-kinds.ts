@@ -1,0 +1,12 @@
+import { z } from 'zod';
+
+/**
+ * Every kind of background job and its payload, validated when read back (STYLE 5). Payloads hold ids only.
+ * Adding a kind adds a line here and a handler where the runner is built (main.ts).
+ */
+export const jobPayloadSchemas = {
+  'mail.send': z.strictObject({ mailId: z.string() }),
+} as const;
+
+export type JobKind = keyof typeof jobPayloadSchemas;
+export type JobPayload<K extends JobKind> = z.infer<(typeof jobPayloadSchemas)[K]>;

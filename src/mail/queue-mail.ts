@@ -1,0 +1,44 @@
+import type { Tx } from '../db/database.ts';
+import type { Purpose } from '../db/personal-data.ts';
+import type { Deps } from '../deps.ts';
+import { enqueueJob } from '../jobs/enqueue-job.ts';
+import { iso } from '../shared/clock.ts';
+import { newId, type Id, type OrgId } from '../shared/ids.ts';
+import { mailContentSchema, type MailContent } from './mail.schema.ts';
+
+export const MAIL_SEAL_LABEL = 'mail-outbox';
+
+/**
+ * Puts a message in the outbox and queues its delivery, inside the caller's transaction: the mail exists only if
+ * the change that caused it commits, and it is sent after the commit by the job runner, retried until it goes
+ * out — also across restarts. The content is sealed at rest: bodies carry join links.
+ */
+export async function queueMail(
+  tx: Tx,
+  deps: Pick<Deps, 'clock' | 'keys'>,
+  input: { orgId: OrgId; kind: string; to: string; purpose: Purpose; content: MailContent },
+): Promise<Id<'mail'>> {
+  const content = mailContentSchema.parse(input.content);
+  if (/[\r\n\u0000]/.test(input.to)) throw new Error('mail address contains a line break');
+  const id = newId('mail');
+  await tx
+    .insertInto('mail_outbox')
+    .values({
+      id,
+      org_id: input.orgId,
+      kind: input.kind,
+      to_address: input.to,
+      content_sealed: deps.keys.seal(MAIL_SEAL_LABEL, id, JSON.stringify(content)),
+      status: 'queued',
+      transport: null,
+      attempts: 0,
+      last_error: null,
+      created_at: iso(deps.clock.now()),
+      sent_at: null,
+      purpose: input.purpose,
+      data_category: 'communications',
+    })
+    .execute();
+  await enqueueJob(tx, deps.clock, input.orgId, 'mail.send', { mailId: id });
+  return id;
+}

@@ -1,0 +1,244 @@
+import type { AuditActor } from '../audit/events.ts';
+import { getCallType } from '../call-types/get-call-type.ts';
+import type { DbOrTx, Tx } from '../db/database.ts';
+import { tagged } from '../db/personal-data.ts';
+import type { CallsTable } from '../db/schema.ts';
+import type { Deps } from '../deps.ts';
+import { queueMail } from '../mail/queue-mail.ts';
+import { AppError, notFound } from '../shared/app-error.ts';
+import { iso } from '../shared/clock.ts';
+import { addDays, laterIso } from '../shared/dates.ts';
+import { newId, type CallTypeId, type Id, type OrgId, type UserId } from '../shared/ids.ts';
+import { callMail, type CallMailFacts } from './call-mails.ts';
+import { joinUrl } from './join-links.ts';
+import type { CallView, Locale, ScheduleCallInput } from './scheduling.schema.ts';
+
+export type CallId = Id<'call'>;
+
+/** Calls can be scheduled up to a year ahead; a start in the past is refused. */
+const MAX_AHEAD_DAYS = 366;
+
+function checkWindow(deps: Pick<Deps, 'clock'>, startsAt: Date) {
+  const now = deps.clock.now();
+  if (startsAt.getTime() < now.getTime() - 60_000) {
+    throw new AppError('VALIDATION_FAILED', 'The start time is in the past.', { details: [{ path: ['startsAt'], message: 'Choose a time in the future.' }] });
+  }
+  if (startsAt > addDays(now, MAX_AHEAD_DAYS)) {
+    throw new AppError('VALIDATION_FAILED', 'Calls can be scheduled up to one year ahead.', { details: [{ path: ['startsAt'], message: 'At most one year ahead.' }] });
+  }
+}
+
+async function loadCall(db: DbOrTx, orgId: OrgId, callId: string): Promise<CallsTable> {
+  const row = await db.selectFrom('calls').selectAll().where('org_id', '=', orgId).where('id', '=', callId).executeTakeFirst();
+  if (!row) throw notFound('Call');
+  return row;
+}
+
+export async function getCall(db: DbOrTx, orgId: OrgId, callId: string): Promise<CallView> {
+  const call = await loadCall(db, orgId, callId);
+  const [participants, callType] = await Promise.all([
+    db
+      .selectFrom('participants as p')
+      .leftJoin('subjects as s', 's.id', 'p.subject_id')
+      .leftJoin('users as u', 'u.id', 'p.user_id')
+      .select(['p.id', 'p.kind', 'p.display_name', 'p.user_id', 'p.subject_id', 's.email as subject_email', 'u.email as user_email'])
+      .where('p.org_id', '=', orgId)
+      .where('p.call_id', '=', call.id)
+      .orderBy('p.kind')
+      .execute(),
+    db.selectFrom('call_types').select('name').where('id', '=', call.call_type_id).executeTakeFirstOrThrow(),
+  ]);
+  return {
+    id: call.id,
+    callTypeId: call.call_type_id,
+    callTypeName: callType.name,
+    callTypeVersion: Number(call.call_type_version),
+    agentId: call.agent_id,
+    startsAt: call.starts_at,
+    endsAt: call.ends_at,
+    durationMinutes: Math.round((new Date(call.ends_at).getTime() - new Date(call.starts_at).getTime()) / 60_000),
+    locale: call.locale as Locale,
+    status: call.status as CallView['status'],
+    participants: participants.map((p) => ({
+      id: p.id,
+      kind: p.kind as 'agent' | 'customer',
+      displayName: p.display_name,
+      userId: p.user_id,
+      subjectId: p.subject_id,
+      email: p.subject_email ?? p.user_email ?? null,
+    })),
+    createdAt: call.created_at,
+    updatedAt: call.updated_at,
+  };
+}
+
+export async function listCalls(
+  db: DbOrTx,
+  orgId: OrgId,
+  filter: { agentId?: UserId | undefined; from?: string | undefined; to?: string | undefined; status?: string | undefined; limit: number },
+): Promise<CallView[]> {
+  let q = db.selectFrom('calls').select('id').where('org_id', '=', orgId);
+  if (filter.agentId) q = q.where('agent_id', '=', filter.agentId);
+  if (filter.from) q = q.where('starts_at', '>=', filter.from);
+  if (filter.to) q = q.where('starts_at', '<', filter.to);
+  if (filter.status) q = q.where('status', '=', filter.status);
+  const ids = await q.orderBy('starts_at').orderBy('id').limit(filter.limit).execute();
+  return Promise.all(ids.map((r) => getCall(db, orgId, r.id)));
+}
+
+/** Everything the mails need, read inside the transaction that queues them. */
+async function mailFacts(tx: Tx, deps: Deps, call: CallsTable): Promise<{ customer: CallMailFacts & { to: string }; agent: CallMailFacts & { to: string } }> {
+  const org = await tx.selectFrom('organisations').select(['legal_name', 'contact_email', 'privacy_policy_url']).where('id', '=', call.org_id).executeTakeFirstOrThrow();
+  const callType = await getCallType(tx, call.org_id as OrgId, call.call_type_id as CallTypeId);
+  const agent = await tx.selectFrom('users').select(['display_name', 'email']).where('id', '=', call.agent_id).executeTakeFirstOrThrow();
+  const customer = await tx
+    .selectFrom('participants as p')
+    .innerJoin('subjects as s', 's.id', 'p.subject_id')
+    .select(['p.id', 'p.display_name', 's.email'])
+    .where('p.call_id', '=', call.id)
+    .where('p.kind', '=', 'customer')
+    .executeTakeFirstOrThrow();
+  const startsAt = new Date(call.starts_at);
+  const base = {
+    callId: call.id,
+    sequence: Number(call.sequence),
+    startsAt,
+    durationMinutes: Math.round((new Date(call.ends_at).getTime() - startsAt.getTime()) / 60_000),
+    locale: call.locale as Locale,
+    organisation: { legalName: org.legal_name, contactEmail: org.contact_email, privacyPolicyUrl: org.privacy_policy_url },
+    callType,
+    agentName: agent.display_name,
+    customerName: customer.display_name,
+    domain: new URL(deps.config.publicUrl).hostname || 'parley.local',
+    timeZone: deps.config.timeZone,
+  };
+  return {
+    customer: { ...base, joinUrl: joinUrl(deps, customer.id, call.id), to: customer.email },
+    // The agent's entry points to the console, never to the customer's personal link.
+    agent: { ...base, joinUrl: `${deps.config.publicUrl}/calls`, to: agent.email },
+  };
+}
+
+/**
+ * Schedules a call for a customer known only by name and email (G23). The customer becomes (or is found as) a
+ * subject of the organisation, so a later rights request finds everything about them. Invitation and the
+ * agent's confirmation are queued in the same transaction and sent after it commits.
+ */
+export async function scheduleCall(deps: Deps, orgId: OrgId, actor: AuditActor, agentId: UserId, input: ScheduleCallInput): Promise<CallView> {
+  const startsAt = new Date(input.startsAt);
+  checkWindow(deps, startsAt);
+  const endsAt = new Date(startsAt.getTime() + input.durationMinutes * 60_000);
+  return deps.db.transaction().execute(async (tx) => {
+    const callType = await getCallType(tx, orgId, input.callTypeId);
+    if (callType.archivedAt) throw new AppError('CONFLICT', 'This call type is archived: choose another one.');
+    const agent = await tx.selectFrom('users').select(['id', 'display_name', 'disabled_at']).where('org_id', '=', orgId).where('id', '=', agentId).executeTakeFirst();
+    if (!agent || agent.disabled_at) {
+      throw new AppError('VALIDATION_FAILED', 'The hosting agent is not an active user of this organisation.', { details: [{ path: ['agentId'], message: 'Choose an active user.' }] });
+    }
+    const now = iso(deps.clock.now());
+    const callExpiry = iso(addDays(endsAt, callType.retention.callMetadataDays));
+
+    let subject = await tx.selectFrom('subjects').selectAll().where('org_id', '=', orgId).where('email', '=', input.customer.email).executeTakeFirst();
+    if (!subject) {
+      const id = newId('subject');
+      await tx
+        .insertInto('subjects')
+        .values({ id, org_id: orgId, email: input.customer.email, display_name: input.customer.displayName, created_at: now, updated_at: now, expires_at: callExpiry, ...tagged('subjects') })
+        .execute();
+      subject = await tx.selectFrom('subjects').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    } else {
+      await tx
+        .updateTable('subjects')
+        .set({ display_name: input.customer.displayName, updated_at: now, expires_at: laterIso(subject.expires_at, callExpiry) })
+        .where('id', '=', subject.id)
+        .execute();
+    }
+
+    const callId = newId('call');
+    await tx
+      .insertInto('calls')
+      .values({
+        id: callId,
+        org_id: orgId,
+        call_type_id: callType.id,
+        call_type_version: callType.version,
+        agent_id: agentId,
+        starts_at: iso(startsAt),
+        ends_at: iso(endsAt),
+        locale: input.locale,
+        status: 'scheduled',
+        sequence: 0,
+        cancelled_at: null,
+        created_at: now,
+        updated_at: now,
+        expires_at: callExpiry,
+        ...tagged('calls'),
+      })
+      .execute();
+    const participant = (kind: 'agent' | 'customer') => ({
+      id: newId('participant'),
+      org_id: orgId,
+      call_id: callId,
+      kind,
+      user_id: kind === 'agent' ? agentId : null,
+      subject_id: kind === 'customer' ? subject.id : null,
+      display_name: kind === 'agent' ? agent.display_name : input.customer.displayName,
+      created_at: now,
+      expires_at: callExpiry,
+      ...tagged('participants'),
+    });
+    await tx.insertInto('participants').values([participant('agent'), participant('customer')]).execute();
+
+    const call = await loadCall(tx, orgId, callId);
+    const facts = await mailFacts(tx, deps, call);
+    await queueMail(tx, deps, { orgId, kind: 'call.invitation', to: facts.customer.to, purpose: 'call_delivery', content: callMail('invitation', facts.customer) });
+    await queueMail(tx, deps, { orgId, kind: 'call.agent_confirmation', to: facts.agent.to, purpose: 'call_delivery', content: callMail('agent_confirmation', facts.agent) });
+    await deps.audit.append(tx, orgId, actor, { type: 'call.scheduled', data: { callId, callTypeId: callType.id, subjectId: subject.id } });
+    return getCall(tx, orgId, callId);
+  });
+}
+
+export async function rescheduleCall(
+  deps: Deps,
+  orgId: OrgId,
+  actor: AuditActor,
+  callId: string,
+  input: { startsAt?: string | undefined; durationMinutes?: number | undefined },
+): Promise<CallView> {
+  return deps.db.transaction().execute(async (tx) => {
+    const call = await loadCall(tx, orgId, callId);
+    if (call.status !== 'scheduled') throw new AppError('CONFLICT', `This call is ${call.status}: it can no longer be moved.`);
+    const startsAt = input.startsAt ? new Date(input.startsAt) : new Date(call.starts_at);
+    const duration = input.durationMinutes ?? Math.round((new Date(call.ends_at).getTime() - new Date(call.starts_at).getTime()) / 60_000);
+    checkWindow(deps, startsAt);
+    const endsAt = new Date(startsAt.getTime() + duration * 60_000);
+    const callType = await getCallType(tx, orgId, call.call_type_id as CallTypeId);
+    const expiry = iso(addDays(endsAt, callType.retention.callMetadataDays));
+    const now = iso(deps.clock.now());
+    await tx
+      .updateTable('calls')
+      .set({ starts_at: iso(startsAt), ends_at: iso(endsAt), sequence: Number(call.sequence) + 1, updated_at: now, expires_at: laterIso(call.expires_at, expiry) })
+      .where('id', '=', call.id)
+      .execute();
+    await tx.updateTable('participants').set({ expires_at: laterIso(call.expires_at, expiry) }).where('call_id', '=', call.id).execute();
+    const updated = await loadCall(tx, orgId, call.id);
+    const facts = await mailFacts(tx, deps, updated);
+    await queueMail(tx, deps, { orgId, kind: 'call.rescheduled', to: facts.customer.to, purpose: 'call_delivery', content: callMail('rescheduled', facts.customer) });
+    await deps.audit.append(tx, orgId, actor, { type: 'call.rescheduled', data: { callId: call.id } });
+    return getCall(tx, orgId, call.id);
+  });
+}
+
+export async function cancelCall(deps: Deps, orgId: OrgId, actor: AuditActor, callId: string): Promise<CallView> {
+  return deps.db.transaction().execute(async (tx) => {
+    const call = await loadCall(tx, orgId, callId);
+    if (call.status === 'cancelled') return getCall(tx, orgId, call.id);
+    if (call.status !== 'scheduled') throw new AppError('CONFLICT', `This call is ${call.status}: it cannot be cancelled.`);
+    const now = iso(deps.clock.now());
+    await tx.updateTable('calls').set({ status: 'cancelled', cancelled_at: now, updated_at: now, sequence: Number(call.sequence) + 1 }).where('id', '=', call.id).execute();
+    const facts = await mailFacts(tx, deps, await loadCall(tx, orgId, call.id));
+    await queueMail(tx, deps, { orgId, kind: 'call.cancelled', to: facts.customer.to, purpose: 'call_delivery', content: callMail('cancelled', facts.customer) });
+    await deps.audit.append(tx, orgId, actor, { type: 'call.cancelled', data: { callId: call.id } });
+    return getCall(tx, orgId, call.id);
+  });
+}
