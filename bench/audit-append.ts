@@ -366,7 +366,7 @@ function printResults(results: DialectResult[]): void {
   console.log('seconds and events/s: chained appends through audit.append(); baseline: the same rows inserted into');
   console.log('a same-shape table without the chain, in the same run. ratio = chain events/s / baseline events/s:');
   console.log('1.00 means the chain costs nothing, 0.50 that it halves throughput. verify: verifyChain() over the');
-  console.log('benchmark organisation\'s whole chain (its first event plus every single and batched event).');
+  console.log('benchmark organisation\'s whole chain (its own creation events plus every single and batched event).');
 }
 
 async function main(): Promise<number> {
