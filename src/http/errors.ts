@@ -43,9 +43,11 @@ export function handleError(err: FastifyError, request: FastifyRequest, reply: F
       path: v.instancePath.split('/').filter(Boolean),
       message: v.message,
     }));
+    // People read the message; programs read `details` (with the full path of each problem).
     const first = details[0];
-    const where = first && first.path.length > 0 ? `${first.path.join('.')}: ` : '';
-    return send(reply, request, 'VALIDATION_FAILED', `The request is invalid. ${where}${first?.message ?? ''}`.trim(), details);
+    const field = first && first.path.length > 0 ? first.path.join('.') : undefined;
+    const message = first ? (field ? `Check “${field}”: ${first.message}` : `The request is invalid: ${first.message}`) : 'The request is invalid.';
+    return send(reply, request, 'VALIDATION_FAILED', message, details);
   }
   if (isResponseSerializationError(err)) {
     request.log.error({ issues: err.cause.issues.map((i) => ({ path: i.path, code: i.code })) }, 'response failed its schema');

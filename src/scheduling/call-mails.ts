@@ -87,12 +87,22 @@ function shortNotice(facts: CallMailFacts): string[] {
   ];
 }
 
-/** Art. 21(4): the right to object, brought to attention clearly and separately from other information. */
+/**
+ * Art. 21(4): the right to object, brought to attention clearly and separately from other information. It names
+ * the purposes that rest on legitimate interests; when none does, it says so, so the reader is not left guessing.
+ */
 function rightToObject(facts: CallMailFacts): string[] {
   const contact = facts.organisation.contactEmail || facts.organisation.legalName;
-  return facts.locale === 'de'
-    ? ['Ihr Widerspruchsrecht', `Sie können der Verarbeitung Ihrer Daten, die auf berechtigten Interessen beruht, jederzeit widersprechen (Art. 21 DSGVO): im Gespräch oder per Nachricht an ${contact}.`]
-    : ['Your right to object', `You may object at any time to processing of your data that is based on legitimate interests (Art. 21 GDPR): in the call, or by writing to ${contact}.`];
+  const de = facts.locale === 'de';
+  const relying = facts.callType.purposes.filter((p) => p.basis === 'legitimate_interest').map((p) => purposeText[facts.locale][p.purpose]);
+  if (relying.length === 0) {
+    return de
+      ? ['Ihr Widerspruchsrecht', `Für dieses Gespräch stützen wir uns nicht auf berechtigte Interessen. Sollte sich das ändern, können Sie jederzeit widersprechen (Art. 21 DSGVO): im Gespräch oder per Nachricht an ${contact}.`]
+      : ['Your right to object', `For this call we do not rely on legitimate interests. Should that change, you may object at any time (Art. 21 GDPR): in the call, or by writing to ${contact}.`];
+  }
+  return de
+    ? ['Ihr Widerspruchsrecht', `Sie können jederzeit widersprechen, soweit wir uns auf berechtigte Interessen stützen (${relying.join(', ')}; Art. 21 DSGVO): im Gespräch oder per Nachricht an ${contact}.`]
+    : ['Your right to object', `You may object at any time where we rely on legitimate interests (${relying.join(', ')}; Art. 21 GDPR): in the call, or by writing to ${contact}.`];
 }
 
 function calendar(facts: CallMailFacts, method: 'REQUEST' | 'CANCEL'): string {

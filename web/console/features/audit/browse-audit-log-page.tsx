@@ -66,7 +66,7 @@ export function BrowseAuditLogPage() {
         }
       >
         <p>
-          Every change to settings, accounts and tokens, and every sign-in, is recorded here with who did it and when. Events
+          Every change to settings, accounts, tokens, call types and notices, every scheduled call, consent decision and sign-in, and every look at a customer's mail is recorded here with who did it and when. Events
           are chained by hashes, so an edited or deleted event is detected: <em>Verify chain</em> recomputes the whole chain
           (and records that you did). Events hold ids, never names or contact details.
         </p>

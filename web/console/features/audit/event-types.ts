@@ -27,6 +27,12 @@ export const auditEventTypes = {
   'privacy_notice.created': 'Privacy notice draft created',
   'privacy_notice.updated': 'Privacy notice draft edited',
   'privacy_notice.published': 'Privacy notice published',
+  'call.scheduled': 'Call scheduled',
+  'call.rescheduled': 'Call moved',
+  'call.cancelled': 'Call cancelled',
+  'consent.recorded': 'Consent decision recorded',
+  'mail.viewed': 'Message opened in the outbox',
+  'mail.retried': 'Message sent again',
   'audit.verified': 'Audit chain verified',
 } as const;
 

@@ -1,6 +1,6 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { useApi } from '../../../shared/api/api-context.tsx';
-import { fieldErrorsOf } from '../../../shared/api/api-error.ts';
+import { fieldErrorsByPathOf } from '../../../shared/api/api-error.ts';
 import { Alert, ErrorAlert } from '../../../shared/ui/alert.tsx';
 import { Button, SubmitButton } from '../../../shared/ui/button.tsx';
 import { ConfirmButton } from '../../../shared/ui/confirm-button.tsx';
@@ -10,8 +10,9 @@ import { PageHeader } from '../../../shared/ui/page-header.tsx';
 import { formatDateTime, localInputToIso } from '../../../shared/format.ts';
 import { useResource } from '../../../shared/use-resource.ts';
 import { useSubmit } from '../../../shared/use-submit.ts';
-import { useSession } from '../../session.tsx';
-import { can } from '../../roles.ts';
+import { useMe } from '../../session.tsx';
+import { can, type Role } from '../../roles.ts';
+import { purposeLabels } from '../call-types/explanations.ts';
 import { cancelCall, listCallTypeOptions, listCalls, rescheduleCall, scheduleCall, subjectConsents, type Call } from './calls.api.ts';
 
 const durations = [15, 30, 45, 60, 90].map((m) => ({ value: String(m), label: `${m} minutes` }));
@@ -21,16 +22,72 @@ const locales = [
 ] as const;
 const statusLabel: Record<Call['status'], string> = { scheduled: 'Scheduled', cancelled: 'Cancelled', ended: 'Ended' };
 
+/** The reader's time zone, named beside time fields: a `datetime-local` value carries none. */
+const readerTimeZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+/** An ISO-8601 instant as a `datetime-local` value in the reader's time zone (`2026-12-01T10:00`). */
+function isoToLocalInput(iso: string): string {
+  const d = new Date(iso);
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+}
+
+const customerOf = (call: Call) => call.participants.find((p) => p.kind === 'customer');
+
+/** What just happened to a call, reported above the list until the next change. */
+type Outcome = { readonly kind: 'scheduled' | 'moved' | 'cancelled'; readonly call: Call };
+
+function OutcomeNotice(props: { outcome: Outcome; role: Role }) {
+  const { kind, call } = props.outcome;
+  const customer = customerOf(call);
+  const name = customer?.displayName ?? 'the customer';
+  const address = customer?.email ?? 'the customer';
+  const when = formatDateTime(call.startsAt);
+  // Agents cannot open the Outbox: point them only where they can go.
+  const followUp = can(props.role, 'outbox.read') ? ' You can follow its delivery in the Outbox.' : '';
+  switch (kind) {
+    case 'scheduled':
+      return (
+        <Alert kind="success" title="Call scheduled" testId="call-scheduled">
+          <p>
+            With {name} on {when}, {call.durationMinutes} minutes. The invitation with the join link goes to {address}, and you
+            get a confirmation by email.{followUp}
+          </p>
+        </Alert>
+      );
+    case 'moved':
+      return (
+        <Alert kind="success" title="Call moved" testId="call-changed">
+          <p>
+            The call with {name} is now on {when}. The new time and an updated calendar entry go to {address}; the join link
+            stays the same.{followUp}
+          </p>
+        </Alert>
+      );
+    case 'cancelled':
+      return (
+        <Alert kind="success" title="Call cancelled" testId="call-changed">
+          <p>
+            The call with {name} on {when} is cancelled. The cancellation goes to {address}, and the join link no longer
+            works.{followUp}
+          </p>
+        </Alert>
+      );
+    default: {
+      const never: never = kind;
+      return never;
+    }
+  }
+}
+
 /** Upcoming calls, and scheduling a new one for a customer known only by name and email. */
 export function ManageCallsPage() {
   const api = useApi();
-  const session = useSession();
-  const role = session.state.status === 'signed_in' ? session.state.me.user.role : 'agent';
+  const { role } = useMe().user;
   const [from] = useState(() => new Date(Date.now() - 2 * 3_600_000).toISOString());
   const calls = useResource(() => listCalls(api, from), [api, from]);
   const [scheduling, setScheduling] = useState(false);
-  const [done, setDone] = useState<Call | null>(null);
-  const [history, setHistory] = useState<string | null>(null);
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const [historyOf, setHistoryOf] = useState<Call | null>(null);
   const list = calls.state.status === 'ready' ? calls.state.data : [];
   const mayChange = can(role, 'calls.schedule');
 
@@ -40,7 +97,13 @@ export function ManageCallsPage() {
         title="Calls"
         actions={
           mayChange && !scheduling && (
-            <Button variant="primary" onClick={() => setScheduling(true)}>
+            <Button
+              variant="primary"
+              onClick={() => {
+                setOutcome(null);
+                setScheduling(true);
+              }}
+            >
               Schedule a call
             </Button>
           )
@@ -53,20 +116,13 @@ export function ManageCallsPage() {
         </p>
       </PageHeader>
 
-      {done && (
-        <Alert kind="success" title="Call scheduled">
-          <p>
-            The invitation to {done.participants.find((p) => p.kind === 'customer')?.displayName} is on its way (see the Outbox),
-            for {formatDateTime(done.startsAt)}.
-          </p>
-        </Alert>
-      )}
+      {outcome && <OutcomeNotice outcome={outcome} role={role} />}
       {scheduling && (
         <ScheduleForm
           onCancel={() => setScheduling(false)}
           onScheduled={(call) => {
             setScheduling(false);
-            setDone(call);
+            setOutcome({ kind: 'scheduled', call });
             calls.set([...list, call].sort((a, b) => a.startsAt.localeCompare(b.startsAt)));
           }}
         />
@@ -96,28 +152,50 @@ export function ManageCallsPage() {
                 <CallRow
                   key={call.id}
                   call={call}
+                  selected={historyOf?.id === call.id}
                   mayChange={mayChange}
                   mayReadConsents={can(role, 'consents.read')}
-                  onChanged={(c) => calls.set(list.map((x) => (x.id === c.id ? c : x)))}
-                  onHistory={setHistory}
+                  onChanged={(kind, c) => {
+                    setOutcome({ kind, call: c });
+                    calls.set(list.map((x) => (x.id === c.id ? c : x)).sort((a, b) => a.startsAt.localeCompare(b.startsAt)));
+                  }}
+                  onHistory={() => setHistoryOf(historyOf?.id === call.id ? null : call)}
                 />
               ))}
             </tbody>
           </table>
         ))}
 
-      {history && <ConsentHistory subjectId={history} onClose={() => setHistory(null)} />}
+      {historyOf && customerOf(historyOf)?.subjectId && (
+        <ConsentHistory key={historyOf.id} subjectId={customerOf(historyOf)!.subjectId!} onClose={() => setHistoryOf(null)} />
+      )}
     </>
   );
 }
 
-function CallRow(props: { call: Call; mayChange: boolean; mayReadConsents: boolean; onChanged: (c: Call) => void; onHistory: (subjectId: string) => void }) {
+const COLUMNS = 5;
+
+function CallRow(props: {
+  call: Call;
+  selected: boolean;
+  mayChange: boolean;
+  mayReadConsents: boolean;
+  onChanged: (kind: 'moved' | 'cancelled', c: Call) => void;
+  onHistory: () => void;
+}) {
   const api = useApi();
   const { call } = props;
-  const customer = call.participants.find((p) => p.kind === 'customer');
+  const customer = customerOf(call);
   const [moving, setMoving] = useState(false);
   const [when, setWhen] = useState('');
   const submit = useSubmit();
+  const current = isoToLocalInput(call.startsAt);
+
+  function startMoving() {
+    submit.clearError();
+    setWhen(current);
+    setMoving(true);
+  }
 
   async function onMove(e: Event) {
     e.preventDefault();
@@ -126,47 +204,79 @@ function CallRow(props: { call: Call; mayChange: boolean; mayReadConsents: boole
     const moved = await submit.run(() => rescheduleCall(api, call.id, { startsAt }));
     if (moved) {
       setMoving(false);
-      props.onChanged(moved);
+      props.onChanged('moved', moved);
     }
   }
 
   async function onCancel() {
     const cancelled = await submit.run(() => cancelCall(api, call.id));
-    if (cancelled) props.onChanged(cancelled);
+    if (cancelled) props.onChanged('cancelled', cancelled);
   }
 
+  const open = props.mayChange && call.status === 'scheduled';
   return (
-    <tr class={call.status === 'cancelled' ? 'row-inactive' : undefined}>
-      <td>
-        <span class="cell-primary">{formatDateTime(call.startsAt)}</span>
-        <span class="cell-secondary">{call.durationMinutes} min</span>
-      </td>
-      <td>
-        <span class="cell-primary">{customer?.displayName}</span>
-        <span class="cell-secondary">{customer?.email}</span>
-      </td>
-      <td>{call.callTypeName}</td>
-      <td>{statusLabel[call.status]}</td>
-      <td class="cell-actions">
-        <ErrorAlert error={submit.error} title="That did not work" />
-        {props.mayChange && call.status === 'scheduled' && !moving && <Button onClick={() => setMoving(true)}>Reschedule</Button>}
-        {moving && (
-          <form class="form form-inline" onSubmit={onMove}>
-            <TextField label="New start" type="datetime-local" name="startsAt" required value={when} onValue={setWhen} />
-            <SubmitButton busy={submit.busy} busyLabel="Moving…" disabled={!when}>
-              Move and tell the customer
-            </SubmitButton>
-            <Button variant="link" onClick={() => setMoving(false)}>
-              Keep
-            </Button>
-          </form>
-        )}
-        {props.mayChange && call.status === 'scheduled' && (
-          <ConfirmButton label="Cancel" confirmLabel="Yes, cancel the call" busyLabel="Cancelling…" busy={submit.busy} variant="danger" onConfirm={() => void onCancel()} />
-        )}
-        {props.mayReadConsents && customer?.subjectId && <Button onClick={() => props.onHistory(customer.subjectId!)}>Consent history</Button>}
-      </td>
-    </tr>
+    <>
+      <tr data-call={call.id} class={call.status === 'cancelled' ? 'row-inactive' : undefined} aria-selected={props.selected || moving}>
+        <td class="cell-nowrap">
+          <span class="cell-primary">{formatDateTime(call.startsAt)}</span>
+          <span class="cell-secondary">{call.durationMinutes} min</span>
+        </td>
+        <td>
+          <span class="cell-primary">{customer?.displayName}</span>
+          <span class="cell-secondary">{customer?.email}</span>
+        </td>
+        <td>{call.callTypeName}</td>
+        <td>{statusLabel[call.status]}</td>
+        <td class="cell-actions">
+          {/* While the call is being moved, its form is the only action: "Cancel" beside it would read as "cancel the move". */}
+          {!moving && (
+            <span class="row-actions">
+              {open && <Button onClick={startMoving}>Reschedule</Button>}
+              {open && (
+                <ConfirmButton
+                  label="Cancel"
+                  confirmLabel="Yes, cancel the call"
+                  busyLabel="Cancelling…"
+                  busy={submit.busy}
+                  variant="danger"
+                  onConfirm={() => void onCancel()}
+                />
+              )}
+              {props.mayReadConsents && customer?.subjectId && <Button onClick={props.onHistory}>Consent history</Button>}
+            </span>
+          )}
+        </td>
+      </tr>
+      {(moving || submit.error !== null) && (
+        <tr class="row-detail" aria-selected={props.selected || moving}>
+          <td colSpan={COLUMNS}>
+            <ErrorAlert error={submit.error} title={moving ? 'The call was not moved' : 'The call was not cancelled'} />
+            {moving && (
+              <form class="form form-inline" aria-label={`Move the call with ${customer?.displayName ?? 'the customer'}`} onSubmit={onMove}>
+                <TextField
+                  label="New start"
+                  hint={`Your local time (${readerTimeZone()}). The customer is sent the new time and an updated calendar entry.`}
+                  type="datetime-local"
+                  name="startsAt"
+                  required
+                  value={when}
+                  error={fieldErrorsByPathOf(submit.error).startsAt}
+                  onValue={setWhen}
+                />
+                <div class="form-actions">
+                  <SubmitButton busy={submit.busy} busyLabel="Moving…" disabled={!when || when === current}>
+                    Move and tell the customer
+                  </SubmitButton>
+                  <Button variant="link" onClick={() => setMoving(false)}>
+                    Keep the current time
+                  </Button>
+                </div>
+              </form>
+            )}
+          </td>
+        </tr>
+      )}
+    </>
   );
 }
 
@@ -180,7 +290,8 @@ function ScheduleForm(props: { onScheduled: (c: Call) => void; onCancel: () => v
   const [email, setEmail] = useState('');
   const [locale, setLocale] = useState<'en' | 'de'>('en');
   const submit = useSubmit();
-  const errors = fieldErrorsOf(submit.error);
+  // By whole path: name and email are both under `customer`, and each message belongs beside its own field.
+  const errors = fieldErrorsByPathOf(submit.error);
   const options = types.state.status === 'ready' ? types.state.data.filter((t) => !t.archivedAt) : [];
   const chosen = callTypeId || options[0]?.id || '';
 
@@ -209,10 +320,19 @@ function ScheduleForm(props: { onScheduled: (c: Call) => void; onCancel: () => v
           error={errors.callTypeId}
           onValue={setCallTypeId}
         />
-        <TextField label="Start" type="datetime-local" name="startsAt" required value={when} error={errors.startsAt} onValue={setWhen} />
+        <TextField
+          label="Start"
+          hint={`Your local time (${readerTimeZone()}). The invitation shows it in the customer's calendar.`}
+          type="datetime-local"
+          name="startsAt"
+          required
+          value={when}
+          error={errors.startsAt}
+          onValue={setWhen}
+        />
         <SelectField label="Length" name="durationMinutes" choices={durations} value={duration} error={errors.durationMinutes} onValue={setDuration} />
-        <TextField label="Customer's name" hint="As they should be greeted. Nothing else about them is asked." name="displayName" required maxLength={100} value={name} error={errors.customer} onValue={setName} />
-        <TextField label="Customer's email" type="email" name="email" required value={email} error={errors.customer} onValue={setEmail} />
+        <TextField label="Customer's name" hint="As they should be greeted. Nothing else about them is asked." name="displayName" required maxLength={100} value={name} error={errors['customer.displayName']} onValue={setName} />
+        <TextField label="Customer's email" type="email" name="email" required value={email} error={errors['customer.email']} onValue={setEmail} />
         <SelectField label="Language of the invitation" name="locale" choices={[...locales]} value={locale} onValue={(v) => setLocale(v as 'en' | 'de')} />
         <div class="form-actions">
           <SubmitButton busy={submit.busy} busyLabel="Scheduling…" disabled={!when || !name.trim() || !email.trim() || !chosen}>
@@ -228,24 +348,37 @@ function ScheduleForm(props: { onScheduled: (c: Call) => void; onCancel: () => v
 }
 
 const actionLabel = { given: 'Consent given', declined: 'Declined', withdrawn: 'Withdrawn' } as const;
+const methodLabel: Readonly<Record<string, string>> = { join_page: 'on the join page', in_call: 'during the call' };
+const purposeLabel = (purpose: string) => (Object.hasOwn(purposeLabels, purpose) ? purposeLabels[purpose as keyof typeof purposeLabels] : purpose);
 
 function ConsentHistory(props: { subjectId: string; onClose: () => void }) {
   const api = useApi();
   const data = useResource(() => subjectConsents(api, props.subjectId), [api, props.subjectId]);
+  const heading = useRef<HTMLHeadingElement>(null);
+  // The panel opens below the list: bring it into view, and screen readers to its heading.
+  useEffect(() => heading.current?.focus(), []);
   return (
     <section class="panel" aria-labelledby="consent-heading" data-testid="consent-history">
-      <h2 id="consent-heading">Consent history{data.state.status === 'ready' ? ` — ${data.state.data.subject.displayName}` : ''}</h2>
+      <div class="panel-header">
+        <h2 id="consent-heading" ref={heading} tabIndex={-1}>
+          Consent history{data.state.status === 'ready' ? ` — ${data.state.data.subject.displayName}` : ''}
+        </h2>
+        <Button variant="link" onClick={props.onClose}>
+          Close
+        </Button>
+      </div>
       <p class="muted">
-        Every decision this customer made, as recorded in the append-only consent ledger: which text (by its fingerprint) and
-        notice version they saw, when, and how. Withdrawals are new entries; nothing is ever overwritten.
+        Every decision this customer made, in all their calls, as recorded in the append-only consent ledger: which text (by
+        its fingerprint) and notice version they saw, when, and how. Withdrawals are new entries; nothing is ever overwritten.
       </p>
       {data.state.status === 'loading' && <Loading label="Loading the consent history…" />}
       {data.state.status === 'error' && <ErrorAlert error={data.state.error} title="The history could not be loaded" />}
       {data.state.status === 'ready' &&
         (data.state.data.records.length === 0 ? (
-          <p class="empty">No decisions recorded yet (the customer has not opened the join page).</p>
+          <p class="empty">No decisions recorded yet: the customer has not gone through the join page.</p>
         ) : (
           <table class="table">
+            <caption class="visually-hidden">Consent decisions, oldest first</caption>
             <thead>
               <tr>
                 <th scope="col">When</th>
@@ -257,24 +390,24 @@ function ConsentHistory(props: { subjectId: string; onClose: () => void }) {
             </thead>
             <tbody>
               {data.state.data.records.map((r) => (
-                <tr key={r.id}>
+                <tr key={r.id} data-action={r.action}>
                   <td>{formatDateTime(r.recordedAt)}</td>
-                  <td>{r.purpose}</td>
-                  <td>{actionLabel[r.action]}</td>
+                  <td>{purposeLabel(r.purpose)}</td>
+                  <td>
+                    <span class="cell-primary">{actionLabel[r.action]}</span>
+                    <span class="cell-secondary">{methodLabel[r.method] ?? r.method}</span>
+                  </td>
                   <td>
                     v{r.noticeVersion} ({r.locale})
                   </td>
                   <td>
-                    <code>{r.textHash.slice(0, 12)}…</code>
+                    <code title={r.textHash}>{r.textHash.slice(0, 12)}…</code>
                   </td>
                 </tr>
               ))}
             </tbody>
           </table>
         ))}
-      <div class="form-actions">
-        <Button onClick={props.onClose}>Close</Button>
-      </div>
     </section>
   );
 }

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { useApi } from '../../../shared/api/api-context.tsx';
 import { Alert, ErrorAlert } from '../../../shared/ui/alert.tsx';
 import { Button } from '../../../shared/ui/button.tsx';
@@ -24,6 +24,15 @@ const statusBadge: Readonly<Record<MailStatus, string>> = {
   failed: 'badge badge-status-disabled',
 };
 
+/** What each kind of message is, for people; an unknown kind is shown by its code. */
+const kindLabels: Readonly<Record<string, string>> = {
+  'call.invitation': 'Invitation to the customer',
+  'call.agent_confirmation': 'Confirmation to the agent',
+  'call.rescheduled': 'New time, to the customer',
+  'call.cancelled': 'Cancellation, to the customer',
+};
+const kindLabel = (kind: string) => kindLabels[kind] ?? kind;
+
 /** Every message Parley sent or holds for this organisation: invitations, confirmations, notices. */
 export function BrowseOutboxPage() {
   const api = useApi();
@@ -34,9 +43,12 @@ export function BrowseOutboxPage() {
   const reading = useSubmit();
   const retry = useSubmit();
   const isAdmin = session.state.status === 'signed_in' && session.state.me.user.role === 'admin';
+  const [openingId, setOpeningId] = useState<string | null>(null);
 
   async function onOpen(m: MailSummary) {
+    setOpeningId(m.id);
     const detail = await reading.run(() => readMail(api, m.id));
+    setOpeningId(null);
     if (detail) setOpen(detail);
   }
 
@@ -62,7 +74,7 @@ export function BrowseOutboxPage() {
         </Alert>
       )}
 
-      <form class="filters" onSubmit={(e) => e.preventDefault()}>
+      <form class="form filters filters-narrow" aria-label="Filter messages" onSubmit={(e) => e.preventDefault()}>
         <SelectField
           label="Status"
           name="status"
@@ -75,23 +87,7 @@ export function BrowseOutboxPage() {
       <ErrorAlert error={reading.error} title="The message could not be opened" />
       <ErrorAlert error={retry.error} title="The message was not queued again" />
 
-      {open && (
-        <section class="panel" aria-labelledby="mail-heading" data-testid="mail-detail">
-          <h2 id="mail-heading">{open.subject}</h2>
-          <p class="muted">
-            To {open.toName ? `${open.toName} <${open.to}>` : open.to} · {statusLabels[open.status]} · created {formatDateTime(open.createdAt)}
-          </p>
-          <pre class="mail-body">{open.text}</pre>
-          {open.attachments.length > 0 && (
-            <p>
-              Attachments: {open.attachments.map((a) => `${a.filename} (${a.contentType})`).join(', ')}
-            </p>
-          )}
-          <div class="form-actions">
-            <Button onClick={() => setOpen(null)}>Close</Button>
-          </div>
-        </section>
-      )}
+      {open && <MailDetailPanel key={open.id} mail={open} onClose={() => setOpen(null)} />}
 
       {list.state.status === 'loading' && <Loading label="Loading the outbox…" />}
       {list.state.status === 'error' && <ErrorAlert error={list.state.error} title="The outbox could not be loaded" />}
@@ -114,10 +110,10 @@ export function BrowseOutboxPage() {
             </thead>
             <tbody>
               {list.state.data.messages.map((m) => (
-                <tr key={m.id}>
+                <tr key={m.id} data-mail-kind={m.kind} aria-selected={open?.id === m.id}>
                   <td>
                     <span class="cell-primary">{m.subject}</span>
-                    <span class="cell-secondary">{m.kind}</span>
+                    <span class="cell-secondary">{kindLabel(m.kind)}</span>
                   </td>
                   <td>{m.to}</td>
                   <td>{formatDateTime(m.createdAt)}</td>
@@ -127,7 +123,9 @@ export function BrowseOutboxPage() {
                     {m.lastError && <span class="cell-secondary">{m.attempts} attempt(s): {m.lastError}</span>}
                   </td>
                   <td class="cell-actions">
-                    <Button onClick={() => void onOpen(m)}>Open</Button>
+                    <Button busy={openingId === m.id} busyLabel="Opening…" onClick={() => void onOpen(m)}>
+                      Open
+                    </Button>
                     {m.status === 'failed' && isAdmin && <Button onClick={() => void onRetry(m)}>Send again</Button>}
                   </td>
                 </tr>
@@ -136,5 +134,31 @@ export function BrowseOutboxPage() {
           </table>
         ))}
     </>
+  );
+}
+
+/** One message as it was sent (or kept): shown above the list, where the reader is taken when it opens. */
+function MailDetailPanel(props: { mail: MailDetail; onClose: () => void }) {
+  const { mail } = props;
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), []);
+  return (
+    <section class="panel" aria-labelledby="mail-heading" data-testid="mail-detail">
+      <div class="panel-header">
+        <h2 id="mail-heading" ref={heading} tabIndex={-1}>
+          {mail.subject}
+        </h2>
+        <Button variant="link" onClick={props.onClose}>
+          Close
+        </Button>
+      </div>
+      <p class="muted">
+        {kindLabel(mail.kind)} · to {mail.toName ? `${mail.toName} <${mail.to}>` : mail.to} · {statusLabels[mail.status]} · created{' '}
+        {formatDateTime(mail.createdAt)}
+        {mail.status === 'sent' && mail.sentAt && `, sent ${formatDateTime(mail.sentAt)}`}
+      </p>
+      <pre class="mail-body">{mail.text}</pre>
+      {mail.attachments.length > 0 && <p>Attachments: {mail.attachments.map((a) => `${a.filename} (${a.contentType})`).join(', ')}</p>}
+    </section>
   );
 }
