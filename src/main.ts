@@ -24,6 +24,9 @@ import { joinRoutes } from './join/routes.ts';
 import { consentRoutes } from './consent/routes.ts';
 import { createSendMailHandler } from './mail/send-mail.ts';
 import { systemClock, type Clock } from './shared/clock.ts';
+import { MediaServer } from './media/media-server.ts';
+import { CallHub, type CallHubOptions } from './media/signalling/call-hub.ts';
+import { signallingRoutes } from './media/signalling/routes.ts';
 
 /** Every capability's HTTP routes, in one list: adding a capability adds a line here. */
 export const routeModules: readonly RouteModule[] = [healthRoutes, accountRoutes, organisationRoutes, auditRoutes, mailRoutes, schedulingRoutes, joinRoutes, consentRoutes, callTypeRoutes, noticeRoutes];
@@ -36,6 +39,9 @@ export interface Parley {
   readonly database: DatabaseHandle;
   /** Background work (mail, later retention). `parley start` starts it; tests call `runDue()`. */
   readonly jobs: JobRunner;
+  /** Live calls: signalling sockets and the in-process SFU. */
+  readonly calls: CallHub;
+  readonly media: MediaServer;
   close(): Promise<void>;
 }
 
@@ -45,6 +51,8 @@ export interface BuildOptions {
   readonly keys?: KeyProvider;
   readonly database?: DatabaseOptions;
   readonly webRoot?: string | null;
+  /** Signalling timings (heartbeat, grace period, negotiation); tests shorten them. */
+  readonly calls?: Omit<CallHubOptions, 'media'> & { readonly negotiationTimeoutMs?: number };
 }
 
 /** Opens the database and key store, ready for commands that need no HTTP server (migrate, audit verify). */
@@ -73,8 +81,16 @@ export async function buildParley(config: Config, options: BuildOptions = {}): P
   try {
     const { applied } = await migrateToLatest(database);
     if (applied.length > 0) deps.logger.info({ applied }, 'database migrated');
+    // Live calls hold state (sockets, rooms), so their routes get the instance built here.
+    const { negotiationTimeoutMs, ...hubOptions } = options.calls ?? {};
+    const media = new MediaServer({
+      network: config.rtc,
+      logger: deps.logger,
+      ...(negotiationTimeoutMs !== undefined ? { negotiationTimeoutMs } : {}),
+    });
+    const calls = new CallHub(deps, { ...hubOptions, media });
     const app = await buildHttpApp(deps, {
-      routes: routeModules,
+      routes: [...routeModules, signallingRoutes(calls)],
       webRoot: options.webRoot === null ? undefined : (options.webRoot ?? WEB_ROOT),
     });
     const mailTransport = createMailTransport(config.mail);
@@ -91,7 +107,11 @@ export async function buildParley(config: Config, options: BuildOptions = {}): P
       app,
       database,
       jobs,
+      calls,
+      media,
       async close() {
+        calls.close();
+        media.close();
         await jobs.stop();
         await app.close();
         mailTransport.close();

@@ -77,6 +77,15 @@ describe('configuration', () => {
     expect(c.secureCookies).toBe(true);
   });
 
+  it('reads the media server\'s announced address and UDP port range, both ports or neither', () => {
+    expect(loadConfig({}).rtc).toEqual({ announcedIp: undefined, portRange: undefined });
+    const c = loadConfig({ PARLEY_RTC_ANNOUNCED_IP: '203.0.113.7', PARLEY_RTC_PORT_MIN: '40000', PARLEY_RTC_PORT_MAX: '40100' });
+    expect(c.rtc).toEqual({ announcedIp: '203.0.113.7', portRange: [40000, 40100] });
+    expect(problemsOf({ PARLEY_RTC_ANNOUNCED_IP: 'calls.example.eu' })).toMatch(/PARLEY_RTC_ANNOUNCED_IP: expected an IPv4 or IPv6 address/);
+    expect(problemsOf({ PARLEY_RTC_PORT_MIN: '40000' })).toMatch(/set both or neither/);
+    expect(problemsOf({ PARLEY_RTC_PORT_MIN: '40100', PARLEY_RTC_PORT_MAX: '40000' })).toMatch(/PARLEY_RTC_PORT_MAX: expected a port above/);
+  });
+
   it('has every setting in the README table', () => {
     const readme = readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
     for (const name of Object.keys(settings)) expect(readme, `README lacks ${name}`).toContain(`\`${name}\``);

@@ -34,6 +34,12 @@ export interface Config {
   readonly mail: { readonly smtpUrl: string | undefined; readonly from: string };
   readonly jobs: { readonly pollMs: number };
   readonly timeZone: string;
+  readonly rtc: {
+    /** Replaces the address of every host candidate the media server announces (1:1 NAT). */
+    readonly announcedIp: string | undefined;
+    /** Inclusive UDP port range for media sockets; undefined lets the system choose. */
+    readonly portRange: readonly [number, number] | undefined;
+  };
 }
 
 /** A configuration that cannot start Parley. The message names each variable and what it expects. */
@@ -101,6 +107,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     ]);
   }
 
+  if ((raw.PARLEY_RTC_PORT_MIN === undefined) !== (raw.PARLEY_RTC_PORT_MAX === undefined)) {
+    throw new ConfigError(['PARLEY_RTC_PORT_MIN and PARLEY_RTC_PORT_MAX: set both or neither']);
+  }
+  if (raw.PARLEY_RTC_PORT_MIN !== undefined && raw.PARLEY_RTC_PORT_MAX !== undefined && raw.PARLEY_RTC_PORT_MIN >= raw.PARLEY_RTC_PORT_MAX) {
+    throw new ConfigError([`PARLEY_RTC_PORT_MAX: expected a port above PARLEY_RTC_PORT_MIN (${raw.PARLEY_RTC_PORT_MIN})`]);
+  }
+
   const dataDir = path.resolve(raw.PARLEY_DATA_DIR);
   const publicUrl = (raw.PARLEY_PUBLIC_URL ?? `http://localhost:${raw.PARLEY_PORT}`).replace(/\/+$/, '');
   const dbUrl = raw.PARLEY_DATABASE_URL ?? `sqlite:${path.join(dataDir, 'parley.db')}`;
@@ -134,6 +147,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     mail: { smtpUrl: raw.PARLEY_SMTP_URL, from: raw.PARLEY_MAIL_FROM },
     jobs: { pollMs: raw.PARLEY_JOBS_POLL_MS },
     timeZone: raw.PARLEY_TIME_ZONE,
+    rtc: {
+      announcedIp: raw.PARLEY_RTC_ANNOUNCED_IP,
+      portRange: raw.PARLEY_RTC_PORT_MIN !== undefined && raw.PARLEY_RTC_PORT_MAX !== undefined ? [raw.PARLEY_RTC_PORT_MIN, raw.PARLEY_RTC_PORT_MAX] : undefined,
+    },
   };
   return deepFreeze(config);
 }

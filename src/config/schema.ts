@@ -139,6 +139,21 @@ export const settings = {
     doc: 'How often the background job runner looks for due work (mail, later retention), in milliseconds.',
     default: '1000',
   },
+  PARLEY_RTC_ANNOUNCED_IP: {
+    schema: z.union([z.ipv4(), z.ipv6()], { error: 'expected an IPv4 or IPv6 address' }).optional(),
+    doc: 'Address written into the media server\'s ICE host candidates, for a server behind 1:1 NAT (its public address). Without it, the addresses of the local interfaces are announced.',
+    default: '(none)',
+  },
+  PARLEY_RTC_PORT_MIN: {
+    schema: port.optional(),
+    doc: 'Lowest UDP port for media (with PARLEY_RTC_PORT_MAX). Each participant in a call uses one port per local address. Without both, the system picks free ports.',
+    default: '(none)',
+  },
+  PARLEY_RTC_PORT_MAX: {
+    schema: port.optional(),
+    doc: 'Highest UDP port for media (with PARLEY_RTC_PORT_MIN); must be above the minimum.',
+    default: '(none)',
+  },
   PARLEY_CONFIG_FILE: {
     schema: z.string().min(1).optional(),
     doc: 'Optional JSON file with any of these settings as keys; environment variables win over it.',

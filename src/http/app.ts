@@ -7,6 +7,7 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
+import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyInstance, type RawServerDefault } from 'fastify';
 import {
   jsonSchemaTransform,
@@ -126,6 +127,9 @@ export async function buildHttpApp(deps: Deps, options: HttpAppOptions): Promise
     },
   });
   await app.register(fastifyRateLimit, { global: false });
+  // WebSocket routes (call signalling). Frames above 64 kB are refused by the signalling layer with an error
+  // message first; this hard cap (where ws closes with 1009 on its own) only bounds what one frame may buffer.
+  await app.register(fastifyWebsocket, { options: { maxPayload: 2 * 1024 * 1024 } });
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',

@@ -74,6 +74,7 @@ export async function joinInfo(deps: Deps, token: string, locale: Locale) {
     locale,
     availableLocales: [...supportedLocales],
     call: {
+      id: call.id,
       startsAt: call.starts_at,
       endsAt: call.ends_at,
       callTypeName: callType.name,

@@ -7,6 +7,8 @@ export const joinInfoSchema = z.object({
   locale: z.enum(supportedLocales),
   availableLocales: z.array(z.enum(supportedLocales)),
   call: z.object({
+    /** The call's id, which the signalling `join` message names. */
+    id: z.string(),
     startsAt: z.string(),
     endsAt: z.string(),
     callTypeName: z.string(),

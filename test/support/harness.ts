@@ -6,7 +6,7 @@ import { createUser } from '../../src/accounts/users.ts';
 import type { Role } from '../../src/accounts/roles.ts';
 import { loadConfig, type Config } from '../../src/config/load.ts';
 import { createLogger } from '../../src/logging/logger.ts';
-import { buildParley, type Parley } from '../../src/main.ts';
+import { buildParley, type BuildOptions, type Parley } from '../../src/main.ts';
 import { createOrganisation } from '../../src/organisations/organisations.ts';
 import type { Clock } from '../../src/shared/clock.ts';
 import type { OrgId, UserId } from '../../src/shared/ids.ts';
@@ -93,6 +93,7 @@ export interface TestParley {
 export async function startTestParley(
   dialect: TestDialect['name'],
   env: Record<string, string> = {},
+  extra: Pick<BuildOptions, 'calls'> = {},
 ): Promise<TestParley> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-test-'));
   const database = await freshDatabase(dialect, dataDir);
@@ -112,6 +113,7 @@ export async function startTestParley(
       logger,
       clock,
       webRoot: null,
+      ...extra,
       ...(database.pgSchema ? { database: { pgSchema: database.pgSchema } } : {}),
     });
   const make = (parley: Parley): TestParley => ({

@@ -29,6 +29,7 @@ const joinInfoSchema = z.object({
   locale: z.enum(locales),
   availableLocales: z.array(z.string()),
   call: z.object({
+    id: z.string(),
     startsAt: z.string(),
     endsAt: z.string(),
     callTypeName: z.string(),

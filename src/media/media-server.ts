@@ -1,0 +1,71 @@
+import type { Logger } from '../logging/logger.ts';
+import { zeroCounts, type MediaCounts } from './counters.ts';
+import type { PeerContext } from './peer.ts';
+import type { RtcNetworkOptions } from './rtc-config.ts';
+import { Room } from './room.ts';
+import { TimerSet } from './timer-set.ts';
+
+export interface MediaServerOptions {
+  readonly network: RtcNetworkOptions;
+  readonly logger: Logger;
+  /** How long a client has to answer an offer, in ms (default 10,000). */
+  readonly negotiationTimeoutMs?: number;
+  /** Smallest interval between keyframe requests to one publisher's track, in ms (default 500). */
+  readonly keyframeMinIntervalMs?: number;
+}
+
+/**
+ * The in-process SFU: the root of the media ownership tree (MediaServer → Room → Peer → PublishedTrack /
+ * Subscription). Closing it closes everything below; `counts()` says what is still alive.
+ */
+export class MediaServer {
+  readonly #rooms = new Map<string, Room>();
+  readonly #counts: MediaCounts = zeroCounts();
+  readonly #timers = new TimerSet();
+  readonly #ctx: PeerContext;
+  readonly #log: Logger;
+  #closed = false;
+
+  constructor(options: MediaServerOptions) {
+    this.#log = options.logger.child({ module: 'media' });
+    this.#ctx = {
+      counts: this.#counts,
+      timers: this.#timers,
+      network: options.network,
+      negotiationTimeoutMs: options.negotiationTimeoutMs ?? 10_000,
+      keyframeMinIntervalMs: options.keyframeMinIntervalMs ?? 500,
+      onListenerError: (err) => this.#log.error({ err }, 'media event listener failed'),
+    };
+  }
+
+  /** The room of a call, created on first use. */
+  openRoom(callId: string): Room {
+    if (this.#closed) throw new Error('media server is closed');
+    const existing = this.#rooms.get(callId);
+    if (existing) return existing;
+    const room = new Room(callId, this.#ctx, this.#counts);
+    this.#rooms.set(callId, room);
+    room.events.on('closed', () => {
+      if (this.#rooms.get(callId) === room) this.#rooms.delete(callId);
+    });
+    return room;
+  }
+
+  getRoom(callId: string): Room | undefined {
+    return this.#rooms.get(callId);
+  }
+
+  /** Live objects of each kind plus live media timers; all zero when nothing is going on. */
+  counts(): MediaCounts & { timers: number } {
+    return { ...this.#counts, timers: this.#timers.size };
+  }
+
+  /** Closes every room. Safe to call twice. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const room of [...this.#rooms.values()]) room.close();
+    this.#rooms.clear();
+    this.#timers.clearAll();
+  }
+}

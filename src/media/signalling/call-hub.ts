@@ -1,0 +1,198 @@
+import type { WebSocket } from 'ws';
+import type { Deps } from '../../deps.ts';
+import type { Logger } from '../../logging/logger.ts';
+import { closeCodes, type ClientMessage } from '../../protocol/signalling.ts';
+import type { MediaServer } from '../media-server.ts';
+import { TimerSet } from '../timer-set.ts';
+import { defaultConnectionLimits, SignalConnection, type ConnectionLimits } from './connection.ts';
+import { authenticateJoin, type UpgradeContext } from './join-auth.ts';
+import { LiveCall } from './live-call.ts';
+
+export interface CallHubOptions {
+  readonly media: MediaServer;
+  /** Interval of WebSocket pings, in ms (default 15,000). */
+  readonly pingIntervalMs?: number;
+  /** A socket silent (no message, no pong) for this long is dropped, in ms (default 45,000). */
+  readonly deadAfterMs?: number;
+  /** How long a dropped participant keeps their place, in ms (default 30,000). */
+  readonly graceMs?: number;
+  /** Time a new socket has to send its `join`, in ms (default 10,000). */
+  readonly joinTimeoutMs?: number;
+  readonly limits?: Partial<ConnectionLimits>;
+}
+
+export interface SignallingCounts {
+  calls: number;
+  participants: number;
+  sockets: number;
+  /** Live timers of signalling (join deadlines, grace periods, heartbeat) and of the media server. */
+  timers: number;
+  rooms: number;
+  peers: number;
+  peerConnections: number;
+  publications: number;
+  subscriptions: number;
+}
+
+/**
+ * The signalling side of live calls: accepts sockets, authenticates their `join`, and owns one LiveCall per
+ * call in progress (each owning its media Room). One heartbeat timer serves every socket.
+ */
+export class CallHub {
+  readonly #calls = new Map<string, LiveCall>();
+  readonly #connections = new Map<SignalConnection, { joinTimer: NodeJS.Timeout | null; joined: { callId: string; participantId: string } | null; joining: boolean }>();
+  readonly #timers = new TimerSet();
+  readonly #log: Logger;
+  readonly #media: MediaServer;
+  readonly #limits: ConnectionLimits;
+  readonly #pingIntervalMs: number;
+  readonly #deadAfterMs: number;
+  readonly #graceMs: number;
+  readonly #joinTimeoutMs: number;
+  #heartbeat: NodeJS.Timeout | null = null;
+  #closed = false;
+
+  constructor(
+    private readonly deps: Pick<Deps, 'db' | 'keys' | 'clock' | 'config' | 'logger'>,
+    options: CallHubOptions,
+  ) {
+    this.#log = deps.logger.child({ module: 'signalling' });
+    this.#media = options.media;
+    this.#limits = { ...defaultConnectionLimits, ...options.limits };
+    this.#pingIntervalMs = options.pingIntervalMs ?? 15_000;
+    this.#deadAfterMs = options.deadAfterMs ?? 45_000;
+    this.#graceMs = options.graceMs ?? 30_000;
+    this.#joinTimeoutMs = options.joinTimeoutMs ?? 10_000;
+  }
+
+  /** A new WebSocket on the signalling endpoint. */
+  accept(ws: WebSocket, upgrade: UpgradeContext): void {
+    if (this.#closed) {
+      ws.close(closeCodes.normal, 'shutting down');
+      return;
+    }
+    const connection = new SignalConnection(ws, upgrade, this.#limits, {
+      message: (c, m) => this.#onMessage(c, m),
+      closed: (c) => this.#onClosed(c),
+      failed: (c, err) => this.#log.error({ err, connectionId: c.id }, 'signalling message handler failed'),
+    });
+    const joinTimer = this.#timers.timeout(this.#joinTimeoutMs, () => {
+      const state = this.#connections.get(connection);
+      if (state) state.joinTimer = null;
+      connection.error('NOT_JOINED', 'Send a join message first.', { close: closeCodes.policy });
+    });
+    this.#connections.set(connection, { joinTimer, joined: null, joining: false });
+    this.#startHeartbeat();
+  }
+
+  counts(): SignallingCounts {
+    let participants = 0;
+    for (const call of this.#calls.values()) participants += call.participantCount;
+    const media = this.#media.counts();
+    return {
+      calls: this.#calls.size,
+      participants,
+      sockets: this.#connections.size,
+      timers: this.#timers.size + media.timers,
+      rooms: media.rooms,
+      peers: media.peers,
+      peerConnections: media.peerConnections,
+      publications: media.publications,
+      subscriptions: media.subscriptions,
+    };
+  }
+
+  /** Ends every call and closes every socket. Safe to call twice. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const call of [...this.#calls.values()]) call.close();
+    for (const connection of [...this.#connections.keys()]) connection.close(closeCodes.normal, 'shutting down');
+    this.#timers.clearAll();
+    this.#heartbeat = null;
+  }
+
+  #onMessage(connection: SignalConnection, message: ClientMessage): void {
+    const state = this.#connections.get(connection);
+    if (!state) return;
+    if (state.joined) {
+      const call = this.#calls.get(state.joined.callId);
+      if (call) call.handle(connection, state.joined.participantId, message);
+      return;
+    }
+    if (message.type === 'ping') {
+      connection.send({ type: 'pong', ...(message.at !== undefined ? { at: message.at } : {}) });
+      return;
+    }
+    if (message.type !== 'join') {
+      connection.error('NOT_JOINED', 'Send a join message first.');
+      return;
+    }
+    if (state.joining) {
+      connection.error('ALREADY_JOINED', 'A join is already being checked.');
+      return;
+    }
+    state.joining = true;
+    void this.#join(connection, message).catch((err: unknown) => {
+      this.#log.error({ err, connectionId: connection.id }, 'join failed');
+      connection.error('INTERNAL', 'The server could not check this join. Try again.', { close: closeCodes.policy });
+    });
+  }
+
+  async #join(connection: SignalConnection, message: Extract<ClientMessage, { type: 'join' }>): Promise<void> {
+    const result = await authenticateJoin(this.deps, message, connection.upgrade);
+    const state = this.#connections.get(connection);
+    if (!state || connection.closed || this.#closed) return;
+    state.joining = false;
+    if (!result.ok) {
+      this.#log.info({ connectionId: connection.id, code: result.code }, 'join refused');
+      connection.error(result.code, result.message, { close: closeCodes.policy });
+      return;
+    }
+    const { identity } = result;
+    this.#timers.clear(state.joinTimer);
+    state.joinTimer = null;
+    let call = this.#calls.get(identity.callId);
+    if (!call) {
+      const created = new LiveCall(identity.callId, identity.lobbyEnabled, this.#media.openRoom(identity.callId), {
+        graceMs: this.#graceMs,
+        timers: this.#timers,
+        clock: this.deps.clock,
+        logger: this.#log,
+      });
+      created.events.on('closed', () => {
+        if (this.#calls.get(identity.callId) === created) this.#calls.delete(identity.callId);
+      });
+      this.#calls.set(identity.callId, created);
+      call = created;
+    }
+    state.joined = { callId: identity.callId, participantId: identity.participantId };
+    call.attach(connection, identity);
+  }
+
+  #onClosed(connection: SignalConnection): void {
+    const state = this.#connections.get(connection);
+    if (!state) return;
+    this.#connections.delete(connection);
+    this.#timers.clear(state.joinTimer);
+    if (state.joined) this.#calls.get(state.joined.callId)?.detach(connection, state.joined.participantId);
+    if (this.#connections.size === 0 && this.#heartbeat) {
+      this.#timers.clear(this.#heartbeat);
+      this.#heartbeat = null;
+    }
+  }
+
+  /** One interval for all sockets, running only while there are sockets. */
+  #startHeartbeat(): void {
+    if (this.#heartbeat) return;
+    this.#heartbeat = this.#timers.interval(this.#pingIntervalMs, () => {
+      const now = performance.now();
+      for (const connection of [...this.#connections.keys()]) {
+        if (now - connection.lastSeenAt > this.#deadAfterMs) {
+          this.#log.info({ connectionId: connection.id }, 'socket silent too long, dropped');
+          connection.terminate();
+        } else connection.ping();
+      }
+    });
+  }
+}

@@ -1,0 +1,106 @@
+import { resolveSession } from '../../accounts/sessions.ts';
+import { getCallType } from '../../call-types/get-call-type.ts';
+import type { Deps } from '../../deps.ts';
+import type { ClientMessage, SignalErrorCode } from '../../protocol/signalling.ts';
+import { iso } from '../../shared/clock.ts';
+import type { CallTypeId, OrgId } from '../../shared/ids.ts';
+import { JOIN_GRACE_MINUTES, resolveJoinToken } from '../../scheduling/join-links.ts';
+
+/** Who a socket speaks for once its `join` is accepted. */
+export interface JoinIdentity {
+  readonly orgId: OrgId;
+  readonly callId: string;
+  readonly participantId: string;
+  readonly kind: 'agent' | 'customer';
+  readonly displayName: string;
+  readonly lobbyEnabled: boolean;
+}
+
+export type JoinResult = { ok: true; identity: JoinIdentity } | { ok: false; code: SignalErrorCode; message: string };
+
+/** What the WebSocket upgrade request carried (read once, when the socket opened). */
+export interface UpgradeContext {
+  readonly sessionCookie: string | undefined;
+  readonly origin: string | undefined;
+}
+
+const refused = (code: SignalErrorCode, message: string): JoinResult => ({ ok: false, code, message });
+
+const messages = {
+  invalidLink: 'This link is not valid for this call. Open the whole link from your invitation, or ask for a new one.',
+  cancelled: 'This call was cancelled.',
+  over: 'This call is over.',
+  staffLink: 'This link is for a staff member: sign in to the console instead.',
+  signIn: 'Sign in to the console to join this call.',
+  notAgent: 'Only the agent hosting this call can join it from the console.',
+} as const;
+
+/**
+ * Checks a `join`: a customer's signed link must be live and name the call asked for; an agent's console session
+ * (the cookie of the upgrade request, same-origin only) must belong to the user hosting the call. Every refusal
+ * is one of a few fixed answers, so a stranger learns nothing about calls that are not theirs.
+ */
+export async function authenticateJoin(
+  deps: Pick<Deps, 'db' | 'keys' | 'clock' | 'config'>,
+  join: Extract<ClientMessage, { type: 'join' }>,
+  upgrade: UpgradeContext,
+): Promise<JoinResult> {
+  if (join.auth.kind === 'link') {
+    const link = await resolveJoinToken(deps.db, deps, join.auth.token);
+    if (link.status === 'invalid' || link.callId !== join.callId) return refused('JOIN_REFUSED', messages.invalidLink);
+    if (link.status === 'cancelled') return refused('CALL_CANCELLED', messages.cancelled);
+    if (link.status === 'expired') return refused('CALL_OVER', messages.over);
+    if (!link.subjectId) return refused('JOIN_REFUSED', messages.staffLink);
+    return identityOf(deps, link.orgId, link.callId, link.participantId);
+  }
+
+  // Cross-site pages cannot use the agent's cookie: it is SameSite=Strict, and the origin is checked as well.
+  if (upgrade.origin !== undefined && upgrade.origin !== new URL(deps.config.publicUrl).origin) {
+    return refused('JOIN_REFUSED', messages.signIn);
+  }
+  if (!upgrade.sessionCookie) return refused('JOIN_REFUSED', messages.signIn);
+  const session = await resolveSession(deps.db, deps.clock, upgrade.sessionCookie);
+  if (!session || session.stage !== 'active') return refused('JOIN_REFUSED', messages.signIn);
+  const call = await deps.db
+    .selectFrom('calls')
+    .select(['id', 'agent_id', 'status', 'ends_at'])
+    .where('org_id', '=', session.orgId)
+    .where('id', '=', join.callId)
+    .executeTakeFirst();
+  if (!call || call.agent_id !== session.userId) return refused('JOIN_REFUSED', messages.notAgent);
+  if (call.status === 'cancelled') return refused('CALL_CANCELLED', messages.cancelled);
+  const closes = new Date(new Date(call.ends_at).getTime() + JOIN_GRACE_MINUTES * 60_000);
+  if (call.status === 'ended' || iso(deps.clock.now()) > iso(closes)) return refused('CALL_OVER', messages.over);
+  const participant = await deps.db
+    .selectFrom('participants')
+    .select('id')
+    .where('org_id', '=', session.orgId)
+    .where('call_id', '=', call.id)
+    .where('kind', '=', 'agent')
+    .where('user_id', '=', session.userId)
+    .executeTakeFirst();
+  if (!participant) return refused('JOIN_REFUSED', messages.notAgent);
+  return identityOf(deps, session.orgId, call.id, participant.id);
+}
+
+async function identityOf(deps: Pick<Deps, 'db'>, orgId: OrgId, callId: string, participantId: string): Promise<JoinResult> {
+  const row = await deps.db
+    .selectFrom('participants as p')
+    .innerJoin('calls as c', 'c.id', 'p.call_id')
+    .select(['p.kind', 'p.display_name', 'c.call_type_id'])
+    .where('p.org_id', '=', orgId)
+    .where('p.id', '=', participantId)
+    .executeTakeFirstOrThrow();
+  const callType = await getCallType(deps.db, orgId, row.call_type_id as CallTypeId);
+  return {
+    ok: true,
+    identity: {
+      orgId,
+      callId,
+      participantId,
+      kind: row.kind === 'agent' ? 'agent' : 'customer',
+      displayName: row.display_name,
+      lobbyEnabled: callType.lobbyEnabled,
+    },
+  };
+}

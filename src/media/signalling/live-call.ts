@@ -1,0 +1,343 @@
+import type { Logger } from '../../logging/logger.ts';
+import { closeCodes, type ClientMessage, type MediaSource, type PeerInfo } from '../../protocol/signalling.ts';
+import type { Clock } from '../../shared/clock.ts';
+import type { Peer, PeerFailure } from '../peer.ts';
+import { PeerInputError } from '../peer.ts';
+import type { Room } from '../room.ts';
+import type { TimerSet } from '../timer-set.ts';
+import { TypedEmitter } from '../typed-emitter.ts';
+import type { SignalConnection } from './connection.ts';
+import type { JoinIdentity } from './join-auth.ts';
+
+export interface LiveCallOptions {
+  /** How long a participant whose socket dropped keeps their place, in ms. */
+  readonly graceMs: number;
+  readonly timers: TimerSet;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+type LeaveReason = 'left' | 'timeout' | 'declined';
+
+/** A participant present in the call: connected, or within the grace period after their socket dropped. */
+interface Participant {
+  readonly id: string;
+  readonly kind: 'agent' | 'customer';
+  readonly displayName: string;
+  admission: 'waiting' | 'admitted';
+  connection: SignalConnection | null;
+  peer: Peer | null;
+  graceTimer: NodeJS.Timeout | null;
+  /** Sources asked for while waiting in the lobby, published once admitted. */
+  readonly wanted: Set<MediaSource>;
+  /** What this participant's client has been told about each other participant (JSON of its PeerInfo). */
+  readonly known: Map<string, string>;
+}
+
+export type LiveCallEvents = { closed: [] };
+
+const texts = {
+  lobby: 'Please wait: the host will let you in shortly.',
+  declined: 'The host did not let you in to this call.',
+  ended: 'The host ended the call.',
+  replaced: 'You joined this call from another window.',
+  notAdmitted: 'Wait until the host lets you in.',
+  agentOnly: 'Only the host can do this.',
+} as const;
+
+/**
+ * One call in progress: who is present (lobby, grace periods) and what each client has been told; the media
+ * Room it owns does the forwarding. Closes when the agent ends the call or the last participant has gone.
+ */
+export class LiveCall {
+  readonly events: TypedEmitter<LiveCallEvents>;
+  readonly #participants = new Map<string, Participant>();
+  /** Customers the agent declined: refused if they try again while the call lasts. */
+  readonly #declined = new Set<string>();
+  readonly #log: Logger;
+  #closed = false;
+
+  constructor(
+    readonly callId: string,
+    readonly lobbyEnabled: boolean,
+    private readonly room: Room,
+    private readonly options: LiveCallOptions,
+  ) {
+    this.#log = options.logger.child({ callId });
+    this.events = new TypedEmitter((err) => this.#log.error({ err }, 'live call listener failed'));
+    room.events.on('published', () => this.#syncAll());
+    room.events.on('unpublished', () => this.#syncAll());
+    room.events.on('peer-failed', (peer, reason) => this.#onPeerFailed(peer, reason));
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get participantCount(): number {
+    return this.#participants.size;
+  }
+
+  /** A socket whose join was accepted becomes (or takes over) this participant's connection. */
+  attach(connection: SignalConnection, identity: JoinIdentity): void {
+    if (this.#closed) {
+      connection.error('CALL_OVER', texts.ended, { close: closeCodes.normal });
+      return;
+    }
+    if (this.#declined.has(identity.participantId)) {
+      connection.error('JOIN_REFUSED', texts.declined, { close: closeCodes.policy });
+      return;
+    }
+    let p = this.#participants.get(identity.participantId);
+    const resumed = p !== undefined;
+    if (!p) {
+      p = {
+        id: identity.participantId,
+        kind: identity.kind,
+        displayName: identity.displayName,
+        admission: identity.kind === 'agent' || !this.lobbyEnabled ? 'admitted' : 'waiting',
+        connection: null,
+        peer: null,
+        graceTimer: null,
+        wanted: new Set(),
+        known: new Map(),
+      };
+      this.#participants.set(p.id, p);
+    } else {
+      this.options.timers.clear(p.graceTimer);
+      p.graceTimer = null;
+      const old = p.connection;
+      p.connection = null;
+      if (old) {
+        old.error('JOIN_REFUSED', texts.replaced, { close: closeCodes.replaced });
+      }
+      // A rejoining client has a new peer connection: it asks for its sources again.
+      if (p.admission === 'admitted') p.wanted.clear();
+    }
+    p.connection = connection;
+    p.known.clear();
+    const peers = this.#visibleTo(p).map((other) => this.#infoOf(other));
+    for (const info of peers) p.known.set(info.participantId, JSON.stringify(info));
+    connection.send({ type: 'welcome', participantId: p.id, kind: p.kind, peers, iceServers: [], resumed });
+    this.#log.info({ participantId: p.id, kind: p.kind, resumed, admission: p.admission }, 'participant joined');
+    if (p.admission === 'waiting') connection.send({ type: 'lobby-waiting', message: texts.lobby });
+    else this.#startPeer(p);
+    this.#syncAll();
+  }
+
+  /** A socket closed: its participant keeps their place for the grace period, unless they left on purpose. */
+  detach(connection: SignalConnection, participantId: string): void {
+    const p = this.#participants.get(participantId);
+    if (!p || p.connection !== connection) return;
+    p.connection = null;
+    if (this.#closed) return;
+    p.graceTimer = this.options.timers.timeout(this.options.graceMs, () => {
+      p.graceTimer = null;
+      this.#remove(p, 'timeout');
+    });
+    this.#log.info({ participantId: p.id }, 'participant disconnected, grace period started');
+    this.#syncAll();
+  }
+
+  /** Everything a joined socket sends after its join. */
+  handle(connection: SignalConnection, participantId: string, message: ClientMessage): void {
+    const p = this.#participants.get(participantId);
+    if (!p || p.connection !== connection || this.#closed) return;
+    switch (message.type) {
+      case 'join':
+        connection.error('ALREADY_JOINED', 'This socket has already joined the call.');
+        return;
+      case 'ping':
+        connection.send({ type: 'pong', ...(message.at !== undefined ? { at: message.at } : {}) });
+        return;
+      case 'leave':
+        this.#remove(p, 'left');
+        return;
+      case 'publish':
+        if (p.admission === 'waiting') p.wanted.add(message.source);
+        else p.peer?.publish(message.source);
+        return;
+      case 'unpublish':
+        p.wanted.delete(message.source);
+        p.peer?.unpublish(message.source);
+        return;
+      case 'answer':
+      case 'ice': {
+        const peer = p.peer;
+        if (!peer) {
+          connection.error('NOT_ADMITTED', texts.notAdmitted);
+          return;
+        }
+        const work = message.type === 'answer' ? peer.handleAnswer(message.sdp) : peer.addIceCandidate(message.candidate);
+        work.catch((err: unknown) => {
+          if (err instanceof PeerInputError) connection.error(err.code, err.message);
+          else {
+            this.#log.error({ err, participantId: p.id }, 'negotiation step failed');
+            connection.error('INTERNAL', 'The server could not apply this message.');
+          }
+        });
+        return;
+      }
+      case 'chat': {
+        if (p.admission !== 'admitted') {
+          connection.error('NOT_ADMITTED', texts.notAdmitted);
+          return;
+        }
+        const at = this.options.clock.now().toISOString();
+        for (const other of this.#participants.values()) {
+          if (other.admission === 'admitted') other.connection?.send({ type: 'chat', from: p.id, text: message.text, at });
+        }
+        return;
+      }
+      case 'admit':
+      case 'decline':
+      case 'end':
+        if (p.kind !== 'agent') {
+          connection.error('FORBIDDEN', texts.agentOnly);
+          return;
+        }
+        if (message.type === 'end') {
+          this.#end(p);
+          return;
+        }
+        this.#decide(connection, message.participantId, message.type);
+        return;
+      default: {
+        const never: never = message;
+        return never;
+      }
+    }
+  }
+
+  /** Closes every participant's socket and the room. Safe to call twice. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const p of this.#participants.values()) {
+      this.options.timers.clear(p.graceTimer);
+      p.graceTimer = null;
+      p.peer?.close();
+      p.peer = null;
+      const connection = p.connection;
+      p.connection = null;
+      connection?.close(closeCodes.normal, 'call closed');
+    }
+    this.#participants.clear();
+    this.room.close();
+    this.#log.info('call closed');
+    this.events.emit('closed');
+    this.events.removeAllListeners();
+  }
+
+  #decide(connection: SignalConnection, targetId: string, decision: 'admit' | 'decline'): void {
+    const target = this.#participants.get(targetId);
+    if (!target || target.kind === 'agent') {
+      connection.error('UNKNOWN_PARTICIPANT', 'No such participant is waiting in this call.');
+      return;
+    }
+    if (decision === 'admit') {
+      if (target.admission === 'admitted') return;
+      target.admission = 'admitted';
+      this.#log.info({ participantId: target.id }, 'participant admitted');
+      target.connection?.send({ type: 'admitted' });
+      this.#startPeer(target);
+      this.#syncAll();
+      return;
+    }
+    this.#declined.add(target.id);
+    this.#log.info({ participantId: target.id }, 'participant declined');
+    target.connection?.send({ type: 'declined', message: texts.declined });
+    this.#remove(target, 'declined');
+  }
+
+  #end(agent: Participant): void {
+    this.#log.info({ participantId: agent.id }, 'call ended by the agent');
+    for (const p of this.#participants.values()) p.connection?.send({ type: 'call-ended', message: texts.ended });
+    this.close();
+  }
+
+  #remove(p: Participant, reason: LeaveReason): void {
+    if (this.#participants.get(p.id) !== p) return;
+    this.options.timers.clear(p.graceTimer);
+    p.graceTimer = null;
+    p.peer?.close();
+    p.peer = null;
+    this.#participants.delete(p.id);
+    const connection = p.connection;
+    p.connection = null;
+    connection?.close(closeCodes.normal, reason);
+    this.#log.info({ participantId: p.id, reason }, 'participant left');
+    if (this.#participants.size === 0) {
+      this.close();
+      return;
+    }
+    this.#syncAll(new Map([[p.id, reason]]));
+  }
+
+  #startPeer(p: Participant): void {
+    const peer = this.room.addPeer(p.id);
+    p.peer = peer;
+    peer.events.on('offer', (offer) => p.connection?.send({ type: 'offer', ...offer }));
+    for (const source of p.wanted) peer.publish(source);
+    p.wanted.clear();
+  }
+
+  #onPeerFailed(peer: Peer, reason: PeerFailure): void {
+    const p = this.#participants.get(peer.participantId);
+    if (!p || p.peer !== peer) {
+      peer.close();
+      return;
+    }
+    this.#log.warn({ participantId: p.id, reason }, 'peer failed');
+    peer.close();
+    p.peer = null;
+    // The participant is dropped; they keep their place for the grace period and can rejoin.
+    const message =
+      reason === 'negotiation-timeout' ? 'Your connection did not answer the server in time. Reconnect to continue.' : 'The media connection failed. Reconnect to continue.';
+    p.connection?.error(reason === 'negotiation-timeout' ? 'NEGOTIATION_TIMEOUT' : 'INTERNAL', message, { close: closeCodes.policy });
+    this.#syncAll();
+  }
+
+  #infoOf(p: Participant): PeerInfo {
+    return {
+      participantId: p.id,
+      kind: p.kind,
+      displayName: p.displayName,
+      state: p.admission === 'waiting' ? 'waiting' : p.connection ? 'admitted' : 'reconnecting',
+      sources: p.peer?.publishedSources ?? [],
+    };
+  }
+
+  /** The agent sees everyone; an admitted customer sees the admitted; a waiting customer sees nobody. */
+  #visibleTo(viewer: Participant): Participant[] {
+    const out: Participant[] = [];
+    for (const other of this.#participants.values()) {
+      if (other === viewer) continue;
+      if (viewer.kind === 'agent' || (viewer.admission === 'admitted' && other.admission === 'admitted')) out.push(other);
+    }
+    return out;
+  }
+
+  /** Tells every connected client what changed since it was last told (joined, updated, left). */
+  #syncAll(removed: ReadonlyMap<string, LeaveReason> = new Map()): void {
+    for (const viewer of this.#participants.values()) {
+      const connection = viewer.connection;
+      if (!connection) continue;
+      const visible = new Set<string>();
+      for (const other of this.#visibleTo(viewer)) {
+        visible.add(other.id);
+        const peer = this.#infoOf(other);
+        const json = JSON.stringify(peer);
+        const before = viewer.known.get(other.id);
+        if (before === json) continue;
+        viewer.known.set(other.id, json);
+        connection.send({ type: before === undefined ? 'peer-joined' : 'peer-updated', peer });
+      }
+      for (const id of [...viewer.known.keys()]) {
+        if (visible.has(id)) continue;
+        viewer.known.delete(id);
+        connection.send({ type: 'peer-left', participantId: id, reason: removed.get(id) ?? 'left' });
+      }
+    }
+  }
+}

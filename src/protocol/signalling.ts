@@ -1,0 +1,172 @@
+import { z } from 'zod';
+
+/**
+ * The call's signalling protocol: JSON text messages over one WebSocket (`GET /api/calls/signal`), each a
+ * member of a discriminated union on `type`. Shared by the server and the browser, so nothing here imports Node.
+ *
+ * Negotiation: the server is the only offerer. A participant asks to `publish` a source; the server adds a
+ * receiving m-line for it and sends an `offer` whose `publish` list says which mid carries which source; the
+ * client attaches its track to that m-line and replies with an `answer`. Tracks of the other participants
+ * arrive the same way, listed in the offer's `subscribe` list (mid → participant and source). One offerer means
+ * no glare, one negotiation at a time, and a server that always knows what each m-line is.
+ */
+
+/** Largest accepted text frame, in bytes: a bigger one is answered with an error and the socket closed (1009). */
+export const MAX_MESSAGE_BYTES = 64 * 1024;
+/**
+ * Largest session description a client may send, in characters: it has to fit a 64 kB frame. A browser's answer
+ * takes ~1 kB per m-line, so this bounds a call at roughly 50 m-lines per participant (16 people with audio and
+ * video); the server's offers may be longer (MAX_SERVER_SDP_CHARS).
+ */
+export const MAX_SDP_CHARS = 60_000;
+export const MAX_SERVER_SDP_CHARS = 1_000_000;
+export const MAX_CHAT_CHARS = 2_000;
+
+/** WebSocket close codes the server uses. */
+export const closeCodes = {
+  /** The call ended, the participant left or was declined. */
+  normal: 1000,
+  /** Refused at join, flooding, or a broken negotiation: read the `error` message sent just before. */
+  policy: 1008,
+  /** A message bigger than MAX_MESSAGE_BYTES. */
+  tooBig: 1009,
+  /** Replaced by a newer connection of the same participant (a reload in another tab). */
+  replaced: 4000,
+} as const;
+
+const participantId = z.string().regex(/^par_[0-9a-z]{25}$/, 'expected a participant id');
+const callId = z.string().regex(/^call_[0-9a-z]{25}$/, 'expected a call id');
+const sdp = z.string().min(1).max(MAX_SDP_CHARS);
+export const mediaSource = z.enum(['audio', 'video', 'screen']);
+export type MediaSource = z.infer<typeof mediaSource>;
+
+const iceCandidate = z.object({
+  candidate: z.string().max(1_000),
+  sdpMid: z.string().max(64).nullish(),
+  sdpMLineIndex: z.number().int().min(0).max(1_000).nullish(),
+  usernameFragment: z.string().max(256).nullish(),
+});
+
+/** How a participant proves who they are: the customer's join link, or the agent's console session cookie. */
+const joinAuth = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('link'), token: z.string().min(1).max(300) }),
+  z.object({ kind: z.literal('session') }),
+]);
+
+export const clientMessage = z.discriminatedUnion('type', [
+  /** First message on a socket; also how a participant rejoins within the grace period. */
+  z.object({ type: z.literal('join'), callId, auth: joinAuth }),
+  z.object({ type: z.literal('answer'), sdp }),
+  /** A trickled candidate of the client; `null` candidate fields end the candidates. */
+  z.object({ type: z.literal('ice'), candidate: iceCandidate }),
+  z.object({ type: z.literal('publish'), source: mediaSource }),
+  z.object({ type: z.literal('unpublish'), source: mediaSource }),
+  z.object({ type: z.literal('chat'), text: z.string().trim().min(1).max(MAX_CHAT_CHARS) }),
+  z.object({ type: z.literal('leave') }),
+  z.object({ type: z.literal('ping'), at: z.number().optional() }),
+  /** Agent only: let a customer out of the lobby, or send them away. */
+  z.object({ type: z.literal('admit'), participantId }),
+  z.object({ type: z.literal('decline'), participantId }),
+  /** Agent only: end the call for everyone. */
+  z.object({ type: z.literal('end') }),
+]);
+export type ClientMessage = z.infer<typeof clientMessage>;
+
+export const participantState = z.enum(['waiting', 'admitted', 'reconnecting']);
+export const peerInfo = z.object({
+  participantId,
+  kind: z.enum(['agent', 'customer']),
+  displayName: z.string(),
+  state: participantState,
+  /** Sources this participant currently publishes. */
+  sources: z.array(mediaSource),
+});
+export type PeerInfo = z.infer<typeof peerInfo>;
+
+export const iceServer = z.object({
+  urls: z.union([z.string(), z.array(z.string())]),
+  username: z.string().optional(),
+  credential: z.string().optional(),
+});
+
+export const errorCode = z.enum([
+  'MALFORMED',
+  'UNKNOWN_TYPE',
+  'INVALID_MESSAGE',
+  'TOO_BIG',
+  'RATE_LIMITED',
+  'NOT_JOINED',
+  'ALREADY_JOINED',
+  'JOIN_REFUSED',
+  'CALL_CANCELLED',
+  'CALL_OVER',
+  'FORBIDDEN',
+  'NOT_ADMITTED',
+  'UNKNOWN_PARTICIPANT',
+  'BAD_SDP',
+  'BAD_CANDIDATE',
+  'NEGOTIATION_TIMEOUT',
+  'INTERNAL',
+]);
+export type SignalErrorCode = z.infer<typeof errorCode>;
+
+export const serverMessage = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('welcome'),
+    participantId,
+    kind: z.enum(['agent', 'customer']),
+    /** Everyone else this participant may see (a waiting customer sees nobody yet). */
+    peers: z.array(peerInfo),
+    iceServers: z.array(iceServer),
+    /** True when this is a rejoin within the grace period. */
+    resumed: z.boolean(),
+  }),
+  z.object({ type: z.literal('peer-joined'), peer: peerInfo }),
+  /** State or published sources of a present peer changed (admitted, reconnecting, screen share on/off). */
+  z.object({ type: z.literal('peer-updated'), peer: peerInfo }),
+  z.object({ type: z.literal('peer-left'), participantId, reason: z.enum(['left', 'timeout', 'declined']) }),
+  z.object({ type: z.literal('lobby-waiting'), message: z.string() }),
+  z.object({ type: z.literal('admitted') }),
+  z.object({ type: z.literal('declined'), message: z.string() }),
+  z.object({
+    type: z.literal('offer'),
+    sdp: z.string().min(1).max(MAX_SERVER_SDP_CHARS),
+    /** m-lines on which this client sends: attach the track of that source and answer `sendonly`. */
+    publish: z.array(z.object({ mid: z.string(), source: mediaSource })),
+    /** m-lines on which this client receives another participant's source. */
+    subscribe: z.array(z.object({ mid: z.string(), participantId, source: mediaSource })),
+  }),
+  /** Reserved for client-initiated renegotiation (ICE restart); the server does not send it yet. */
+  z.object({ type: z.literal('answer'), sdp }),
+  /** Reserved for server-side trickle; today the server's offers carry all of its candidates. */
+  z.object({ type: z.literal('ice'), candidate: iceCandidate }),
+  z.object({ type: z.literal('chat'), from: participantId, text: z.string(), at: z.string() }),
+  z.object({ type: z.literal('pong'), at: z.number().optional() }),
+  z.object({ type: z.literal('call-ended'), message: z.string() }),
+  z.object({ type: z.literal('error'), code: errorCode, message: z.string() }),
+]);
+export type ServerMessage = z.infer<typeof serverMessage>;
+
+/** Parses one text frame; the reason for a refusal is an error code the server sends back. */
+export function parseClientMessage(
+  text: string,
+): { ok: true; message: ClientMessage } | { ok: false; code: 'MALFORMED' | 'UNKNOWN_TYPE' | 'INVALID_MESSAGE'; message: string } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { ok: false, code: 'MALFORMED', message: 'The message is not valid JSON.' };
+  }
+  const knownTypes: readonly string[] = clientMessage.options.map((o) => o.shape.type.value);
+  const type = typeof raw === 'object' && raw !== null && 'type' in raw ? (raw as { type: unknown }).type : undefined;
+  if (typeof type !== 'string' || !knownTypes.includes(type)) {
+    return { ok: false, code: 'UNKNOWN_TYPE', message: `Unknown message type; expected one of ${knownTypes.join(', ')}.` };
+  }
+  const result = clientMessage.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+    return { ok: false, code: 'INVALID_MESSAGE', message: `Invalid "${type}" message. ${where}${issue?.message ?? ''}`.trim() };
+  }
+  return { ok: true, message: result.data };
+}
