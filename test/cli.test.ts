@@ -21,20 +21,21 @@ describe('the parley command', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('stops with exit 78 and names the variable when the configuration is wrong', () => {
+  it('stops with exit 78 and names the variable when the configuration is wrong', { timeout: 60_000 }, () => {
     const r = parley(['migrate'], { ...env, PARLEY_PORT: 'abc' });
     expect(r.code).toBe(78);
     expect(r.stderr).toMatch(/PARLEY_PORT: expected a port number \(got "abc"\)/);
   });
 
-  it('explains unknown commands and options', () => {
+  it('explains unknown commands and options', { timeout: 60_000 }, () => {
     const r = parley(['frobnicate'], env);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/Unknown command "frobnicate"/);
     expect(parley(['audit', 'verify', '--orgg', 'x'], env).code).toBe(2);
   });
 
-  it('migrates, creates an admin with a set-up link, and verifies the audit chain', () => {
+  // Four `parley` processes in a row (tsx compiles on start): generous on a loaded 2-core machine.
+  it('migrates, creates an admin with a set-up link, and verifies the audit chain', { timeout: 120_000 }, () => {
     const m1 = parley(['migrate'], env);
     expect(m1.stdout).toContain('Applied: 0001-foundation');
     expect(parley(['migrate'], env).stdout).toContain('up to date');
@@ -50,7 +51,7 @@ describe('the parley command', () => {
     expect(ok.stdout).toMatch(/org_\w+: 4 events, chain intact/);
   });
 
-  it('exits 1 and names the first broken row after someone edits the audit log', () => {
+  it('exits 1 and names the first broken row after someone edits the audit log', { timeout: 60_000 }, () => {
     const db = new Database(path.join(dir, 'parley.db'));
     const row = db.prepare("select id, org_id from audit_events where type = 'user.created'").get() as { id: string; org_id: string };
     db.exec('drop trigger audit_events_append_only');
@@ -64,7 +65,7 @@ describe('the parley command', () => {
 });
 
 describe('parley start on a clean data directory', () => {
-  it('prints the address and a one-time set-up link, and serves the API', async () => {
+  it('prints the address and a one-time set-up link, and serves the API', { timeout: 60_000 }, async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'parley-start-'));
     const port = 20000 + Math.floor(Math.random() * 20000);
     const child = spawn(process.execPath, [BIN, 'start'], {
@@ -73,7 +74,7 @@ describe('parley start on a clean data directory', () => {
     try {
       let out = '';
       child.stdout.on('data', (b) => (out += b));
-      const deadline = Date.now() + 30_000;
+      const deadline = Date.now() + 50_000;
       while (!out.includes('#token=') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       expect(out).toContain(`Parley is running at http://localhost:${port}`);
       const link = /(http:\/\/\S+\/setup#token=psl_\S+)/.exec(out)?.[1];

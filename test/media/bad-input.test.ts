@@ -87,10 +87,16 @@ describe('bad signalling input hurts only the socket that sends it', () => {
   it('closes a socket that floods (1008), and only that one, while the other keeps sending media', async () => {
     const { call, agent, customer } = await liveCall();
     const stranger = await SignalClient.connect(world.url);
+    const started = Date.now();
     for (let i = 0; i < 1000; i++) stranger.send({ type: 'ping', at: i });
     expect(await stranger.next('error', (m) => m.code === 'RATE_LIMITED')).toBeTruthy();
     expect(await stranger.waitClosed()).toBe(1008);
-    expect(stranger.of('pong').length).toBeLessThanOrEqual(50);
+    // The bucket lets a burst of 50 through and refills at 50/s while the flood is being read: on a loaded
+    // machine the 1,000 frames take a moment to arrive, so the bound grows with the elapsed time — but stays
+    // far below the 1,000 sent.
+    const allowance = 50 + Math.ceil(((Date.now() - started) / 1000) * 50);
+    expect(stranger.of('pong').length).toBeLessThanOrEqual(allowance);
+    expect(stranger.of('pong').length).toBeLessThan(1000);
 
     // A joined participant flooding is dropped the same way; the other participant's call goes on.
     for (let i = 0; i < 1000; i++) customer.signal.send({ type: 'ping', at: i });
