@@ -111,6 +111,9 @@ export async function buildParley(config: Config, options: BuildOptions = {}): P
       media,
       async close() {
         calls.close();
+        // The last attendance and quality rows of open calls are written as they close: let them land before the
+        // database goes away.
+        await calls.settled();
         media.close();
         await jobs.stop();
         await app.close();

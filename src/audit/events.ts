@@ -47,6 +47,10 @@ export const auditEventSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({ type: z.literal('call.rescheduled'), data: z.strictObject({ callId: id }) }),
   z.strictObject({ type: z.literal('call.cancelled'), data: z.strictObject({ callId: id }) }),
+  /** The first participant joined the live call. */
+  z.strictObject({ type: z.literal('call.started'), data: z.strictObject({ callId: id }) }),
+  /** The agent ended the live call for everyone. */
+  z.strictObject({ type: z.literal('call.ended'), data: z.strictObject({ callId: id }) }),
   z.strictObject({
     type: z.literal('consent.recorded'),
     data: z.strictObject({

@@ -4,6 +4,7 @@ import * as m0001 from './migrations/0001-foundation.ts';
 import * as m0002 from './migrations/0002-jobs-and-mail.ts';
 import * as m0003 from './migrations/0003-call-types-and-notices.ts';
 import * as m0004 from './migrations/0004-scheduling-and-consent.ts';
+import * as m0005 from './migrations/0005-call-activity.ts';
 
 interface DialectMigration {
   up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void>;
@@ -15,6 +16,7 @@ const migrations: Record<string, DialectMigration> = {
   '0002-jobs-and-mail': m0002,
   '0003-call-types-and-notices': m0003,
   '0004-scheduling-and-consent': m0004,
+  '0005-call-activity': m0005,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -3,7 +3,7 @@
  * category its rows carry; the columns are NOT NULL with a non-empty CHECK, so a row without them cannot be
  * stored. Retention (a later issue) hangs expiry on the category.
  */
-export const purposes = ['staff_account_management', 'security', 'accountability', 'call_delivery'] as const;
+export const purposes = ['staff_account_management', 'security', 'accountability', 'call_delivery', 'chat'] as const;
 export type Purpose = (typeof purposes)[number];
 
 export const dataCategories = [
@@ -14,6 +14,7 @@ export const dataCategories = [
   'customer_contact',
   'call_metadata',
   'consent_records',
+  'chat',
 ] as const;
 export type DataCategory = (typeof dataCategories)[number];
 
@@ -28,6 +29,10 @@ export const personalDataTables = {
   calls: { purpose: 'call_delivery', category: 'call_metadata' },
   participants: { purpose: 'call_delivery', category: 'call_metadata' },
   consent_records: { purpose: 'accountability', category: 'consent_records' },
+  call_attendance: { purpose: 'call_delivery', category: 'call_metadata' },
+  call_chat_messages: { purpose: 'chat', category: 'chat' },
+  /** Aggregates only, but tied to a call, so they expire with its metadata. */
+  call_quality: { purpose: 'call_delivery', category: 'call_metadata' },
 } as const satisfies Record<string, { purpose: Purpose; category: DataCategory }>;
 
 export type PersonalDataTable = keyof typeof personalDataTables;

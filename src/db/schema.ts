@@ -219,6 +219,8 @@ export interface CallsTable {
   status: string;
   sequence: number;
   cancelled_at: string | null;
+  /** When the agent ended the live call (migration 0005). */
+  ended_at: string | null;
   created_at: string;
   updated_at: string;
   expires_at: string;
@@ -261,6 +263,56 @@ export interface ConsentRecordsTable {
   data_category: string;
 }
 
+export interface CallAttendanceTable {
+  id: string;
+  org_id: string;
+  call_id: string;
+  participant_id: string;
+  joined_at: string;
+  admitted_at: string | null;
+  left_at: string | null;
+  leave_reason: string | null;
+  expires_at: string;
+  purpose: string;
+  data_category: string;
+}
+
+export interface CallChatMessagesTable {
+  id: string;
+  org_id: string;
+  call_id: string;
+  participant_id: string;
+  sent_at: string;
+  body_sealed: string;
+  expires_at: string;
+  purpose: string;
+  data_category: string;
+}
+
+export interface CallQualityTable {
+  id: string;
+  org_id: string;
+  call_id: string;
+  started_at: string;
+  ended_at: string;
+  samples: number;
+  bitrate_in_kbps_min: number | null;
+  bitrate_in_kbps_avg: number | null;
+  bitrate_in_kbps_max: number | null;
+  bitrate_out_kbps_min: number | null;
+  bitrate_out_kbps_avg: number | null;
+  bitrate_out_kbps_max: number | null;
+  packet_loss_pct_min: number | null;
+  packet_loss_pct_avg: number | null;
+  packet_loss_pct_max: number | null;
+  rtt_ms_min: number | null;
+  rtt_ms_avg: number | null;
+  rtt_ms_max: number | null;
+  expires_at: string;
+  purpose: string;
+  data_category: string;
+}
+
 export interface Database {
   organisations: OrganisationsTable;
   users: UsersTable;
@@ -279,4 +331,7 @@ export interface Database {
   calls: CallsTable;
   participants: ParticipantsTable;
   consent_records: ConsentRecordsTable;
+  call_attendance: CallAttendanceTable;
+  call_chat_messages: CallChatMessagesTable;
+  call_quality: CallQualityTable;
 }

@@ -110,6 +110,20 @@ export const errorCode = z.enum([
 ]);
 export type SignalErrorCode = z.infer<typeof errorCode>;
 
+/** One participant's connection quality over the last interval (see src/media/signalling/quality.ts). */
+export const participantStats = z.object({
+  participantId,
+  /** Received by the server from the participant (their upload), kbit/s. */
+  bitrateInKbps: z.number().min(0),
+  /** Sent by the server to the participant (their download), kbit/s. */
+  bitrateOutKbps: z.number().min(0),
+  /** Lost packets in percent, the worse direction. */
+  packetLossPct: z.number().min(0).max(100),
+  /** Round-trip time in ms; null until the client has answered a sender report. */
+  rttMs: z.number().min(0).nullable(),
+});
+export type ParticipantStats = z.infer<typeof participantStats>;
+
 export const serverMessage = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('welcome'),
@@ -144,6 +158,8 @@ export const serverMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('pong'), at: z.number().optional() }),
   z.object({ type: z.literal('call-ended'), message: z.string() }),
   z.object({ type: z.literal('error'), code: errorCode, message: z.string() }),
+  /** To the agent only, every few seconds: each admitted participant's connection quality as the SFU sees it. */
+  z.object({ type: z.literal('stats'), at: z.string(), participants: z.array(participantStats) }),
 ]);
 export type ServerMessage = z.infer<typeof serverMessage>;
 

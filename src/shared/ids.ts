@@ -22,6 +22,9 @@ export const idPrefixes = {
   participant: 'par',
   subject: 'subj',
   recording: 'rec',
+  attendance: 'att',
+  chatMessage: 'msg',
+  callQuality: 'cq',
   request: 'req',
 } as const;
 

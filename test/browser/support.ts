@@ -207,3 +207,54 @@ export const FAKE_MEDIA_ARGS = ['--use-fake-ui-for-media-stream', '--use-fake-de
 
 export const launchChromiumWithFakeMedia = (): Promise<Browser> =>
   chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...FAKE_MEDIA_ARGS] });
+
+/**
+ * Runs before any page script: keeps every RTCPeerConnection the page creates on `window.__peerConnections` (and
+ * every WebSocket on `window.__webSockets`), so a test can read `getStats()` without the page shipping a debug
+ * hook. A string: this file has no DOM types.
+ */
+export const RECORD_PEER_CONNECTIONS = `(() => {
+  const pcs = [];
+  Object.defineProperty(window, '__peerConnections', { value: pcs });
+  const Original = window.RTCPeerConnection;
+  if (!Original) return;
+  window.RTCPeerConnection = class extends Original {
+    constructor(...args) {
+      super(...args);
+      pcs.push(this);
+    }
+  };
+  // The signalling sockets too, so a test can cut one (a dropped network) and watch the page rejoin.
+  const sockets = [];
+  Object.defineProperty(window, '__webSockets', { value: sockets });
+  const OriginalSocket = window.WebSocket;
+  window.WebSocket = class extends OriginalSocket {
+    constructor(...args) {
+      super(...args);
+      sockets.push(this);
+    }
+  };
+})();`;
+
+export interface InboundRtp {
+  readonly kind: 'audio' | 'video';
+  readonly mid: string | null;
+  readonly packetsReceived: number;
+  readonly framesDecoded: number;
+  readonly frameWidth: number;
+  readonly frameHeight: number;
+}
+
+/** The `inbound-rtp` entries of the page's newest open peer connection (RECORD_PEER_CONNECTIONS must be installed). */
+export async function inboundRtp(page: Page): Promise<InboundRtp[]> {
+  return (await page.evaluate(`(async () => {
+    const pc = [...window.__peerConnections].reverse().find((p) => p.connectionState !== 'closed');
+    if (!pc) return [];
+    const out = [];
+    (await pc.getStats()).forEach((s) => {
+      if (s.type !== 'inbound-rtp') return;
+      out.push({ kind: s.kind, mid: s.mid ?? null, packetsReceived: s.packetsReceived ?? 0, framesDecoded: s.framesDecoded ?? 0, frameWidth: s.frameWidth ?? 0, frameHeight: s.frameHeight ?? 0 });
+    });
+    return out;
+  })()`)) as InboundRtp[];
+}

@@ -27,6 +27,7 @@ const bodies: Record<string, unknown> = {
   'GET /api/calls/:callId': undefined,
   'PATCH /api/calls/:callId': { durationMinutes: 45 },
   'POST /api/calls/:callId/cancel': {},
+  'GET /api/calls/:callId/attendance': undefined,
   'GET /api/outbox/:mailId': undefined,
   'POST /api/outbox/:mailId/retry': {},
   'GET /api/subjects/:subjectId/consents': undefined,

@@ -105,6 +105,7 @@ for (const d of dialects) {
       // Hosted by the admin: another agent's call does not exist for an agent (404), as with another organisation's.
       { method: 'GET', url: `/api/calls/${callId}`, allowed: ['admin', 'dpo'], denied: { agent: 404 } },
       { method: 'PATCH', url: `/api/calls/${callId}`, body: { durationMinutes: 40 }, allowed: ['admin'], denied: { agent: 404 } },
+      { method: 'GET', url: `/api/calls/${callId}/attendance`, allowed: ['admin', 'dpo'], denied: { agent: 404 } },
       { method: 'GET', url: `/api/subjects/${subjectId}/consents`, allowed: ['admin', 'dpo'] },
       { method: 'GET', url: '/api/outbox', allowed: ['admin', 'dpo'] },
       { method: 'GET', url: `/api/outbox/${mailId}`, allowed: ['admin', 'dpo'] },

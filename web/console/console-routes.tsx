@@ -7,6 +7,7 @@ import { ManageApiTokensPage } from './features/api-tokens/manage-api-tokens-pag
 import { BrowseAuditLogPage } from './features/audit/browse-audit-log-page.tsx';
 import { ManageCallTypesPage } from './features/call-types/manage-call-types-page.tsx';
 import { ManageCallsPage } from './features/calls/manage-calls-page.tsx';
+import { LiveCallPage } from './features/live-call/live-call-page.tsx';
 import { BrowseOutboxPage } from './features/outbox/browse-outbox-page.tsx';
 import { ManageNoticesPage } from './features/notices/manage-notices-page.tsx';
 import { OrganisationSettingsPage } from './features/organisation/organisation-settings-page.tsx';
@@ -54,7 +55,7 @@ export const sections: readonly Section[] = [
   { path: '/audit', label: 'Audit log', description: 'Who did what, and when', permission: 'audit.read', page: BrowseAuditLogPage },
 ];
 
-export const isConsolePath = (path: string) => path === '/' || sections.some((s) => s.path === path);
+export const isConsolePath = (path: string) => path === '/' || sections.some((s) => s.path === path) || /^\/live\/[^/]+$/.test(path);
 
 export const sectionsFor = (me: Me) => sections.filter((s) => can(me.user.role, s.permission));
 
@@ -100,6 +101,8 @@ export function ConsoleRoutes(props: { me: Me }) {
             <Route key={section.path} path={section.path} component={NotAllowed} me={me} section={section} />
           ),
         )}
+        {/* A live call, opened from a row of the Calls page: not in the navigation, but for whoever may see calls. */}
+        <Route path="/live/:callId" component={can(me.user.role, 'calls.read') ? LiveCallPage : NotFound} />
         <Route default component={NotFound} />
       </Router>
     </ConsoleLayout>

@@ -5,7 +5,7 @@ import { useMicLevel } from './use-mic-level.ts';
 type Media = { readonly kind: 'asking' } | { readonly kind: 'live'; readonly stream: MediaStream } | { readonly kind: 'failed'; readonly problem: MediaProblem };
 
 /** Devices the person picked; absent: the browser's default. */
-interface Selection {
+export interface Selection {
   readonly camera?: string;
   readonly microphone?: string;
 }
@@ -16,7 +16,7 @@ interface Selection {
  * person pick devices (whose names the browser reveals only after permission). Nothing leaves the device here:
  * the live call, when it comes, starts on this page.
  */
-export function DeviceCheck(props: { t: Messages; agentName: string }) {
+export function DeviceCheck(props: { t: Messages; agentName: string; joinLabel: string; onJoin: (devices: Selection) => void }) {
   const { t } = props;
   const [media, setMedia] = useState<Media>({ kind: 'asking' });
   const [selection, setSelection] = useState<Selection>({});
@@ -130,6 +130,16 @@ export function DeviceCheck(props: { t: Messages; agentName: string }) {
               <p class="join-alert-title">{t.ready.heading}</p>
               <p>{t.ready.text(props.agentName)}</p>
               <p>{t.ready.keepOpen}</p>
+              <div class="join-actions">
+                <button
+                  type="button"
+                  class="join-button join-button-primary"
+                  data-testid="join-call"
+                  onClick={() => props.onJoin({ camera: active('video'), microphone: active('audio') })}
+                >
+                  {props.joinLabel}
+                </button>
+              </div>
             </div>
           ) : (
             <div class="join-actions">

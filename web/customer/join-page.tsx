@@ -1,7 +1,9 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ConsentStep } from './consent-step.tsx';
-import { DeviceCheck } from './device-check.tsx';
+import { CustomerCall } from './call/customer-call.tsx';
+import { callMessagesDe, callMessagesEn } from './call/call-messages.ts';
+import { DeviceCheck, type Selection } from './device-check.tsx';
 import { JoinApiError, type ConsentState, type JoinApi, type JoinInfo } from './join-api.ts';
 import { LinkProblemPage } from './link-problem.tsx';
 import { browserLocale, locales, messages, type ConsentPurpose, type ConsentStatus, type Locale, type Messages } from './messages.ts';
@@ -18,12 +20,14 @@ type Load = { readonly kind: 'loading' } | { readonly kind: 'failed'; readonly e
  */
 type Step = 'notice' | 'consents' | 'devices';
 
-export function JoinPage(props: { api: JoinApi; hasToken: boolean; initialLocale: Locale | null }) {
+export function JoinPage(props: { api: JoinApi; hasToken: boolean; token: string; initialLocale: Locale | null }) {
   const { api } = props;
   const [requested, setRequested] = useState<Locale | null>(props.initialLocale);
   const [reloads, setReloads] = useState(0);
   const [load, setLoad] = useState<Load>(props.hasToken ? { kind: 'loading' } : { kind: 'failed', error: invalidLink });
   const [step, setStep] = useState<Step>('notice');
+  // Set when the person presses "Join the call" after the device check: the page becomes the call.
+  const [joined, setJoined] = useState<Selection | null>(null);
   // What the server answered to this page's own writes; a fresh load brings the same from the server.
   const [inForce, setInForce] = useState<Partial<Record<ConsentPurpose, ConsentStatus | null>>>({});
 
@@ -90,6 +94,14 @@ export function JoinPage(props: { api: JoinApi; hasToken: boolean; initialLocale
   }
 
   const { info } = load;
+  const callT = locale === 'de' ? callMessagesDe : callMessagesEn;
+  if (joined) {
+    return (
+      <Shell t={t} locale={locale} onLocale={chooseLocale} acknowledged={true} privacyPolicy={null} wide>
+        <CustomerCall t={callT} callId={info.call.id} token={props.token} agentName={info.call.agentName} devices={joined} />
+      </Shell>
+    );
+  }
   const questions = info.consents;
   const current = (purpose: ConsentPurpose) => (purpose in inForce ? (inForce[purpose] ?? null) : (questions.find((q) => q.purpose === purpose)?.current ?? null));
   const applyState = (state: ConsentState) => setInForce((prev) => ({ ...prev, ...Object.fromEntries(state.consents.map((c) => [c.purpose, c.current])) }));
@@ -142,7 +154,7 @@ export function JoinPage(props: { api: JoinApi; hasToken: boolean; initialLocale
       )}
       {step === 'devices' && (
         <>
-          <DeviceCheck t={t} agentName={info.call.agentName} />
+          <DeviceCheck t={t} agentName={info.call.agentName} joinLabel={callT.join} onJoin={setJoined} />
           {questions.length > 0 && <YourChoices t={t} api={api} purposes={questions.map((q) => q.purpose)} current={current} onChanged={applyState} />}
         </>
       )}
@@ -163,12 +175,14 @@ function Shell(props: {
   onLocale: (locale: Locale) => void;
   acknowledged: boolean;
   privacyPolicy: { href: string; organisation: string } | null;
+  /** The call needs the whole width of the screen. */
+  wide?: boolean;
   children: ComponentChildren;
 }) {
   const { t } = props;
   const policyHref = props.privacyPolicy ? safeHref(props.privacyPolicy.href) : null;
   return (
-    <div class="join-shell">
+    <div class={props.wide ? 'join-shell join-shell-wide' : 'join-shell'}>
       <header class="join-header">
         <span class="join-brand">
           <span class="join-brand-mark" aria-hidden="true">

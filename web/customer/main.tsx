@@ -12,7 +12,7 @@ if (!root) throw new Error('join.html has no #app element');
 
 const token = tokenFromPath(location.pathname);
 
-render(<JoinPage api={createJoinApi(token)} hasToken={token !== ''} initialLocale={requestedLocale(location.search)} />, root);
+render(<JoinPage api={createJoinApi(token)} hasToken={token !== ''} token={token} initialLocale={requestedLocale(location.search)} />, root);
 
 /** `/j/<token>` → the token; '' for a path that cannot hold one (the page then says the link is not valid). */
 function tokenFromPath(pathname: string): string {

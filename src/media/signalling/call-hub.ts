@@ -5,6 +5,7 @@ import { closeCodes, type ClientMessage } from '../../protocol/signalling.ts';
 import type { MediaServer } from '../media-server.ts';
 import { TimerSet } from '../timer-set.ts';
 import { defaultConnectionLimits, SignalConnection, type ConnectionLimits } from './connection.ts';
+import { CallRecords } from './call-records.ts';
 import { authenticateJoin, type UpgradeContext } from './join-auth.ts';
 import { LiveCall } from './live-call.ts';
 
@@ -19,7 +20,12 @@ export interface CallHubOptions {
   /** Time a new socket has to send its `join`, in ms (default 10,000). */
   readonly joinTimeoutMs?: number;
   readonly limits?: Partial<ConnectionLimits>;
+  /** How often the agent gets the participants' quality stats, in ms (default 2,000; 0 turns them off). */
+  readonly statsIntervalMs?: number;
 }
+
+/** Calls ended by their agent, remembered so a join checked just before the end was written is still refused. */
+const ENDED_REMEMBERED = 10_000;
 
 export interface SignallingCounts {
   calls: number;
@@ -49,11 +55,14 @@ export class CallHub {
   readonly #deadAfterMs: number;
   readonly #graceMs: number;
   readonly #joinTimeoutMs: number;
+  readonly #statsIntervalMs: number;
+  readonly #ended = new Set<string>();
+  readonly #pendingWrites = new Set<Promise<void>>();
   #heartbeat: NodeJS.Timeout | null = null;
   #closed = false;
 
   constructor(
-    private readonly deps: Pick<Deps, 'db' | 'keys' | 'clock' | 'config' | 'logger'>,
+    private readonly deps: Pick<Deps, 'db' | 'keys' | 'clock' | 'config' | 'logger' | 'audit'>,
     options: CallHubOptions,
   ) {
     this.#log = deps.logger.child({ module: 'signalling' });
@@ -63,6 +72,12 @@ export class CallHub {
     this.#deadAfterMs = options.deadAfterMs ?? 45_000;
     this.#graceMs = options.graceMs ?? 30_000;
     this.#joinTimeoutMs = options.joinTimeoutMs ?? 10_000;
+    this.#statsIntervalMs = options.statsIntervalMs ?? 2_000;
+  }
+
+  /** Resolves when every database write of live calls asked for so far has finished (for shutdown and tests). */
+  async settled(): Promise<void> {
+    while (this.#pendingWrites.size > 0) await Promise.all([...this.#pendingWrites]);
   }
 
   /** A new WebSocket on the signalling endpoint. */
@@ -106,7 +121,7 @@ export class CallHub {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const call of [...this.#calls.values()]) call.close();
+    for (const call of [...this.#calls.values()]) call.close('closed');
     for (const connection of [...this.#connections.keys()]) connection.close(closeCodes.normal, 'shutting down');
     this.#timers.clearAll();
     this.#heartbeat = null;
@@ -152,14 +167,38 @@ export class CallHub {
     const { identity } = result;
     this.#timers.clear(state.joinTimer);
     state.joinTimer = null;
+    if (this.#ended.has(identity.callId)) {
+      connection.error('CALL_OVER', 'This call is over.', { close: closeCodes.policy });
+      return;
+    }
     let call = this.#calls.get(identity.callId);
     if (!call) {
+      const log = this.#log.child({ callId: identity.callId });
+      const records = new CallRecords(
+        this.deps,
+        {
+          orgId: identity.orgId,
+          callId: identity.callId,
+          endsAt: identity.endsAt,
+          callMetadataDays: identity.callMetadataDays,
+          chatDays: identity.chatDays,
+          chatKept: identity.chatKept,
+        },
+        log,
+        (work) => {
+          this.#pendingWrites.add(work);
+          void work.finally(() => this.#pendingWrites.delete(work));
+        },
+      );
       const created = new LiveCall(identity.callId, identity.lobbyEnabled, this.#media.openRoom(identity.callId), {
         graceMs: this.#graceMs,
         timers: this.#timers,
         clock: this.deps.clock,
         logger: this.#log,
+        records,
+        statsIntervalMs: this.#statsIntervalMs,
       });
+      created.events.on('ended', () => this.#rememberEnded(identity.callId));
       created.events.on('closed', () => {
         if (this.#calls.get(identity.callId) === created) this.#calls.delete(identity.callId);
       });
@@ -179,6 +218,14 @@ export class CallHub {
     if (this.#connections.size === 0 && this.#heartbeat) {
       this.#timers.clear(this.#heartbeat);
       this.#heartbeat = null;
+    }
+  }
+
+  #rememberEnded(callId: string): void {
+    this.#ended.add(callId);
+    if (this.#ended.size > ENDED_REMEMBERED) {
+      const oldest = this.#ended.values().next().value;
+      if (oldest !== undefined) this.#ended.delete(oldest);
     }
   }
 

@@ -14,6 +14,14 @@ export interface JoinIdentity {
   readonly kind: 'agent' | 'customer';
   readonly displayName: string;
   readonly lobbyEnabled: boolean;
+  /** The agent's user id (for the audit log); null for a customer. */
+  readonly userId: string | null;
+  /** The scheduled end of the call (ISO) and the call type's retention: what the call's records expire by. */
+  readonly endsAt: string;
+  readonly callMetadataDays: number;
+  readonly chatDays: number;
+  /** Whether chat messages are kept (sealed) after the call, or only relayed. */
+  readonly chatKept: boolean;
 }
 
 export type JoinResult = { ok: true; identity: JoinIdentity } | { ok: false; code: SignalErrorCode; message: string };
@@ -87,7 +95,7 @@ async function identityOf(deps: Pick<Deps, 'db'>, orgId: OrgId, callId: string, 
   const row = await deps.db
     .selectFrom('participants as p')
     .innerJoin('calls as c', 'c.id', 'p.call_id')
-    .select(['p.kind', 'p.display_name', 'c.call_type_id'])
+    .select(['p.kind', 'p.display_name', 'p.user_id', 'c.call_type_id', 'c.ends_at'])
     .where('p.org_id', '=', orgId)
     .where('p.id', '=', participantId)
     .executeTakeFirstOrThrow();
@@ -101,6 +109,11 @@ async function identityOf(deps: Pick<Deps, 'db'>, orgId: OrgId, callId: string, 
       kind: row.kind === 'agent' ? 'agent' : 'customer',
       displayName: row.display_name,
       lobbyEnabled: callType.lobbyEnabled,
+      userId: row.kind === 'agent' ? row.user_id : null,
+      endsAt: row.ends_at,
+      callMetadataDays: callType.retention.callMetadataDays,
+      chatDays: callType.retention.chatDays,
+      chatKept: callType.chatKept,
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Logger } from '../../logging/logger.ts';
-import { closeCodes, type ClientMessage, type MediaSource, type PeerInfo } from '../../protocol/signalling.ts';
+import { closeCodes, type ClientMessage, type MediaSource, type ParticipantStats, type PeerInfo } from '../../protocol/signalling.ts';
 import type { Clock } from '../../shared/clock.ts';
 import type { Peer, PeerFailure } from '../peer.ts';
 import { PeerInputError } from '../peer.ts';
@@ -7,7 +7,9 @@ import type { Room } from '../room.ts';
 import type { TimerSet } from '../timer-set.ts';
 import { TypedEmitter } from '../typed-emitter.ts';
 import type { SignalConnection } from './connection.ts';
+import type { CallRecords } from './call-records.ts';
 import type { JoinIdentity } from './join-auth.ts';
+import { QualityAggregator, QualitySampler } from './quality.ts';
 
 export interface LiveCallOptions {
   /** How long a participant whose socket dropped keeps their place, in ms. */
@@ -15,6 +17,10 @@ export interface LiveCallOptions {
   readonly timers: TimerSet;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Where attendance, kept chat, quality aggregates and the call's end are written (none: nothing is stored). */
+  readonly records?: CallRecords | undefined;
+  /** How often the agent gets every participant's quality stats, in ms (0: never; default 0). */
+  readonly statsIntervalMs?: number | undefined;
 }
 
 type LeaveReason = 'left' | 'timeout' | 'declined';
@@ -32,9 +38,16 @@ interface Participant {
   readonly wanted: Set<MediaSource>;
   /** What this participant's client has been told about each other participant (JSON of its PeerInfo). */
   readonly known: Map<string, string>;
+  /** The agent's user id, for the audit log. */
+  readonly userId: string | null;
+  readonly sampler: QualitySampler;
 }
 
-export type LiveCallEvents = { closed: [] };
+export type LiveCallEvents = {
+  /** The agent ended the call (emitted just before `closed`). */
+  ended: [];
+  closed: [];
+};
 
 const texts = {
   lobby: 'Please wait: the host will let you in shortly.',
@@ -55,6 +68,11 @@ export class LiveCall {
   /** Customers the agent declined: refused if they try again while the call lasts. */
   readonly #declined = new Set<string>();
   readonly #log: Logger;
+  readonly #quality = new QualityAggregator();
+  readonly #startedAt: string;
+  #statsTimer: NodeJS.Timeout | null = null;
+  #sampling = false;
+  #started = false;
   #closed = false;
 
   constructor(
@@ -68,6 +86,9 @@ export class LiveCall {
     room.events.on('published', () => this.#syncAll());
     room.events.on('unpublished', () => this.#syncAll());
     room.events.on('peer-failed', (peer, reason) => this.#onPeerFailed(peer, reason));
+    this.#startedAt = options.clock.now().toISOString();
+    const every = options.statsIntervalMs ?? 0;
+    if (every > 0) this.#statsTimer = options.timers.interval(every, () => this.#sampleQuality());
   }
 
   get closed(): boolean {
@@ -101,8 +122,15 @@ export class LiveCall {
         graceTimer: null,
         wanted: new Set(),
         known: new Map(),
+        userId: identity.userId,
+        sampler: new QualitySampler(),
       };
       this.#participants.set(p.id, p);
+      if (!this.#started) {
+        this.#started = true;
+        this.options.records?.started(p.userId ? { type: 'user', id: p.userId } : { type: 'anonymous' });
+      }
+      this.options.records?.joined(p.id, p.admission === 'admitted');
     } else {
       this.options.timers.clear(p.graceTimer);
       p.graceTimer = null;
@@ -184,6 +212,7 @@ export class LiveCall {
           return;
         }
         const at = this.options.clock.now().toISOString();
+        this.options.records?.chat(p.id, message.text, at);
         for (const other of this.#participants.values()) {
           if (other.admission === 'admitted') other.connection?.send({ type: 'chat', from: p.id, text: message.text, at });
         }
@@ -209,11 +238,18 @@ export class LiveCall {
     }
   }
 
-  /** Closes every participant's socket and the room. Safe to call twice. */
-  close(): void {
+  /**
+   * Closes every participant's socket and the room, and writes what is left to write: the participants still
+   * present leave (`ended` when the agent ended the call, `closed` on shutdown) and the quality aggregate is kept.
+   * Safe to call twice.
+   */
+  close(reason: 'ended' | 'closed' = 'closed'): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.options.timers.clear(this.#statsTimer);
+    this.#statsTimer = null;
     for (const p of this.#participants.values()) {
+      this.options.records?.left(p.id, reason);
       this.options.timers.clear(p.graceTimer);
       p.graceTimer = null;
       p.peer?.close();
@@ -223,6 +259,7 @@ export class LiveCall {
       connection?.close(closeCodes.normal, 'call closed');
     }
     this.#participants.clear();
+    this.options.records?.quality(this.#startedAt, this.#quality.result());
     this.room.close();
     this.#log.info('call closed');
     this.events.emit('closed');
@@ -238,6 +275,7 @@ export class LiveCall {
     if (decision === 'admit') {
       if (target.admission === 'admitted') return;
       target.admission = 'admitted';
+      this.options.records?.admitted(target.id);
       this.#log.info({ participantId: target.id }, 'participant admitted');
       target.connection?.send({ type: 'admitted' });
       this.#startPeer(target);
@@ -253,7 +291,9 @@ export class LiveCall {
   #end(agent: Participant): void {
     this.#log.info({ participantId: agent.id }, 'call ended by the agent');
     for (const p of this.#participants.values()) p.connection?.send({ type: 'call-ended', message: texts.ended });
-    this.close();
+    this.options.records?.ended(agent.userId ? { type: 'user', id: agent.userId } : { type: 'system' });
+    this.events.emit('ended');
+    this.close('ended');
   }
 
   #remove(p: Participant, reason: LeaveReason): void {
@@ -263,6 +303,7 @@ export class LiveCall {
     p.peer?.close();
     p.peer = null;
     this.#participants.delete(p.id);
+    this.options.records?.left(p.id, reason);
     const connection = p.connection;
     p.connection = null;
     connection?.close(closeCodes.normal, reason);
@@ -280,6 +321,33 @@ export class LiveCall {
     peer.events.on('offer', (offer) => p.connection?.send({ type: 'offer', ...offer }));
     for (const source of p.wanted) peer.publish(source);
     p.wanted.clear();
+  }
+
+  /** Samples every admitted participant's peer, keeps the figures in the aggregate and sends them to the agent. */
+  #sampleQuality(): void {
+    if (this.#sampling || this.#closed) return;
+    this.#sampling = true;
+    const present = [...this.#participants.values()].filter((p) => p.peer !== null);
+    void Promise.all(
+      present.map(async (p): Promise<ParticipantStats | null> => {
+        const sample = p.peer ? await p.sampler.sample(p.peer) : null;
+        return sample ? { participantId: p.id, ...sample } : null;
+      }),
+    )
+      .then((results) => {
+        if (this.#closed) return;
+        const participants = results.filter((r): r is ParticipantStats => r !== null);
+        if (participants.length === 0) return;
+        for (const r of participants) this.#quality.add(r);
+        const at = this.options.clock.now().toISOString();
+        for (const p of this.#participants.values()) {
+          if (p.kind === 'agent') p.connection?.send({ type: 'stats', at, participants });
+        }
+      })
+      .catch((err: unknown) => this.#log.warn({ err }, 'quality sample failed'))
+      .finally(() => {
+        this.#sampling = false;
+      });
   }
 
   #onPeerFailed(peer: Peer, reason: PeerFailure): void {

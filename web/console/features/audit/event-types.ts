@@ -30,6 +30,8 @@ export const auditEventTypes = {
   'call.scheduled': 'Call scheduled',
   'call.rescheduled': 'Call moved',
   'call.cancelled': 'Call cancelled',
+  'call.started': 'Call started',
+  'call.ended': 'Call ended by the host',
   'consent.recorded': 'Consent decision recorded',
   'mail.viewed': 'Message opened in the outbox',
   'mail.retried': 'Message sent again',

@@ -231,6 +231,11 @@ function CallRow(props: {
           {/* While the call is being moved, its form is the only action: "Cancel" beside it would read as "cancel the move". */}
           {!moving && (
             <span class="row-actions">
+              {open && (
+                <a class="button" href={`/live/${encodeURIComponent(call.id)}`}>
+                  Open call
+                </a>
+              )}
               {open && <Button onClick={startMoving}>Reschedule</Button>}
               {open && (
                 <ConfirmButton

@@ -1,0 +1,429 @@
+/**
+ * How many RTP packets per second Parley's SFU forwards, and at what CPU cost: one publisher (video + audio)
+ * to N subscribers, N = 1, 4, 8, 16, 32, with synthetic werift clients in Node (not browsers).
+ *
+ *   npm run bench -- sfu-forward [--subscribers 1,4,8,16,32] [--seconds 8]
+ *
+ * The SFU is Parley's own media layer (MediaServer → Room → Peer → PublishedTrack → Subscription, src/media),
+ * driven directly as test/media/sfu.test.ts does, in a child process (bench/support/sfu-process.ts) so that its
+ * CPU time is measured apart from the clients'. Signalling is replaced by offer/answer over the IPC channel:
+ * it carries no media, so the packet path is the one a real call takes. The same run measures, as a baseline,
+ * werift's SRTP encryption and decryption of the same packets alone (SrtpSession, AES-128-GCM, the profile
+ * werift negotiates with itself and with Chrome), so the SFU's cost per packet can be set against its crypto.
+ * Figures are printed, never compared to a threshold (STYLE 15).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { ProtectionProfileAeadAes128Gcm, RtpHeader, SrtpSession } from 'werift';
+import { z } from 'zod';
+import { printMachineHeader } from './support/machine.ts';
+import { BenchClient, defaultRates } from './support/rtp-client.ts';
+import type { FromSfu, SfuSample, ToSfu } from './support/sfu-process.ts';
+import { formatInteger, formatTable } from './support/table.ts';
+
+/** LiveKit's published figure for one core of its (Go) SFU: the field's anchor. */
+const ANCHOR_PACKETS_PER_CORE = 38_000;
+/** Untimed, once every subscriber receives both kinds: JIT, socket buffers, first keyframe requests. */
+const WARMUP_MS = 1_500;
+/** Subscribers join in groups of this many, each group once the one before receives media (as people join a call). */
+const JOIN_GROUP = 4;
+/** After the measured window the publisher stops; the SFU's CPU is then measured for this long with no media. */
+const IDLE_MS = 2_000;
+/** Between the publisher stopping and the idle window: packets in flight and their RTCP drain. */
+const DRAIN_MS = 500;
+
+const settingsSchema = z.object({
+  subscribers: z.array(z.number().int().positive().max(200)).min(1).default([1, 4, 8, 16, 32]),
+  seconds: z.coerce.number().positive().max(600).default(8),
+  /** Directory for a V8 CPU profile of each SFU process (node --cpu-prof), to see where its time goes. */
+  profile: z.string().min(1).optional(),
+});
+type Settings = z.infer<typeof settingsSchema>;
+
+const usage = `Usage: npm run bench -- sfu-forward [options]
+  --subscribers LIST   subscriber counts to run, comma-separated (default 1,4,8,16,32)
+  --seconds S          measured seconds per count (default 8)
+  --profile DIR        write a V8 CPU profile of each SFU process to DIR (open in Chrome DevTools)`;
+
+function parseSettings(argv: string[]): Settings {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { subscribers: { type: 'string' }, seconds: { type: 'string' }, profile: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    }));
+  } catch (err) {
+    console.error(`${err instanceof Error ? err.message : String(err)}\n\n${usage}`);
+    process.exit(2);
+  }
+  if (values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+  const result = settingsSchema.safeParse({
+    subscribers: values.subscribers?.split(',').map((s) => Number(s.trim())),
+    seconds: values.seconds,
+    profile: values.profile,
+  });
+  if (!result.success) {
+    console.error(`--subscribers takes positive whole numbers (at most 200), --seconds a positive number.\n\n${usage}`);
+    process.exit(2);
+  }
+  return result.data;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(what: string, check: () => boolean, timeoutMs: number, problems: () => string[]): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (problems().length > 0) throw new Error(`${what}: ${problems().join('; ')}`);
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+const cpuSeconds = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
+const sfuCpuSeconds = (s: SfuSample) => (s.userMicros + s.systemMicros) / 1e6;
+
+interface Point {
+  readonly at: number;
+  readonly sfu: SfuSample;
+  readonly clientsCpu: NodeJS.CpuUsage;
+  readonly sent: number;
+  readonly received: number;
+}
+
+interface RunResult {
+  readonly subscribers: number;
+  readonly seconds: number;
+  readonly sent: number;
+  readonly sfuIn: number;
+  /** Packets the SFU handed to subscribers' senders in its own window. */
+  readonly sfuOut: number;
+  /** The SFU process's own window, s (its samples are read a little before or after the parent's). */
+  readonly sfuSeconds: number;
+  readonly received: number;
+  readonly sfuCpu: number;
+  readonly sfuUserCpu: number;
+  readonly clientsCpu: number;
+  readonly setupSeconds: number;
+  /** SFU CPU seconds per wall second with every peer connected and no media (ICE consent, RTCP, timers). */
+  readonly sfuIdleShare: number;
+  /** The machine's 1-minute load average at the end of the window (other processes compete for the cores). */
+  readonly load: number;
+  /** 99th percentile event-loop delay of the clients' process during the window, ms: are the clients keeping up? */
+  readonly clientsLoopP99Ms: number;
+}
+
+/** One publisher, `n` subscribers, one SFU process; measured for `seconds` once media flows to everyone. */
+async function runOne(n: number, seconds: number, profileDir: string | undefined): Promise<RunResult> {
+  const child: ChildProcess = fork(fileURLToPath(new URL('./support/sfu-process.ts', import.meta.url)), [], {
+    execArgv: ['--import', 'tsx', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`, `--cpu-prof-name=sfu-forward-N${n}.cpuprofile`] : [])],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const problems: string[] = [];
+  const publisherId = 'par_publisher';
+  const subscriberIds = Array.from({ length: n }, (_, i) => `par_subscriber_${i + 1}`);
+  const clients = new Map<string, BenchClient>([[publisherId, new BenchClient()], ...subscriberIds.map((id) => [id, new BenchClient()] as const)]);
+  const publisher = clients.get(publisherId)!;
+  const subscribers = subscriberIds.map((id) => clients.get(id)!);
+  const toSfu = (m: ToSfu) => child.send(m);
+  let sampleWaiter: ((s: SfuSample) => void) | undefined;
+  let closed: (() => void) | undefined;
+
+  child.on('message', (m: FromSfu) => {
+    switch (m.type) {
+      case 'offer':
+        clients
+          .get(m.participantId)!
+          .answer(m.offer)
+          .then((sdp) => toSfu({ type: 'answer', participantId: m.participantId, sdp }))
+          .catch((err: unknown) => problems.push(`client ${m.participantId} could not answer: ${String(err)}`));
+        break;
+      case 'sample':
+        sampleWaiter?.(m.sample);
+        break;
+      case 'failed':
+        problems.push(`SFU peer ${m.participantId} failed: ${m.reason}`);
+        break;
+      case 'error':
+        problems.push(`SFU: ${m.message}`);
+        break;
+      case 'closed':
+        closed?.();
+        break;
+    }
+  });
+  child.on('exit', (code) => {
+    if (!closed) problems.push(`the SFU process exited (${code})`);
+  });
+  const sample = () =>
+    new Promise<SfuSample>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('the SFU process did not answer a sample request')), 10_000);
+      sampleWaiter = (s) => {
+        clearTimeout(t);
+        sampleWaiter = undefined;
+        resolve(s);
+      };
+      toSfu({ type: 'sample' });
+    });
+  const point = async (): Promise<Point> => {
+    const sfu = await sample();
+    return {
+      at: performance.now(),
+      sfu,
+      clientsCpu: process.cpuUsage(),
+      sent: publisher.totalSent,
+      received: subscribers.reduce((sum, c) => sum + c.totalReceived, 0),
+    };
+  };
+
+  try {
+    const setupStart = performance.now();
+    toSfu({ type: 'setup', publisherId, sources: ['audio', 'video'] });
+    publisher.startSending(defaultRates);
+    for (let from = 0; from < n; from += JOIN_GROUP) {
+      const group = subscribers.slice(from, from + JOIN_GROUP);
+      toSfu({ type: 'add', participantIds: subscriberIds.slice(from, from + JOIN_GROUP) });
+      await waitFor(
+        `media at subscribers ${from + 1}–${from + group.length} of ${n}`,
+        () => group.every((c) => c.received.audio > 10 && c.received.video > 10),
+        20_000,
+        () => problems,
+      );
+    }
+    const setupSeconds = (performance.now() - setupStart) / 1000;
+    await sleep(WARMUP_MS);
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    const a = await point();
+    loopDelay.enable();
+    await sleep(seconds * 1000);
+    loopDelay.disable();
+    const b = await point();
+    publisher.stopSending();
+    await sleep(DRAIN_MS);
+    const c = await point();
+    await sleep(IDLE_MS);
+    const d = await point();
+    if (problems.length > 0) throw new Error(problems.join('; '));
+    return {
+      sfuIdleShare: (sfuCpuSeconds(d.sfu) - sfuCpuSeconds(c.sfu)) / ((d.sfu.at - c.sfu.at) / 1000),
+      clientsLoopP99Ms: loopDelay.percentile(99) / 1e6,
+      load: os.loadavg()[0]!,
+      subscribers: n,
+      seconds: (b.at - a.at) / 1000,
+      sent: b.sent - a.sent,
+      sfuIn: b.sfu.packetsIn - a.sfu.packetsIn,
+      sfuOut: b.sfu.packetsHandedOut - a.sfu.packetsHandedOut,
+      sfuSeconds: (b.sfu.at - a.sfu.at) / 1000,
+      received: b.received - a.received,
+      sfuCpu: sfuCpuSeconds(b.sfu) - sfuCpuSeconds(a.sfu),
+      sfuUserCpu: (b.sfu.userMicros - a.sfu.userMicros) / 1e6,
+      clientsCpu: cpuSeconds(b.clientsCpu) - cpuSeconds(a.clientsCpu),
+      setupSeconds,
+    };
+  } catch (err) {
+    const flowing = subscribers.filter((c) => c.received.audio > 10 && c.received.video > 10).length;
+    const states = new Map<string, number>();
+    for (const c of subscribers) {
+      const state = `${c.pc.connectionState} (ICE ${c.pc.iceConnectionState})`;
+      states.set(state, (states.get(state) ?? 0) + 1);
+    }
+    const detail = `${flowing} of ${n} subscribers had media; their connections: ${[...states].map(([k, v]) => `${v} ${k}`).join(', ')}; publisher ${publisher.pc.connectionState}`;
+    throw new Error(`${err instanceof Error ? err.message : String(err)} (${detail})`);
+  } finally {
+    publisher.stopSending();
+    const gone = new Promise<void>((resolve) => {
+      closed = resolve;
+      setTimeout(resolve, 3_000).unref();
+    });
+    const exited = new Promise<void>((resolve) => {
+      if (child.exitCode !== null) resolve();
+      child.once('exit', () => resolve());
+      setTimeout(resolve, 5_000).unref();
+    });
+    if (child.connected) toSfu({ type: 'close' });
+    await gone;
+    await exited; // on its own, so a profile (--profile) gets written
+    if (child.exitCode === null) child.kill();
+    await Promise.all([...clients.values()].map((c) => c.close().catch(() => {})));
+  }
+}
+
+interface CryptoBaseline {
+  readonly encryptMicros: number;
+  readonly decryptMicros: number;
+}
+
+/**
+ * werift's SRTP (SrtpSession, AES-128-GCM) on this run's packet mix (2 video : 1 audio), alone: what one
+ * packet's encryption and decryption cost with no network, no RTP routing and no JavaScript around them.
+ */
+function measureCrypto(packets = 30_000): CryptoBaseline {
+  const key = randomBytes(16);
+  const salt = randomBytes(12);
+  const session = new SrtpSession({
+    keys: { localMasterKey: key, localMasterSalt: salt, remoteMasterKey: key, remoteMasterSalt: salt },
+    profile: ProtectionProfileAeadAes128Gcm,
+  });
+  const video = Buffer.alloc(defaultRates.videoPayloadBytes, 0x42);
+  const audio = Buffer.alloc(defaultRates.audioPayloadBytes, 0x42);
+  const encrypted: Buffer[] = [];
+  // One increasing sequence that never wraps: the decrypting side must see the same rollover counter.
+  let seq = 0;
+  const run = (count: number, keep: boolean) => {
+    for (let i = 0; i < count; i++, seq++) {
+      const header = new RtpHeader({ payloadType: 96, sequenceNumber: seq, timestamp: seq * 3000, ssrc: 1234, marker: i % 3 === 2 });
+      const out = session.encrypt(i % 3 === 2 ? audio : video, header);
+      if (keep) encrypted.push(out);
+    }
+  };
+  run(2_000, false); // warm-up
+  const n = Math.min(packets, 60_000);
+  const e0 = process.cpuUsage();
+  run(n, true);
+  const encryptSeconds = cpuSeconds(process.cpuUsage(e0));
+  const d0 = process.cpuUsage();
+  for (const buf of encrypted) session.decrypt(buf);
+  const decryptSeconds = cpuSeconds(process.cpuUsage(d0));
+  return { encryptMicros: (encryptSeconds / n) * 1e6, decryptMicros: (decryptSeconds / encrypted.length) * 1e6 };
+}
+
+async function main(): Promise<void> {
+  const settings = parseSettings(process.argv.slice(2));
+  await printMachineHeader({ benchmark: 'sfu-forward' });
+  const rates = defaultRates;
+  const perSecond = rates.videoPacketsPerSecond + rates.audioPacketsPerSecond;
+  console.log(
+    `One publisher → N subscribers through Parley's SFU (src/media, werift ${weriftVersion()}), synthetic werift clients in Node.\n` +
+      `Publisher: video ${rates.videoPacketsPerSecond} packets/s of ${formatInteger(rates.videoPayloadBytes)} B payload (${rates.videoFps} frames/s) + ` +
+      `audio ${rates.audioPacketsPerSecond} packets/s of ${rates.audioPayloadBytes} B = ${perSecond} packets/s; SRTP AES-128-GCM over loopback UDP.\n` +
+      `SFU driven directly (MediaServer/Room, as test/media/sfu.test.ts), in a child process; offers/answers over IPC instead of the WebSocket.\n` +
+      `${formatInteger(settings.seconds)} s measured per N after a ${WARMUP_MS / 1000} s warm-up, then ${IDLE_MS / 1000} s with the publisher silent (idle SFU).\n`,
+  );
+
+  const cores = os.cpus().length;
+  console.log(`Load average (1 min) at start: ${os.loadavg()[0]!.toFixed(1)} on ${cores} cores — above ${cores}, other processes compete for the CPU and the figures are noisy.\n`);
+  process.stderr.write('  baseline: werift SRTP alone …\n');
+  const crypto = measureCrypto();
+
+  const results: RunResult[] = [];
+  const failures: string[] = [];
+  for (const n of settings.subscribers) {
+    process.stderr.write(`  N = ${n}: connecting ${n + 1} peers …\n`);
+    try {
+      const r = await runOne(n, settings.seconds, settings.profile);
+      process.stderr.write(`  N = ${n}: media at every subscriber after ${r.setupSeconds.toFixed(1)} s; measured ${r.seconds.toFixed(1)} s\n`);
+      results.push(r);
+    } catch (err) {
+      failures.push(`N = ${n}: ${err instanceof Error ? err.message : String(err)}`);
+      process.stderr.write(`  N = ${n}: failed (${err instanceof Error ? err.message : String(err)})\n`);
+    }
+  }
+
+  const fixed = (x: number, digits: number) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
+  console.log(
+    formatTable(
+      [
+        { title: 'N', right: true },
+        { title: 'sent/s', right: true },
+        { title: 'SFU in/s', right: true },
+        { title: 'SFU out/s', right: true },
+        { title: 'received/s', right: true },
+        { title: 'loss %', right: true },
+        { title: 'SFU core %', right: true },
+        { title: 'SFU CPU s/1k out', right: true },
+        { title: 'µs/out', right: true },
+        { title: 'idle core %', right: true },
+        { title: 'µs/out above idle', right: true },
+        { title: 'out/s per core', right: true },
+        { title: 'ratio to 38k', right: true },
+        { title: 'clients core %', right: true },
+        { title: 'clients loop p99 ms', right: true },
+        { title: 'load 1m', right: true },
+      ],
+      results.map((r) => {
+        const forwardedPerSecond = r.received / r.seconds;
+        const expected = r.sent * r.subscribers;
+        const loss = expected > 0 ? Math.max(0, (1 - r.received / expected) * 100) : NaN;
+        // SFU figures from the SFU's own counters and clock, so its window matches its CPU reading.
+        const sfuInPerSecond = r.sfuIn / r.sfuSeconds;
+        const sfuOutPerSecond = r.sfuOut / r.sfuSeconds;
+        const perCore = r.sfuOut / r.sfuCpu;
+        return [
+          String(r.subscribers),
+          formatInteger(r.sent / r.seconds),
+          formatInteger(sfuInPerSecond),
+          formatInteger(sfuOutPerSecond),
+          formatInteger(forwardedPerSecond),
+          fixed(loss, 2),
+          formatInteger((r.sfuCpu / r.sfuSeconds) * 100),
+          fixed((r.sfuCpu / r.sfuOut) * 1000, 3),
+          fixed((r.sfuCpu / r.sfuOut) * 1e6, 0),
+          formatInteger(r.sfuIdleShare * 100),
+          fixed(((r.sfuCpu - r.sfuIdleShare * r.sfuSeconds) / r.sfuOut) * 1e6, 0),
+          formatInteger(perCore),
+          fixed(perCore / ANCHOR_PACKETS_PER_CORE, 3),
+          formatInteger((r.clientsCpu / r.seconds) * 100),
+          fixed(r.clientsLoopP99Ms, 0),
+          fixed(r.load, 1),
+        ];
+      }),
+    ),
+  );
+  console.log('');
+  console.log(
+    formatTable(
+      [
+        { title: 'baseline (same run): werift SRTP alone, AES-128-GCM, this packet mix', right: false },
+        { title: 'µs/packet', right: true },
+        { title: 'packets/s per core', right: true },
+      ],
+      [
+        ['encrypt (the SFU does this once per forwarded packet)', fixed(crypto.encryptMicros, 1), formatInteger(1e6 / crypto.encryptMicros)],
+        ['decrypt (once per packet in, shared by its N copies)', fixed(crypto.decryptMicros, 1), formatInteger(1e6 / crypto.decryptMicros)],
+      ],
+    ),
+  );
+  console.log('');
+  console.log(
+      'SFU in/s, SFU out/s: packets the SFU received from the publisher and handed to the subscribers\' senders (werift sends\n' +
+      'each on: encrypt, UDP), counted by the SFU on its own clock. received/s: packets the subscribers got (decrypted).\n' +
+      'loss %: 1 − received ÷ (sent × N), both counted in the clients\' process. µs/out and out/s per core: SFU CPU ÷ SFU out.\n' +
+      `Subscribers join in groups of ${JOIN_GROUP}, each once the previous group receives media. clients loop p99: event-loop delay of\n` +
+      'the clients\' process in the window — when high, the clients (not the SFU) are the ones falling behind.\n' +
+      'idle core %: the same SFU process afterwards, all peers still connected, no media (ICE consent checks, RTCP, timers);\n' +
+      'µs/out above idle: (SFU CPU − idle share × seconds) ÷ SFU out, the marginal cost of a forwarded packet.\n' +
+      'SFU CPU: process.cpuUsage() (user + system) of the SFU process alone — Parley\'s media layer and werift (ICE/DTLS,\n' +
+      'SRTP, RTCP, NACK/RTX history), the kernel\'s UDP send/receive for it, Node\'s GC; no client work. The clients (publisher\n' +
+      `and subscribers) run in this process; their share is shown as "clients core %". Anchor: ~${formatInteger(ANCHOR_PACKETS_PER_CORE)} forwarded\n` +
+      'packets/s per core (LiveKit\'s published benchmark, a Go SFU); ratio = our SFU out/s per SFU core ÷ that.',
+  );
+  if (failures.length > 0) {
+    console.log('');
+    for (const f of failures) console.log(`FAILED ${f}`);
+    process.exitCode = 1;
+  }
+}
+
+/** The werift version installed (its package.json is not among its exports, so it is read from node_modules). */
+function weriftVersion(): string {
+  try {
+    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+    return (JSON.parse(readFileSync(path.join(root, 'node_modules', 'werift', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '?';
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,119 @@
+/**
+ * The SFU side of `bench/sfu-forward.ts`, run in its own process so that its CPU time is the SFU's alone: Parley's
+ * `MediaServer` → `Room` → `Peer` → `PublishedTrack` / `Subscription`, unchanged, with the parent process in the
+ * place of the signalling layer (offers go out and answers come back over the IPC channel instead of the
+ * WebSocket). Nothing here touches the media path; the messages are only set-up and counters.
+ *
+ * Started by the benchmark with `fork(…, { execArgv: ['--import', 'tsx'] })`; not a benchmark itself.
+ */
+import { createLogger } from '../../src/logging/logger.ts';
+import { MediaServer } from '../../src/media/media-server.ts';
+import type { PeerOffer } from '../../src/media/peer.ts';
+import type { Room } from '../../src/media/room.ts';
+import type { MediaSource } from '../../src/protocol/signalling.ts';
+
+/** Parent → SFU. */
+export type ToSfu =
+  | { type: 'setup'; publisherId: string; sources: MediaSource[] }
+  | { type: 'add'; participantIds: string[] }
+  | { type: 'answer'; participantId: string; sdp: string }
+  | { type: 'sample' }
+  | { type: 'close' };
+
+/** What the SFU has done so far, with its process's CPU time. */
+export interface SfuSample {
+  /** When the sample was taken, ms since the Unix epoch with sub-ms precision (comparable across processes). */
+  readonly at: number;
+  /** process.cpuUsage() of the SFU process, µs. */
+  readonly userMicros: number;
+  readonly systemMicros: number;
+  /** Packets the publisher's tracks received (after SRTP decryption). */
+  readonly packetsIn: number;
+  /** Packets handed to the subscribers' senders (werift drops them until DTLS is up). */
+  readonly packetsHandedOut: number;
+  readonly publications: number;
+  readonly subscriptions: number;
+}
+
+/** SFU → parent. */
+export type FromSfu =
+  | { type: 'offer'; participantId: string; offer: PeerOffer }
+  | { type: 'sample'; sample: SfuSample }
+  | { type: 'failed'; participantId: string; reason: string }
+  | { type: 'error'; message: string }
+  | { type: 'closed' };
+
+const send = (message: FromSfu): void => {
+  process.send?.(message);
+};
+
+const server = new MediaServer({ network: {}, logger: createLogger({ level: 'silent' }) });
+let room: Room | undefined;
+
+function sample(): SfuSample {
+  const cpu = process.cpuUsage();
+  let packetsIn = 0;
+  let packetsHandedOut = 0;
+  let publications = 0;
+  let subscriptions = 0;
+  for (const peer of room?.peers ?? []) {
+    for (const p of peer.publications) {
+      packetsIn += p.packetsReceived;
+      publications++;
+    }
+    for (const s of peer.subscriptions) {
+      packetsHandedOut += s.packetsForwarded;
+      subscriptions++;
+    }
+  }
+  return { at: performance.timeOrigin + performance.now(), userMicros: cpu.user, systemMicros: cpu.system, packetsIn, packetsHandedOut, publications, subscriptions };
+}
+
+/** A participant joining, as signalling adds one once admitted: its offers go to the parent, which answers. */
+function addPeer(into: Room, id: string) {
+  const peer = into.addPeer(id);
+  peer.events.on('offer', (offer) => send({ type: 'offer', participantId: id, offer }));
+  peer.events.on('failed', (reason) => send({ type: 'failed', participantId: id, reason }));
+  return peer;
+}
+
+process.on('message', (message: ToSfu) => {
+  try {
+    switch (message.type) {
+      case 'setup': {
+        room = server.openRoom('call_bench');
+        const publisher = addPeer(room, message.publisherId);
+        for (const source of message.sources) publisher.publish(source);
+        break;
+      }
+      case 'add':
+        for (const id of message.participantIds) addPeer(room!, id);
+        break;
+      case 'answer':
+        room
+          ?.getPeer(message.participantId)
+          ?.handleAnswer(message.sdp)
+          .catch((err: unknown) => send({ type: 'error', message: `answer of ${message.participantId}: ${String(err)}` }));
+        break;
+      case 'sample':
+        send({ type: 'sample', sample: sample() });
+        break;
+      case 'close':
+        server.close();
+        // Let werift finish closing its sockets before the process goes.
+        setTimeout(() => {
+          send({ type: 'closed' });
+          process.disconnect?.();
+        }, 200);
+        break;
+    }
+  } catch (err) {
+    send({ type: 'error', message: err instanceof Error ? err.stack ?? err.message : String(err) });
+  }
+});
+
+// The parent went away (Ctrl-C, crash): nothing left to serve.
+process.on('disconnect', () => {
+  server.close();
+  setTimeout(() => process.exit(0), 300).unref();
+});

@@ -1,0 +1,424 @@
+import { closeCodes, parseServerMessage, type ClientMessage, type MediaSource, type OfferMessage, type ParticipantStats, type PeerInfo, type ServerMessage } from './protocol.ts';
+
+/**
+ * One participant's side of a live call, with no UI: the signalling socket, the peer connection, the local
+ * camera/microphone/screen and what arrives from the others. The server is the only offerer: each `offer` says on
+ * which m-line this client sends which source (`publish`) and whose source arrives on which m-line (`subscribe`).
+ * The UI reads `snapshot` and is told of every change through `subscribe`.
+ */
+
+export type CallPhase = 'connecting' | 'lobby' | 'in-call' | 'reconnecting' | 'ended' | 'declined' | 'left' | 'failed';
+
+export interface ChatLine {
+  readonly id: number;
+  readonly from: string;
+  readonly text: string;
+  readonly at: string;
+}
+
+export interface RemoteMedia {
+  audio?: MediaStreamTrack;
+  video?: MediaStreamTrack;
+  screen?: MediaStreamTrack;
+}
+
+export interface CallSnapshot {
+  readonly phase: CallPhase;
+  /** The server's own words for lobby, ended, declined and failed states. */
+  readonly message: string | null;
+  readonly selfId: string | null;
+  readonly kind: 'agent' | 'customer' | null;
+  readonly peers: readonly PeerInfo[];
+  readonly remote: ReadonlyMap<string, RemoteMedia>;
+  readonly local: { readonly audio: MediaStreamTrack | null; readonly video: MediaStreamTrack | null; readonly screen: MediaStreamTrack | null };
+  readonly muted: boolean;
+  readonly cameraOff: boolean;
+  readonly connection: RTCPeerConnectionState | 'none';
+  readonly chat: readonly ChatLine[];
+  /** The last problem worth telling the person about: 'media' (no camera/microphone), 'negotiation', or the server's text. */
+  readonly notice: string | null;
+  /** Agent only: each participant's connection quality as the server sees it. */
+  readonly stats: ReadonlyMap<string, ParticipantStats>;
+}
+
+export interface CallOptions {
+  readonly callId: string;
+  readonly auth: { kind: 'link'; token: string } | { kind: 'session' };
+  readonly devices?: { camera?: string; microphone?: string };
+}
+
+const RECONNECT_FOR_MS = 25_000;
+const PING_EVERY_MS = 15_000;
+
+export class CallSession {
+  #snapshot: CallSnapshot = {
+    phase: 'connecting',
+    message: null,
+    selfId: null,
+    kind: null,
+    peers: [],
+    remote: new Map(),
+    local: { audio: null, video: null, screen: null },
+    muted: false,
+    cameraOff: false,
+    connection: 'none',
+    chat: [],
+    notice: null,
+    stats: new Map(),
+  };
+  readonly #listeners = new Set<() => void>();
+  #ws: WebSocket | null = null;
+  #pc: RTCPeerConnection | null = null;
+  #iceServers: RTCIceServer[] = [];
+  #negotiation: Promise<void> = Promise.resolve();
+  /** mid → whose source arrives on it, from the latest offer. */
+  #subscribed = new Map<string, { participantId: string; source: MediaSource }>();
+  /** Sources this client wants published (re-sent after a rejoin). */
+  readonly #publishing = new Set<MediaSource>();
+  #pinger: ReturnType<typeof setInterval> | null = null;
+  #reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  #disconnectedAt: number | null = null;
+  #lastError: ServerMessage & { type: 'error' } | null = null;
+  #chatIds = 0;
+  #closed = false;
+
+  constructor(readonly options: CallOptions) {}
+
+  get snapshot(): CallSnapshot {
+    return this.#snapshot;
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Asks for camera and microphone, then connects. */
+  async start(): Promise<void> {
+    const devices = this.options.devices ?? {};
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia({
+        audio: devices.microphone ? { deviceId: { exact: devices.microphone } } : true,
+        video: devices.camera ? { deviceId: { exact: devices.camera } } : true,
+      });
+      this.#update({ local: { ...this.#snapshot.local, audio: stream.getAudioTracks()[0] ?? null, video: stream.getVideoTracks()[0] ?? null } });
+    } catch {
+      // Joining without camera or microphone still lets the person see, hear and chat.
+      this.#update({ notice: 'media' });
+    }
+    if (this.#snapshot.local.audio) this.#publishing.add('audio');
+    if (this.#snapshot.local.video) this.#publishing.add('video');
+    this.#connect();
+  }
+
+  setMuted(muted: boolean): void {
+    if (!this.#snapshot.local.audio) return;
+    this.#snapshot.local.audio.enabled = !muted;
+    this.#update({ muted });
+    this.#setPublished('audio', !muted);
+  }
+
+  async setCameraOff(off: boolean): Promise<void> {
+    const local = this.#snapshot.local;
+    if (off) {
+      local.video?.stop();
+      this.#update({ cameraOff: true, local: { ...local, video: null } });
+      this.#setPublished('video', false);
+      return;
+    }
+    try {
+      const camera = this.options.devices?.camera;
+      const stream = await navigator.mediaDevices.getUserMedia({ video: camera ? { deviceId: { exact: camera } } : true });
+      this.#update({ cameraOff: false, local: { ...this.#snapshot.local, video: stream.getVideoTracks()[0] ?? null } });
+      this.#setPublished('video', true);
+    } catch {
+      this.#update({ notice: 'media' });
+    }
+  }
+
+  async startScreenShare(): Promise<void> {
+    if (this.#snapshot.local.screen) return;
+    let stream: MediaStream;
+    try {
+      stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+    } catch {
+      return; // the person chose not to share
+    }
+    const track = stream.getVideoTracks()[0];
+    if (!track) return;
+    track.addEventListener('ended', () => this.stopScreenShare());
+    this.#update({ local: { ...this.#snapshot.local, screen: track } });
+    this.#setPublished('screen', true);
+  }
+
+  stopScreenShare(): void {
+    const screen = this.#snapshot.local.screen;
+    if (!screen) return;
+    screen.stop();
+    this.#update({ local: { ...this.#snapshot.local, screen: null } });
+    this.#setPublished('screen', false);
+  }
+
+  sendChat(text: string): void {
+    const trimmed = text.trim();
+    if (trimmed) this.#send({ type: 'chat', text: trimmed });
+  }
+
+  admit(participantId: string): void {
+    this.#send({ type: 'admit', participantId });
+  }
+
+  decline(participantId: string): void {
+    this.#send({ type: 'decline', participantId });
+  }
+
+  /** Agent only: ends the call for everyone. */
+  endForEveryone(): void {
+    this.#send({ type: 'end' });
+  }
+
+  leave(): void {
+    this.#send({ type: 'leave' });
+    this.#finish('left', null);
+  }
+
+  /** Frees everything (also on unmount); safe to call twice. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#pinger) clearInterval(this.#pinger);
+    if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
+    const ws = this.#ws;
+    this.#ws = null;
+    if (ws && ws.readyState <= WebSocket.OPEN) ws.close(1000);
+    this.#closePc();
+    const { audio, video, screen } = this.#snapshot.local;
+    for (const t of [audio, video, screen]) t?.stop();
+    this.#listeners.clear();
+  }
+
+  // --- signalling ---
+
+  #connect(): void {
+    if (this.#closed) return;
+    const url = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/api/calls/signal`;
+    const ws = new WebSocket(url);
+    this.#ws = ws;
+    ws.onopen = () => this.#send({ type: 'join', callId: this.options.callId, auth: this.options.auth });
+    ws.onmessage = (event) => {
+      if (ws !== this.#ws || typeof event.data !== 'string') return;
+      const message = parseServerMessage(event.data);
+      if (message) this.#onMessage(message);
+    };
+    ws.onclose = (event) => {
+      if (ws !== this.#ws) return;
+      this.#ws = null;
+      this.#onSocketClosed(event.code);
+    };
+    if (!this.#pinger) this.#pinger = setInterval(() => this.#send({ type: 'ping', at: Date.now() }), PING_EVERY_MS);
+  }
+
+  #send(message: ClientMessage): void {
+    if (this.#ws?.readyState === WebSocket.OPEN) this.#ws.send(JSON.stringify(message));
+  }
+
+  #onSocketClosed(code: number): void {
+    const phase = this.#snapshot.phase;
+    if (this.#closed || phase === 'ended' || phase === 'declined' || phase === 'left' || phase === 'failed') return;
+    const error = this.#lastError;
+    const retryable = code !== closeCodes.normal && code !== closeCodes.replaced && (code !== closeCodes.policy || error?.code === 'NEGOTIATION_TIMEOUT' || error?.code === 'INTERNAL');
+    if (code === closeCodes.normal) {
+      this.#finish('ended', null);
+      return;
+    }
+    if (!retryable) {
+      this.#finish('failed', error?.message ?? null);
+      return;
+    }
+    this.#disconnectedAt ??= Date.now();
+    if (Date.now() - this.#disconnectedAt > RECONNECT_FOR_MS) {
+      this.#finish('failed', error?.message ?? null);
+      return;
+    }
+    this.#update({ phase: 'reconnecting' });
+    this.#reconnectTimer = setTimeout(() => this.#connect(), 1_000);
+  }
+
+  #onMessage(message: ServerMessage): void {
+    switch (message.type) {
+      case 'welcome':
+        this.#disconnectedAt = null;
+        this.#lastError = null;
+        this.#iceServers = message.iceServers.map((s) => ({ ...s }));
+        // A rejoin has a new peer connection on the server: start a fresh one here too.
+        this.#closePc();
+        this.#update({ selfId: message.participantId, kind: message.kind, peers: message.peers, phase: 'in-call', remote: new Map(), notice: null });
+        // A customer still in the lobby may ask too: the server keeps the wish until they are admitted.
+        this.#publishAll();
+        return;
+      case 'lobby-waiting':
+        this.#update({ phase: 'lobby', message: message.message });
+        return;
+      case 'admitted':
+        this.#update({ phase: 'in-call', message: null });
+        return;
+      case 'declined':
+        this.#finish('declined', message.message);
+        return;
+      case 'peer-joined':
+      case 'peer-updated': {
+        const others = this.#snapshot.peers.filter((p) => p.participantId !== message.peer.participantId);
+        this.#update({ peers: [...others, message.peer] });
+        return;
+      }
+      case 'peer-left': {
+        const remote = new Map(this.#snapshot.remote);
+        remote.delete(message.participantId);
+        this.#update({ peers: this.#snapshot.peers.filter((p) => p.participantId !== message.participantId), remote });
+        return;
+      }
+      case 'offer':
+        this.#negotiation = this.#negotiation.then(() => this.#answer(message)).catch(() => this.#update({ notice: 'negotiation' }));
+        return;
+      case 'chat':
+        this.#update({ chat: [...this.#snapshot.chat, { id: ++this.#chatIds, from: message.from, text: message.text, at: message.at }] });
+        return;
+      case 'call-ended':
+        this.#finish('ended', message.message);
+        return;
+      case 'error':
+        this.#lastError = message;
+        if (message.code === 'JOIN_REFUSED' || message.code === 'CALL_CANCELLED' || message.code === 'CALL_OVER') {
+          this.#finish('failed', message.message);
+          return;
+        }
+        // A refused message (a chat too fast, a bad answer): the server's own words, written for people.
+        this.#update({ notice: message.message });
+        return;
+      case 'stats':
+        this.#update({ stats: new Map(message.participants.map((p) => [p.participantId, p])) });
+        return;
+      case 'answer':
+      case 'ice':
+      case 'pong':
+        return;
+    }
+  }
+
+  /** Sends `publish` for everything wanted (after the welcome when admitted, after `admitted`, after a rejoin). */
+  #publishAll(): void {
+    for (const source of this.#publishing) this.#send({ type: 'publish', source });
+  }
+
+  #setPublished(source: MediaSource, on: boolean): void {
+    if (on) this.#publishing.add(source);
+    else this.#publishing.delete(source);
+    if (this.#snapshot.phase === 'in-call' || this.#snapshot.phase === 'lobby') this.#send({ type: on ? 'publish' : 'unpublish', source });
+  }
+
+  // --- media ---
+
+  #ensurePc(): RTCPeerConnection {
+    if (this.#pc) return this.#pc;
+    const pc = new RTCPeerConnection({ iceServers: this.#iceServers, bundlePolicy: 'max-bundle' });
+    this.#pc = pc;
+    pc.onicecandidate = (event) => {
+      if (!event.candidate || !event.candidate.candidate) return;
+      const c = event.candidate.toJSON();
+      this.#send({
+        type: 'ice',
+        candidate: { candidate: c.candidate ?? '', sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null, usernameFragment: c.usernameFragment ?? null },
+      });
+    };
+    pc.onconnectionstatechange = () => {
+      if (pc !== this.#pc) return;
+      this.#update({ connection: pc.connectionState });
+      if (pc.connectionState === 'failed') this.#restart();
+    };
+    pc.ontrack = () => this.#collectRemote();
+    this.#update({ connection: pc.connectionState });
+    return pc;
+  }
+
+  async #answer(offer: OfferMessage): Promise<void> {
+    const pc = this.#ensurePc();
+    await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
+    this.#subscribed = new Map(offer.subscribe.map((s) => [s.mid, { participantId: s.participantId, source: s.source }]));
+    const publishing = new Map(offer.publish.map((p) => [p.mid, p.source]));
+    for (const transceiver of pc.getTransceivers()) {
+      const mid = transceiver.mid;
+      if (mid === null || transceiver.currentDirection === 'stopped') continue;
+      const source = publishing.get(mid);
+      if (source) {
+        transceiver.direction = 'sendonly';
+        const track = this.#localTrack(source);
+        if (transceiver.sender.track !== track) await transceiver.sender.replaceTrack(track);
+      } else if (this.#subscribed.has(mid)) {
+        transceiver.direction = 'recvonly';
+      } else {
+        if (transceiver.sender.track) await transceiver.sender.replaceTrack(null);
+        transceiver.direction = 'inactive';
+      }
+    }
+    const answer = await pc.createAnswer();
+    await pc.setLocalDescription(answer);
+    this.#send({ type: 'answer', sdp: pc.localDescription?.sdp ?? answer.sdp ?? '' });
+    this.#collectRemote();
+  }
+
+  #localTrack(source: MediaSource): MediaStreamTrack | null {
+    const { audio, video, screen } = this.#snapshot.local;
+    return source === 'audio' ? audio : source === 'video' ? video : screen;
+  }
+
+  /** Rebuilds who-sends-what from the receivers on the subscribed m-lines. */
+  #collectRemote(): void {
+    const pc = this.#pc;
+    if (!pc) return;
+    const remote = new Map<string, RemoteMedia>();
+    for (const transceiver of pc.getTransceivers()) {
+      const info = transceiver.mid !== null ? this.#subscribed.get(transceiver.mid) : undefined;
+      if (!info) continue;
+      const media = remote.get(info.participantId) ?? {};
+      media[info.source] = transceiver.receiver.track;
+      remote.set(info.participantId, media);
+    }
+    this.#update({ remote });
+  }
+
+  /** The media connection failed: rejoin, which gives a new peer connection on both sides. */
+  #restart(): void {
+    const ws = this.#ws;
+    this.#ws = null;
+    ws?.close(1000);
+    this.#closePc();
+    this.#update({ phase: 'reconnecting' });
+    this.#disconnectedAt ??= Date.now();
+    this.#reconnectTimer = setTimeout(() => this.#connect(), 500);
+  }
+
+  #closePc(): void {
+    const pc = this.#pc;
+    this.#pc = null;
+    this.#subscribed = new Map();
+    this.#negotiation = Promise.resolve();
+    if (pc) {
+      pc.onconnectionstatechange = null;
+      pc.close();
+      this.#update({ connection: 'none' });
+    }
+  }
+
+  #finish(phase: CallPhase, message: string | null): void {
+    this.#update({ phase, message, remote: new Map(), connection: 'none' });
+    const listeners = [...this.#listeners];
+    this.close();
+    // close() drops the listeners; they still need to hear about the end.
+    for (const l of listeners) l();
+  }
+
+  #update(patch: Partial<CallSnapshot>): void {
+    this.#snapshot = { ...this.#snapshot, ...patch };
+    for (const l of this.#listeners) l();
+  }
+}

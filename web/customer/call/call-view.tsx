@@ -1,0 +1,213 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { CallMessages } from './call-messages.ts';
+import type { CallSession, CallSnapshot } from './call-session.ts';
+import './call.css';
+
+/** The session's current state, re-rendered on every change. */
+export function useCallSnapshot(session: CallSession): CallSnapshot {
+  const [snapshot, setSnapshot] = useState(session.snapshot);
+  useEffect(() => {
+    setSnapshot(session.snapshot);
+    return session.subscribe(() => setSnapshot(session.snapshot));
+  }, [session]);
+  return snapshot;
+}
+
+/**
+ * The call screen both sides share: the grid of participants (camera tiles, and a tile per shared screen), the
+ * controls, the connection line, and the chat. The agent's page adds its lobby list (`aside`) and its
+ * "End call for everyone" (`extraControls`).
+ */
+export function CallView(props: {
+  session: CallSession;
+  snapshot: CallSnapshot;
+  t: CallMessages;
+  /** Who the customer waits for in the lobby. */
+  hostName: string;
+  aside?: ComponentChildren;
+  extraControls?: ComponentChildren;
+}) {
+  const { session, snapshot: s, t } = props;
+  const nameOf = (id: string) => (id === s.selfId ? t.you : (s.peers.find((p) => p.participantId === id)?.displayName ?? '—'));
+
+  if (s.phase === 'ended' || s.phase === 'left' || s.phase === 'declined' || s.phase === 'failed') {
+    const text = s.phase === 'ended' ? t.ended : s.phase === 'left' ? t.left : s.phase === 'declined' ? t.declined : t.failed;
+    return (
+      <section class="call-over" data-testid="call-over" data-phase={s.phase} role="status">
+        <h2>{text}</h2>
+        {s.message && s.message !== text && <p>{s.message}</p>}
+      </section>
+    );
+  }
+
+  const admitted = s.peers.filter((p) => p.state !== 'waiting');
+  const connectionState = s.connection === 'none' ? 'none' : s.connection;
+  return (
+    <section class="call" data-testid="call" data-phase={s.phase} aria-label={t.participants}>
+      <p class="call-status" role="status" data-testid="call-status">
+        {s.phase === 'connecting' && t.connecting}
+        {s.phase === 'lobby' && <span data-testid="lobby-waiting">{t.waiting(props.hostName)}</span>}
+        {s.phase === 'reconnecting' && (
+          <span class="call-reconnecting" data-testid="reconnecting">
+            {t.reconnecting}
+          </span>
+        )}
+        {s.phase === 'in-call' && (
+          <span data-testid="connection" data-state={connectionState}>
+            {t.connection(t.connectionStates[connectionState] ?? connectionState)}
+          </span>
+        )}
+      </p>
+      {s.notice !== null && (
+        <p class="call-notice" role="alert" data-testid="call-notice">
+          {s.notice === 'media' ? t.mediaProblem : s.notice === 'negotiation' ? t.negotiationProblem : s.notice}
+        </p>
+      )}
+      <div class="call-body">
+        <div class="call-main">
+          <ul class="call-grid">
+            <Tile label={t.you} video={s.local.video} muted={s.muted} t={t} testid="tile-self" local />
+            {s.local.screen && <Tile label={t.screenOf(t.you)} video={s.local.screen} t={t} testid="tile-self-screen" local screen />}
+            {s.phase !== 'lobby' &&
+              admitted.map((p) => {
+                const media = s.remote.get(p.participantId) ?? {};
+                return [
+                  <Tile
+                    key={p.participantId}
+                    label={p.displayName}
+                    video={p.sources.includes('video') ? (media.video ?? null) : null}
+                    audio={media.audio ?? null}
+                    muted={!p.sources.includes('audio')}
+                    reconnecting={p.state === 'reconnecting'}
+                    t={t}
+                    testid="tile-remote"
+                    participantId={p.participantId}
+                  />,
+                  p.sources.includes('screen') && media.screen ? (
+                    <Tile key={`${p.participantId}-screen`} label={t.screenOf(p.displayName)} video={media.screen} t={t} testid="tile-remote-screen" participantId={p.participantId} screen />
+                  ) : null,
+                ];
+              })}
+          </ul>
+          <div class="call-controls" role="toolbar" aria-label={t.controls}>
+            <button type="button" class="call-button" aria-pressed={s.muted} onClick={() => session.setMuted(!s.muted)} disabled={!s.local.audio}>
+              {s.muted ? t.unmute : t.mute}
+            </button>
+            <button type="button" class="call-button" aria-pressed={s.cameraOff} onClick={() => void session.setCameraOff(!s.cameraOff)}>
+              {s.cameraOff ? t.cameraOn : t.cameraOff}
+            </button>
+            {'getDisplayMedia' in navigator.mediaDevices && s.phase !== 'lobby' && (
+              <button
+                type="button"
+                class="call-button"
+                aria-pressed={s.local.screen !== null}
+                onClick={() => (s.local.screen ? session.stopScreenShare() : void session.startScreenShare())}
+              >
+                {s.local.screen ? t.stopSharing : t.shareScreen}
+              </button>
+            )}
+            <button type="button" class="call-button call-button-leave" onClick={() => session.leave()}>
+              {t.leave}
+            </button>
+            {props.extraControls}
+          </div>
+        </div>
+        <div class="call-side">
+          {props.aside}
+          {s.phase !== 'lobby' && <Chat session={session} snapshot={s} t={t} nameOf={nameOf} />}
+        </div>
+      </div>
+    </section>
+  );
+}
+
+function Tile(props: {
+  label: string;
+  video: MediaStreamTrack | null;
+  audio?: MediaStreamTrack | null;
+  muted?: boolean;
+  reconnecting?: boolean;
+  local?: boolean;
+  screen?: boolean;
+  participantId?: string;
+  testid: string;
+  t: CallMessages;
+}) {
+  const videoRef = useRef<HTMLVideoElement>(null);
+  const audioRef = useRef<HTMLAudioElement>(null);
+  useTrack(videoRef, props.video);
+  useTrack(audioRef, props.audio ?? null);
+  return (
+    <li class={`call-tile${props.screen ? ' call-tile-screen' : ''}`} data-testid={props.testid} data-participant={props.participantId}>
+      {props.video ? (
+        <video ref={videoRef} class={props.local && !props.screen ? 'call-video call-video-mirror' : 'call-video'} autoplay playsInline muted aria-label={props.label} />
+      ) : (
+        <div class="call-no-video" aria-hidden="true">
+          {props.label.slice(0, 1).toUpperCase()}
+        </div>
+      )}
+      {props.audio && <audio ref={audioRef} autoplay />}
+      <span class="call-name">
+        {props.label}
+        {props.muted && !props.screen && <span class="call-badge"> · {props.t.mutedBadge}</span>}
+        {props.reconnecting && <span class="call-badge"> · {props.t.reconnecting}</span>}
+        {!props.video && !props.screen && <span class="visually-hidden"> ({props.t.noCamera})</span>}
+      </span>
+    </li>
+  );
+}
+
+function useTrack(ref: { current: HTMLMediaElement | null }, track: MediaStreamTrack | null) {
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || !track) return;
+    el.srcObject = new MediaStream([track]);
+    el.play().catch(() => undefined); // a refused autoplay leaves the element paused; nothing to report
+    return () => {
+      el.srcObject = null;
+    };
+  }, [track, ref.current]);
+}
+
+function Chat(props: { session: CallSession; snapshot: CallSnapshot; t: CallMessages; nameOf: (id: string) => string }) {
+  const { t, snapshot: s } = props;
+  const [draft, setDraft] = useState('');
+  const list = useRef<HTMLOListElement>(null);
+  useEffect(() => {
+    list.current?.lastElementChild?.scrollIntoView({ block: 'nearest' });
+  }, [s.chat.length]);
+  return (
+    <section class="call-chat" aria-label={t.chat} data-testid="chat">
+      <h2>{t.chat}</h2>
+      {s.chat.length === 0 ? (
+        <p class="call-hint">{t.noMessages}</p>
+      ) : (
+        <ol ref={list} class="call-chat-list" aria-live="polite">
+          {s.chat.map((m) => (
+            <li key={m.id} data-testid="chat-message">
+              <span class="call-chat-from">{props.nameOf(m.from)}</span>
+              <span class="call-chat-text">{m.text}</span>
+            </li>
+          ))}
+        </ol>
+      )}
+      <form
+        class="call-chat-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          props.session.sendChat(draft);
+          setDraft('');
+        }}
+      >
+        <label class="visually-hidden" for="call-chat-input">
+          {t.chatLabel}
+        </label>
+        <input id="call-chat-input" value={draft} maxLength={2000} autocomplete="off" onInput={(e) => setDraft(e.currentTarget.value)} />
+        <button type="submit" class="call-button" disabled={draft.trim() === ''}>
+          {t.send}
+        </button>
+      </form>
+    </section>
+  );
+}
