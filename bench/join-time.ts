@@ -1,0 +1,228 @@
+/**
+ * How long a customer takes from opening the join link to seeing the agent's video: the customer's whole join
+ * flow in Chromium (notice → consent → device check → "Join the call"), against a real Parley on loopback, with
+ * the agent already in the call and publishing video.
+ *
+ *   npm run bench -- join-time [--joins 10]
+ *
+ * One Chromium with fake camera and microphone; the agent in one context, signed in once, opens `/live/<callId>`
+ * of each call before its customer arrives; each customer join runs in a fresh context (a first visit: empty
+ * cache, no cookies), closed after it. One call is scheduled per join, on a call type with `lobbyEnabled: false`
+ * (so no admission wait) and a recording purpose on consent (so the consent step is shown; the script declines it).
+ * The script clicks through as fast as the page allows. The times are taken inside the page
+ * (bench/support/join-marks.ts), from the start of the navigation to the join link. One untimed warm-up join
+ * comes first. Figures are printed, never compared to a threshold (STYLE 15).
+ */
+import { parseArgs } from 'node:util';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { z } from 'zod';
+import { joinToken } from '../src/scheduling/join-links.ts';
+import { launchChromiumWithFakeMedia, startListeningParley, type ListeningParley } from '../test/browser/support.ts';
+import { addUser, createOrgWithAdmin, publishNotice, TEST_PASSWORD, type SignedIn } from '../test/support/harness.ts';
+import { JOIN_MARKS, percentile, RECORD_JOIN_MARKS, type JoinMark, type JoinMarks } from './support/join-marks.ts';
+import { printMachineHeader } from './support/machine.ts';
+import { formatTable } from './support/table.ts';
+
+const settingsSchema = z.object({ joins: z.coerce.number().int().min(1).max(200).default(10) });
+const usage = `Usage: npm run bench -- join-time [options]
+  --joins N   timed customer joins, one call each (default 10; one untimed warm-up join comes first)`;
+
+function parseSettings(argv: string[]): z.infer<typeof settingsSchema> {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options: { joins: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+  } catch (err) {
+    console.error(`${err instanceof Error ? err.message : String(err)}\n\n${usage}`);
+    process.exit(2);
+  }
+  if (values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+  const result = settingsSchema.safeParse({ joins: values.joins });
+  if (!result.success) {
+    console.error(`--joins takes a whole number from 1 to 200.\n\n${usage}`);
+    process.exit(2);
+  }
+  return result.data;
+}
+
+const CUSTOMER = { displayName: 'Karla Kundin', email: 'karla.kundin@example.test' };
+const CONTEXT_OPTIONS = { viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/Berlin' } as const;
+const JOIN_TIMEOUT_MS = 20_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The stages printed, each from the previous mark (the first from the start of the navigation). */
+const STAGES: ReadonlyArray<{ mark: JoinMark; label: string }> = [
+  { mark: 'notice', label: 'page load → notice shown' },
+  { mark: 'deviceCheck', label: '→ device check ready (ack, consent declined, camera preview)' },
+  { mark: 'joinClick', label: '→ "Join the call" clicked (script clicks "I am ready", then join)' },
+  { mark: 'welcome', label: '→ joined (welcome on the socket)' },
+  { mark: 'connected', label: '→ media connected (ICE + DTLS)' },
+  { mark: 'statsFrame', label: '→ first frame decoded (getStats framesDecoded > 0)' },
+];
+
+async function main(): Promise<void> {
+  const settings = parseSettings(process.argv.slice(2));
+  await printMachineHeader({ benchmark: 'join-time' });
+
+  let server: ListeningParley | undefined;
+  let browser: Browser | undefined;
+  const contexts = new Set<BrowserContext>();
+  const cleanUp = async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close().catch(() => undefined);
+    await server?.close().catch(() => undefined);
+  };
+  process.once('SIGINT', () => void cleanUp().finally(() => process.exit(130)));
+
+  try {
+    const setupStart = performance.now();
+    server = await startListeningParley();
+    const admin = await createOrgWithAdmin(server, 'Musterbank AG');
+    const agent = await addUser(server, admin, 'agent');
+    await publishNotice(admin);
+    const ct = await admin.client.post('/api/call-types', {
+      name: 'Beratung ohne Lobby',
+      purposes: [
+        { purpose: 'call_delivery', basis: 'contract' },
+        { purpose: 'recording', basis: 'consent' },
+      ],
+      recordingMode: 'consent',
+      lobbyEnabled: false,
+    });
+    if (ct.status !== 201) throw new Error(`could not create the call type: ${ct.status} ${ct.raw}`);
+    const callTypeId = ct.body.id as string;
+    browser = await launchChromiumWithFakeMedia();
+
+    const agentContext = await browser.newContext(CONTEXT_OPTIONS);
+    contexts.add(agentContext);
+    const agentPage = await agentContext.newPage();
+    agentPage.setDefaultTimeout(15_000);
+    await agentPage.goto(`${server.origin}/login`);
+    await agentPage.getByLabel('Email address').fill(agent.email);
+    await agentPage.getByLabel('Password').fill(TEST_PASSWORD);
+    await agentPage.getByRole('button', { name: 'Sign in' }).click();
+    await agentPage.getByRole('link', { name: /^Calls/ }).waitFor();
+    console.log(`Set-up (Parley, organisation, agent signed in): ${((performance.now() - setupStart) / 1000).toFixed(1)} s`);
+    console.log(`Joins: 1 untimed warm-up + ${settings.joins} timed, one call each, lobby off, agent in the call first.\n`);
+
+    const results: JoinMarks[] = [];
+    const pageErrors: string[] = [];
+    const runStart = performance.now();
+    for (let i = 0; i <= settings.joins; i++) {
+      const marks = await oneJoin(server, browser, contexts, agent, agentPage, callTypeId, pageErrors);
+      if (i > 0) results.push(marks);
+      else console.log(`warm-up join: first frame after ${ms(marks.statsFrame)} ms (not counted)`);
+    }
+    const runSeconds = (performance.now() - runStart) / 1000;
+    report(results, runSeconds);
+    if (pageErrors.length > 0) {
+      console.log(`\nPage errors during the run (${pageErrors.length}):`);
+      for (const e of pageErrors.slice(0, 10)) console.log(`  ${e}`);
+    }
+  } finally {
+    await cleanUp();
+  }
+}
+
+/** Schedules a call, brings the agent into it, and times one customer's join in a fresh context. */
+async function oneJoin(
+  server: ListeningParley,
+  browser: Browser,
+  contexts: Set<BrowserContext>,
+  agent: SignedIn,
+  agentPage: Page,
+  callTypeId: string,
+  pageErrors: string[],
+): Promise<JoinMarks> {
+  const call = await agent.client.post('/api/calls', {
+    callTypeId,
+    startsAt: new Date(server.clock.now().getTime() + 10 * 60_000).toISOString(),
+    durationMinutes: 30,
+    customer: CUSTOMER,
+    locale: 'en',
+  });
+  if (call.status !== 201) throw new Error(`could not schedule a call: ${call.status} ${call.raw}`);
+  const callId = call.body.id as string;
+  const customer = call.body.participants.find((p: { kind: string }) => p.kind === 'customer');
+  const token = joinToken(server.parley.deps, customer.id, callId);
+
+  // The agent is in the call and connected (so publishing) before the customer opens the link.
+  await agentPage.goto(`${server.origin}/live/${callId}`);
+  await agentPage.locator('[data-testid="connection"][data-state="connected"]').waitFor();
+  await sleep(200);
+
+  const context = await browser.newContext(CONTEXT_OPTIONS);
+  contexts.add(context);
+  try {
+    const page = await context.newPage();
+    page.setDefaultTimeout(JOIN_TIMEOUT_MS);
+    page.on('pageerror', (e) => pageErrors.push(`customer: ${e.message}`));
+    await page.addInitScript({ content: RECORD_JOIN_MARKS });
+    await page.goto(`${server.origin}/j/${token}`, { waitUntil: 'commit' });
+    await page.getByRole('button', { name: 'I have read this notice — continue' }).click();
+    await page.getByRole('button', { name: 'Continue', exact: true }).click(); // the recording box left unticked: declined
+    await page.getByRole('button', { name: 'Picture and sound work — I am ready' }).click();
+    await page.getByTestId('join-call').click();
+    // Polled from here: the page's CSP forbids the eval that waitForFunction would need.
+    const deadline = Date.now() + JOIN_TIMEOUT_MS;
+    while (!(await page.evaluate(`'statsFrame' in window.__joinMarks && 'painted' in window.__joinMarks`))) {
+      if (Date.now() > deadline) throw new Error(`no remote video frame within ${JOIN_TIMEOUT_MS} ms: ${JSON.stringify(await page.evaluate('window.__joinMarks'))}`);
+      await sleep(50);
+    }
+    return (await page.evaluate('({ ...window.__joinMarks })')) as JoinMarks;
+  } finally {
+    contexts.delete(context);
+    await context.close(); // the customer leaves: socket and peer connection close with the context
+  }
+}
+
+const ms = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '–' : Math.round(v).toString());
+
+function summarise(values: number[]): string[] {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  return [ms(percentile(sorted, 50)), ms(percentile(sorted, 95)), ms(sorted[0]), ms(sorted.at(-1)), ms(mean)];
+}
+
+function report(results: JoinMarks[], runSeconds: number): void {
+  const cols = [
+    { title: 'ms', right: false },
+    { title: 'p50', right: true },
+    { title: 'p95', right: true },
+    { title: 'min', right: true },
+    { title: 'max', right: true },
+    { title: 'mean', right: true },
+  ];
+  const total = (m: JoinMarks) => m.statsFrame!;
+  console.log(`\nJoin link opened → first decoded remote video frame at the customer, ${results.length} joins (${runSeconds.toFixed(1)} s):\n`);
+  console.log(
+    formatTable(cols, [
+      ['total (getStats framesDecoded > 0)', ...summarise(results.map(total))],
+      ['total (first requestVideoFrameCallback)', ...summarise(results.map((m) => m.painted!))],
+      ['from "Join the call" click (getStats)', ...summarise(results.map((m) => m.statsFrame! - m.joinClick!))],
+    ]),
+  );
+  console.log('\nBreakdown, each stage from the one before:\n');
+  let previous: JoinMark | undefined;
+  const rows = STAGES.map(({ mark, label }) => {
+    const row = [label, ...summarise(results.map((m) => m[mark]! - (previous ? m[previous]! : 0)))];
+    previous = mark;
+    return row;
+  });
+  console.log(formatTable(cols, rows));
+  console.log('\nEach join (ms from navigation start):\n');
+  console.log(
+    formatTable(
+      [{ title: '#' }, ...JOIN_MARKS.map((k) => ({ title: k, right: true }))],
+      results.map((m, i) => [String(i + 1), ...JOIN_MARKS.map((k) => ms(m[k]))]),
+    ),
+  );
+  console.log('\nThe goal for later issues: p50 < 1 s on loopback (total, getStats). This run is not compared to it.');
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.exit(1);
+});
