@@ -1,31 +1,37 @@
 #!/usr/bin/env node
 // `npm test`: makes sure what the suite needs is here, builds the console, then runs every test once.
-// Chromium (for the browser tests) comes from Debian's package: installed here when missing and running as
+// Chromium and coturn (for the browser tests) come from Debian's packages: installed here when missing and running as
 // root, otherwise the exact command to run is printed and the suite stops rather than skipping silently.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const CHROMIUM = '/usr/bin/chromium';
+const TURNSERVER = '/usr/bin/turnserver';
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', ...opts });
   return r.status ?? 1;
 }
 
-if (!existsSync(CHROMIUM)) {
+// Debian packages the browser tests need: Chromium, and coturn's turnserver for the test through a TURN relay.
+const missing = [
+  ...(existsSync(CHROMIUM) ? [] : ['chromium']),
+  ...(existsSync(TURNSERVER) ? [] : ['coturn']),
+];
+if (missing.length > 0) {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot) {
     console.error(
-      `Parley's browser tests need Debian's Chromium at ${CHROMIUM}.\n` +
-        'Install it with:  sudo apt-get update && sudo apt-get install -y chromium\n' +
+      `Parley's browser tests need Debian's ${missing.join(' and ')} (${CHROMIUM}, ${TURNSERVER}).\n` +
+        `Install with:  sudo apt-get update && sudo apt-get install -y ${missing.join(' ')}\n` +
         'then run npm test again.',
     );
     process.exit(1);
   }
-  console.log('Installing Debian chromium for the browser tests…');
+  console.log(`Installing Debian ${missing.join(' and ')} for the browser tests…`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  if (run('apt-get', ['update', '-qq'], { env }) !== 0 || run('apt-get', ['install', '-y', '-qq', 'chromium'], { env }) !== 0) {
-    console.error('Installing chromium failed; see the apt output above.');
+  if (run('apt-get', ['update', '-qq'], { env }) !== 0 || run('apt-get', ['install', '-y', '-qq', ...missing], { env }) !== 0) {
+    console.error(`Installing ${missing.join(' and ')} failed; see the apt output above.`);
     process.exit(1);
   }
 }

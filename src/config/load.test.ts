@@ -86,6 +86,18 @@ describe('configuration', () => {
     expect(problemsOf({ PARLEY_RTC_PORT_MIN: '40100', PARLEY_RTC_PORT_MAX: '40000' })).toMatch(/PARLEY_RTC_PORT_MAX: expected a port above/);
   });
 
+  it('reads TURN servers and their shared secret (required with the URLs, never echoed)', () => {
+    expect(loadConfig({}).rtc.turn).toBeUndefined();
+    const c = loadConfig({ PARLEY_TURN_URLS: 'turn:turn.example.eu:3478?transport=udp, turns:turn.example.eu:5349', PARLEY_TURN_SECRET: 'a-long-shared-secret-0123' });
+    expect(c.rtc.turn).toEqual({ urls: ['turn:turn.example.eu:3478?transport=udp', 'turns:turn.example.eu:5349'], secret: 'a-long-shared-secret-0123', ttlSeconds: 3600 });
+    expect(loadConfig({ PARLEY_TURN_URLS: 'turn:t.example.eu', PARLEY_TURN_SECRET: 'a-long-shared-secret-0123', PARLEY_TURN_TTL_SECONDS: '600' }).rtc.turn?.ttlSeconds).toBe(600);
+    expect(problemsOf({ PARLEY_TURN_URLS: 'turn:t.example.eu' })).toMatch(/PARLEY_TURN_SECRET: required with PARLEY_TURN_URLS/);
+    expect(problemsOf({ PARLEY_TURN_URLS: 'stun:t.example.eu', PARLEY_TURN_SECRET: 'a-long-shared-secret-0123' })).toMatch(/PARLEY_TURN_URLS: expected/);
+    const short = problemsOf({ PARLEY_TURN_URLS: 'turn:t.example.eu', PARLEY_TURN_SECRET: 'tooshort' });
+    expect(short).toMatch(/PARLEY_TURN_SECRET: expected at least 16 characters/);
+    expect(short).not.toContain('tooshort');
+  });
+
   it('has every setting in the README table', () => {
     const readme = readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
     for (const name of Object.keys(settings)) expect(readme, `README lacks ${name}`).toContain(`\`${name}\``);

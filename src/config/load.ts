@@ -39,6 +39,8 @@ export interface Config {
     readonly announcedIp: string | undefined;
     /** Inclusive UDP port range for media sockets; undefined lets the system choose. */
     readonly portRange: readonly [number, number] | undefined;
+    /** TURN servers handed to clients with time-limited credentials (TURN REST scheme); undefined: none. */
+    readonly turn: { readonly urls: readonly string[]; readonly secret: string; readonly ttlSeconds: number } | undefined;
   };
 }
 
@@ -94,7 +96,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       const name = String(issue.path[0] ?? '') as SettingName;
       const given = merged[name as keyof typeof merged];
       // Secrets are never echoed: passwords, and URLs that may carry credentials.
-      const secret = name.includes('PASSWORD') || name.endsWith('_URL');
+      const secret = name.includes('PASSWORD') || name.includes('SECRET') || name.endsWith('_URL') || name.endsWith('_URLS');
       const shown = secret || given === undefined ? '' : ` (got ${JSON.stringify(given)})`;
       return `${name}: ${issue.message}${shown}`;
     });
@@ -112,6 +114,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   }
   if (raw.PARLEY_RTC_PORT_MIN !== undefined && raw.PARLEY_RTC_PORT_MAX !== undefined && raw.PARLEY_RTC_PORT_MIN >= raw.PARLEY_RTC_PORT_MAX) {
     throw new ConfigError([`PARLEY_RTC_PORT_MAX: expected a port above PARLEY_RTC_PORT_MIN (${raw.PARLEY_RTC_PORT_MIN})`]);
+  }
+
+  if (raw.PARLEY_TURN_URLS !== undefined && raw.PARLEY_TURN_SECRET === undefined) {
+    throw new ConfigError(['PARLEY_TURN_SECRET: required with PARLEY_TURN_URLS (the TURN server\'s shared secret, coturn --static-auth-secret)']);
   }
 
   const dataDir = path.resolve(raw.PARLEY_DATA_DIR);
@@ -150,6 +156,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     rtc: {
       announcedIp: raw.PARLEY_RTC_ANNOUNCED_IP,
       portRange: raw.PARLEY_RTC_PORT_MIN !== undefined && raw.PARLEY_RTC_PORT_MAX !== undefined ? [raw.PARLEY_RTC_PORT_MIN, raw.PARLEY_RTC_PORT_MAX] : undefined,
+      turn:
+        raw.PARLEY_TURN_URLS !== undefined && raw.PARLEY_TURN_SECRET !== undefined
+          ? { urls: raw.PARLEY_TURN_URLS, secret: raw.PARLEY_TURN_SECRET, ttlSeconds: raw.PARLEY_TURN_TTL_SECONDS }
+          : undefined,
     },
   };
   return deepFreeze(config);

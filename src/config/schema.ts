@@ -154,6 +154,25 @@ export const settings = {
     doc: 'Highest UDP port for media (with PARLEY_RTC_PORT_MIN); must be above the minimum.',
     default: '(none)',
   },
+  PARLEY_TURN_URLS: {
+    schema: z
+      .string()
+      .transform((v) => v.split(',').map((u) => u.trim()).filter((u) => u !== ''))
+      .pipe(z.array(z.string().regex(/^turns?:[^\s]+$/, 'expected comma-separated turn: or turns: URLs such as turn:turn.example.eu:3478?transport=udp')).min(1, 'expected at least one turn: or turns: URL'))
+      .optional(),
+    doc: 'Comma-separated TURN server URLs (`turn:host:3478?transport=udp`, `turns:host:5349`) handed to clients with time-limited credentials (TURN REST scheme, e.g. coturn `--use-auth-secret`). Without it, clients get no ICE servers at all.',
+    default: '(none)',
+  },
+  PARLEY_TURN_SECRET: {
+    schema: z.string().min(16, 'expected at least 16 characters').optional(),
+    doc: 'Shared secret of the TURN server (coturn `--static-auth-secret`); required with PARLEY_TURN_URLS. Never logged.',
+    default: '(none)',
+  },
+  PARLEY_TURN_TTL_SECONDS: {
+    schema: positiveInt('a whole number of seconds').default(3600),
+    doc: 'Validity of the TURN credentials handed to each participant when they join, in seconds.',
+    default: '3600',
+  },
   PARLEY_CONFIG_FILE: {
     schema: z.string().min(1).optional(),
     doc: 'Optional JSON file with any of these settings as keys; environment variables win over it.',

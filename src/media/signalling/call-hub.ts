@@ -4,6 +4,7 @@ import type { Logger } from '../../logging/logger.ts';
 import { closeCodes, type ClientMessage } from '../../protocol/signalling.ts';
 import type { MediaServer } from '../media-server.ts';
 import { TimerSet } from '../timer-set.ts';
+import { iceServersFor } from '../turn-credentials.ts';
 import { defaultConnectionLimits, SignalConnection, type ConnectionLimits } from './connection.ts';
 import { CallRecords } from './call-records.ts';
 import { authenticateJoin, type UpgradeContext } from './join-auth.ts';
@@ -197,6 +198,7 @@ export class CallHub {
         logger: this.#log,
         records,
         statsIntervalMs: this.#statsIntervalMs,
+        iceServers: (participantId) => iceServersFor(this.deps.config.rtc.turn, participantId, this.deps.clock.now()),
       });
       created.events.on('ended', () => this.#rememberEnded(identity.callId));
       created.events.on('closed', () => {

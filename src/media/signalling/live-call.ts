@@ -1,5 +1,6 @@
 import type { Logger } from '../../logging/logger.ts';
 import { closeCodes, type ClientMessage, type MediaSource, type ParticipantStats, type PeerInfo } from '../../protocol/signalling.ts';
+import type { TurnIceServer as IceServer } from '../turn-credentials.ts';
 import type { Clock } from '../../shared/clock.ts';
 import type { Peer, PeerFailure } from '../peer.ts';
 import { PeerInputError } from '../peer.ts';
@@ -21,6 +22,8 @@ export interface LiveCallOptions {
   readonly records?: CallRecords | undefined;
   /** How often the agent gets every participant's quality stats, in ms (0: never; default 0). */
   readonly statsIntervalMs?: number | undefined;
+  /** The ICE servers (TURN with fresh credentials) each participant is told about when they join; none by default. */
+  readonly iceServers?: ((participantId: string) => IceServer[]) | undefined;
 }
 
 type LeaveReason = 'left' | 'timeout' | 'declined';
@@ -146,7 +149,7 @@ export class LiveCall {
     p.known.clear();
     const peers = this.#visibleTo(p).map((other) => this.#infoOf(other));
     for (const info of peers) p.known.set(info.participantId, JSON.stringify(info));
-    connection.send({ type: 'welcome', participantId: p.id, kind: p.kind, peers, iceServers: [], resumed });
+    connection.send({ type: 'welcome', participantId: p.id, kind: p.kind, peers, iceServers: this.options.iceServers?.(p.id) ?? [], resumed });
     this.#log.info({ participantId: p.id, kind: p.kind, resumed, admission: p.admission }, 'participant joined');
     if (p.admission === 'waiting') connection.send({ type: 'lobby-waiting', message: texts.lobby });
     else this.#startPeer(p);

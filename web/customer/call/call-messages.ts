@@ -27,6 +27,8 @@ export interface CallMessages {
   readonly failed: string;
   readonly mediaProblem: string;
   readonly negotiationProblem: string;
+  /** The media connection through the TURN relay failed (refused credentials, relay unreachable). */
+  readonly relayProblem: string;
   readonly controls: string;
   readonly participants: string;
 }
@@ -59,6 +61,7 @@ export const callMessagesEn: CallMessages = {
   failed: 'The call could not continue.',
   mediaProblem: 'Your camera or microphone could not be used. You can still see, hear and chat.',
   negotiationProblem: 'The picture or sound could not be set up. Leave and join again if it does not come back.',
+  relayProblem: 'Could not connect to the media relay (TURN), so picture and sound cannot get through. Check your network or ask the organiser; Parley keeps trying.',
   controls: 'Call controls',
   participants: 'Participants',
 };
@@ -91,6 +94,7 @@ export const callMessagesDe: CallMessages = {
   failed: 'Das Gespräch konnte nicht fortgesetzt werden.',
   mediaProblem: 'Kamera oder Mikrofon konnten nicht verwendet werden. Sie können trotzdem sehen, hören und schreiben.',
   negotiationProblem: 'Bild oder Ton konnten nicht eingerichtet werden. Verlassen Sie das Gespräch und treten Sie erneut bei, falls es so bleibt.',
+  relayProblem: 'Keine Verbindung zum Medien-Relay (TURN) möglich, daher kommen Bild und Ton nicht durch. Prüfen Sie Ihr Netzwerk oder wenden Sie sich an den Veranstalter; Parley versucht es weiter.',
   controls: 'Gesprächssteuerung',
   participants: 'Teilnehmende',
 };

@@ -35,7 +35,10 @@ export interface CallSnapshot {
   readonly cameraOff: boolean;
   readonly connection: RTCPeerConnectionState | 'none';
   readonly chat: readonly ChatLine[];
-  /** The last problem worth telling the person about: 'media' (no camera/microphone), 'negotiation', or the server's text. */
+  /**
+   * The last problem worth telling the person about: 'media' (no camera/microphone), 'negotiation', 'relay' (the
+   * media connection through TURN failed: refused credentials, relay unreachable), or the server's text.
+   */
   readonly notice: string | null;
   /** Agent only: each participant's connection quality as the server sees it. */
   readonly stats: ReadonlyMap<string, ParticipantStats>;
@@ -252,7 +255,8 @@ export class CallSession {
         this.#iceServers = message.iceServers.map((s) => ({ ...s }));
         // A rejoin has a new peer connection on the server: start a fresh one here too.
         this.#closePc();
-        this.#update({ selfId: message.participantId, kind: message.kind, peers: message.peers, phase: 'in-call', remote: new Map(), notice: null });
+        // A relay failure stays on screen through the rejoin it causes, until media connects again.
+        this.#update({ selfId: message.participantId, kind: message.kind, peers: message.peers, phase: 'in-call', remote: new Map(), notice: this.#snapshot.notice === 'relay' ? 'relay' : null });
         // A customer still in the lobby may ask too: the server keeps the wish until they are admitted.
         this.#publishAll();
         return;
@@ -324,16 +328,37 @@ export class CallSession {
     this.#pc = pc;
     pc.onicecandidate = (event) => {
       if (!event.candidate || !event.candidate.candidate) return;
+      if (event.candidate.type === 'relay') relayGathered = true;
       const c = event.candidate.toJSON();
       this.#send({
         type: 'ice',
         candidate: { candidate: c.candidate ?? '', sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null, usernameFragment: c.usernameFragment ?? null },
       });
     };
+    // TURN errors (a 401 for refused credentials, an unreachable relay) arrive as candidate errors. They only matter
+    // when no relay candidate came at all: then, once gathering ends, say so instead of waiting for ICE to time out.
+    let turnError = false;
+    let relayGathered = false;
+    const relayOnly = pc.getConfiguration().iceTransportPolicy === 'relay';
+    const usesTurn = this.#iceServers.some((s) => (Array.isArray(s.urls) ? s.urls : [s.urls]).some((u) => /^turns?:/.test(u)));
+    const relayFailed = () => {
+      if (pc === this.#pc) this.#update({ notice: 'relay' });
+    };
+    pc.onicecandidateerror = (event) => {
+      if (/^turns?:/.test((event as RTCPeerConnectionIceErrorEvent).url ?? '')) turnError = true;
+    };
+    pc.onicegatheringstatechange = () => {
+      if (pc.iceGatheringState === 'complete' && !relayGathered && (turnError || (relayOnly && usesTurn))) relayFailed();
+    };
     pc.onconnectionstatechange = () => {
       if (pc !== this.#pc) return;
       this.#update({ connection: pc.connectionState });
-      if (pc.connectionState === 'failed') this.#restart();
+      if (pc.connectionState === 'connected' && this.#snapshot.notice === 'relay') this.#update({ notice: null });
+      if (pc.connectionState === 'failed') {
+        // Relay-only (or a TURN server that refused us): the reason is the relay, not the call.
+        if (relayOnly || (turnError && !relayGathered)) relayFailed();
+        this.#restart();
+      }
     };
     pc.ontrack = () => this.#collectRemote();
     this.#update({ connection: pc.connectionState });

@@ -60,8 +60,8 @@ export function CallView(props: {
         )}
       </p>
       {s.notice !== null && (
-        <p class="call-notice" role="alert" data-testid="call-notice">
-          {s.notice === 'media' ? t.mediaProblem : s.notice === 'negotiation' ? t.negotiationProblem : s.notice}
+        <p class="call-notice" role="alert" data-testid="call-notice" data-notice={s.notice === 'media' || s.notice === 'negotiation' || s.notice === 'relay' ? s.notice : 'server'}>
+          {s.notice === 'media' ? t.mediaProblem : s.notice === 'negotiation' ? t.negotiationProblem : s.notice === 'relay' ? t.relayProblem : s.notice}
         </p>
       )}
       <div class="call-body">
