@@ -35,23 +35,36 @@ async function loadCall(db: DbOrTx, orgId: OrgId, callId: string): Promise<Calls
 }
 
 export async function getCall(db: DbOrTx, orgId: OrgId, callId: string): Promise<CallView> {
-  const call = await loadCall(db, orgId, callId);
-  const [participants, callType] = await Promise.all([
+  const [view] = await toViews(db, orgId, [await loadCall(db, orgId, callId)]);
+  return view!;
+}
+
+/** Views of many calls in three queries, whatever their number (a list page must not cost a query per call). */
+async function toViews(db: DbOrTx, orgId: OrgId, calls: readonly CallsTable[]): Promise<CallView[]> {
+  if (calls.length === 0) return [];
+  const [participants, callTypes] = await Promise.all([
     db
       .selectFrom('participants as p')
       .leftJoin('subjects as s', 's.id', 'p.subject_id')
       .leftJoin('users as u', 'u.id', 'p.user_id')
-      .select(['p.id', 'p.kind', 'p.display_name', 'p.user_id', 'p.subject_id', 's.email as subject_email', 'u.email as user_email'])
+      .select(['p.id', 'p.call_id', 'p.kind', 'p.display_name', 'p.user_id', 'p.subject_id', 's.email as subject_email', 'u.email as user_email'])
       .where('p.org_id', '=', orgId)
-      .where('p.call_id', '=', call.id)
+      .where('p.call_id', 'in', calls.map((c) => c.id))
       .orderBy('p.kind')
+      .orderBy('p.id')
       .execute(),
-    db.selectFrom('call_types').select('name').where('id', '=', call.call_type_id).executeTakeFirstOrThrow(),
+    db
+      .selectFrom('call_types')
+      .select(['id', 'name'])
+      .where('org_id', '=', orgId)
+      .where('id', 'in', [...new Set(calls.map((c) => c.call_type_id))])
+      .execute(),
   ]);
-  return {
+  const typeName = new Map(callTypes.map((t) => [t.id, t.name]));
+  return calls.map((call) => ({
     id: call.id,
     callTypeId: call.call_type_id,
-    callTypeName: callType.name,
+    callTypeName: typeName.get(call.call_type_id) ?? '',
     callTypeVersion: Number(call.call_type_version),
     agentId: call.agent_id,
     startsAt: call.starts_at,
@@ -59,17 +72,19 @@ export async function getCall(db: DbOrTx, orgId: OrgId, callId: string): Promise
     durationMinutes: Math.round((new Date(call.ends_at).getTime() - new Date(call.starts_at).getTime()) / 60_000),
     locale: call.locale as Locale,
     status: call.status as CallView['status'],
-    participants: participants.map((p) => ({
-      id: p.id,
-      kind: p.kind as 'agent' | 'customer',
-      displayName: p.display_name,
-      userId: p.user_id,
-      subjectId: p.subject_id,
-      email: p.subject_email ?? p.user_email ?? null,
-    })),
+    participants: participants
+      .filter((p) => p.call_id === call.id)
+      .map((p) => ({
+        id: p.id,
+        kind: p.kind as 'agent' | 'customer',
+        displayName: p.display_name,
+        userId: p.user_id,
+        subjectId: p.subject_id,
+        email: p.subject_email ?? p.user_email ?? null,
+      })),
     createdAt: call.created_at,
     updatedAt: call.updated_at,
-  };
+  }));
 }
 
 export async function listCalls(
@@ -77,13 +92,12 @@ export async function listCalls(
   orgId: OrgId,
   filter: { agentId?: UserId | undefined; from?: string | undefined; to?: string | undefined; status?: string | undefined; limit: number },
 ): Promise<CallView[]> {
-  let q = db.selectFrom('calls').select('id').where('org_id', '=', orgId);
+  let q = db.selectFrom('calls').selectAll().where('org_id', '=', orgId);
   if (filter.agentId) q = q.where('agent_id', '=', filter.agentId);
   if (filter.from) q = q.where('starts_at', '>=', filter.from);
   if (filter.to) q = q.where('starts_at', '<', filter.to);
   if (filter.status) q = q.where('status', '=', filter.status);
-  const ids = await q.orderBy('starts_at').orderBy('id').limit(filter.limit).execute();
-  return Promise.all(ids.map((r) => getCall(db, orgId, r.id)));
+  return toViews(db, orgId, await q.orderBy('starts_at').orderBy('id').limit(filter.limit).execute());
 }
 
 /** Everything the mails need, read inside the transaction that queues them. */

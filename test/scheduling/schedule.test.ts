@@ -126,6 +126,11 @@ for (const d of dialects) {
       expect((await other.client.get(`/api/calls/${mine.id}`)).status).toBe(404);
       expect((await other.client.get('/api/calls')).body.calls).toEqual([]);
       expect((await admin.client.get(`/api/calls/${mine.id}`)).status).toBe(200);
+      // The list view puts each call's own two participants on it, and matches the single view.
+      const all = (await admin.client.get('/api/calls')).body.calls;
+      expect(all.length).toBeGreaterThan(3);
+      for (const c of all) expect(c.participants.map((p: any) => p.kind).sort()).toEqual(['agent', 'customer']);
+      expect(all.find((c: any) => c.id === mine.id)).toEqual((await admin.client.get(`/api/calls/${mine.id}`)).body);
       const customer = mine.participants.find((p: any) => p.kind === 'customer');
       const agentP = mine.participants.find((p: any) => p.kind === 'agent');
       const { joinToken } = await import('../../src/scheduling/join-links.ts');
