@@ -4,6 +4,7 @@ import type { Db, Dialect } from './db/database.ts';
 import type { KeyProvider } from './keys/key-provider.ts';
 import type { Logger } from './logging/logger.ts';
 import type { Clock } from './shared/clock.ts';
+import type { BlobStore } from './storage/blob-store.ts';
 
 /**
  * What the composition root (main.ts) builds once and hands to every capability. Nothing here is a
@@ -17,4 +18,6 @@ export interface Deps {
   readonly keys: KeyProvider;
   readonly clock: Clock;
   readonly audit: AuditLog;
+  /** Encrypted recordings (ciphertext only; keys are in the database, wrapped). */
+  readonly blobs: BlobStore;
 }

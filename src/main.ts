@@ -22,14 +22,19 @@ import { mailRoutes } from './mail/routes.ts';
 import { schedulingRoutes } from './scheduling/routes.ts';
 import { joinRoutes } from './join/routes.ts';
 import { consentRoutes } from './consent/routes.ts';
+import { recordingRoutes } from './recording/routes.ts';
 import { createSendMailHandler } from './mail/send-mail.ts';
 import { systemClock, type Clock } from './shared/clock.ts';
 import { MediaServer } from './media/media-server.ts';
+import { createEraseWithdrawnHandler } from './recording/erase-withdrawn.ts';
+import { recoverRecordings } from './recording/recovery.ts';
+import { openBlobStore } from './storage/open-blob-store.ts';
+import type { BlobStore } from './storage/blob-store.ts';
 import { CallHub, type CallHubOptions } from './media/signalling/call-hub.ts';
 import { signallingRoutes } from './media/signalling/routes.ts';
 
 /** Every capability's HTTP routes, in one list: adding a capability adds a line here. */
-export const routeModules: readonly RouteModule[] = [healthRoutes, accountRoutes, organisationRoutes, auditRoutes, mailRoutes, schedulingRoutes, joinRoutes, consentRoutes, callTypeRoutes, noticeRoutes];
+export const routeModules: readonly RouteModule[] = [healthRoutes, accountRoutes, organisationRoutes, auditRoutes, mailRoutes, schedulingRoutes, joinRoutes, consentRoutes, callTypeRoutes, noticeRoutes, recordingRoutes];
 
 export const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/web');
 
@@ -50,6 +55,8 @@ export interface BuildOptions {
   readonly clock?: Clock;
   readonly keys?: KeyProvider;
   readonly database?: DatabaseOptions;
+  /** A blob store other than the configured one (tests). */
+  readonly blobs?: BlobStore;
   readonly webRoot?: string | null;
   /** Signalling timings (heartbeat, grace period, negotiation); tests shorten them. */
   readonly calls?: Omit<CallHubOptions, 'media'> & { readonly negotiationTimeoutMs?: number };
@@ -71,6 +78,7 @@ export function buildCore(config: Config, options: BuildOptions = {}) {
     keys,
     clock,
     audit: createAuditLog({ clock }),
+    blobs: options.blobs ?? openBlobStore(config),
   };
   return { deps, database };
 }
@@ -81,6 +89,9 @@ export async function buildParley(config: Config, options: BuildOptions = {}): P
   try {
     const { applied } = await migrateToLatest(database);
     if (applied.length > 0) deps.logger.info({ applied }, 'database migrated');
+    // Recordings a crash interrupted are finalised as `incomplete` before any new call starts (issue 5).
+    const recovered = await recoverRecordings(deps);
+    if (recovered.tracks > 0) deps.logger.warn(recovered, 'recordings interrupted by a crash were recovered');
     // Live calls hold state (sockets, rooms), so their routes get the instance built here.
     const { negotiationTimeoutMs, ...hubOptions } = options.calls ?? {};
     const media = new MediaServer({
@@ -100,7 +111,10 @@ export async function buildParley(config: Config, options: BuildOptions = {}): P
       clock: deps.clock,
       logger: deps.logger,
       pollMs: config.jobs.pollMs,
-      handlers: { 'mail.send': createSendMailHandler(deps, mailTransport) },
+      handlers: {
+        'mail.send': createSendMailHandler(deps, mailTransport),
+        'recording.erase_withdrawn': createEraseWithdrawnHandler(deps),
+      },
     });
     return {
       deps,
@@ -118,6 +132,7 @@ export async function buildParley(config: Config, options: BuildOptions = {}): P
         await jobs.stop();
         await app.close();
         mailTransport.close();
+        await deps.blobs.close();
         await database.close();
       },
     };

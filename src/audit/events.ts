@@ -61,6 +61,59 @@ export const auditEventSchema = z.discriminatedUnion('type', [
       action: z.enum(['given', 'declined', 'withdrawn']),
     }),
   }),
+  /** Recording began: by the agent (consent mode) or with the call (legal obligation, actor `system`). */
+  z.strictObject({
+    type: z.literal('recording.started'),
+    data: z.strictObject({ recordingId: id, callId: id, mode: z.enum(['consent', 'legal_obligation']) }),
+  }),
+  z.strictObject({
+    type: z.literal('recording.stopped'),
+    data: z.strictObject({ recordingId: id, callId: id, reason: z.enum(['agent', 'call_ended', 'shutdown', 'crash', 'failed']) }),
+  }),
+  /** Capture failed (G55): the agent was alerted; `reason` is a fixed code, never media or names. */
+  z.strictObject({
+    type: z.literal('recording.failed'),
+    data: z.strictObject({ recordingId: id, callId: id, reason: z.enum(['store', 'encoder', 'no_media', 'region']) }),
+  }),
+  /** A customer acknowledged the notice of a legal-obligation recording. */
+  z.strictObject({
+    type: z.literal('recording.acknowledged'),
+    data: z.strictObject({ recordingId: id, participantId: id, textHash: z.string() }),
+  }),
+  z.strictObject({
+    type: z.literal('recording.track_started'),
+    data: z.strictObject({
+      recordingId: id,
+      trackId: id,
+      participantId: id,
+      source: z.enum(['camera', 'screen']),
+      basis: z.enum(['consent', 'legal_obligation', 'legitimate_interest']),
+    }),
+  }),
+  z.strictObject({
+    type: z.literal('recording.track_ended'),
+    data: z.strictObject({
+      recordingId: id,
+      trackId: id,
+      reason: z.enum(['stopped', 'withdrawn', 'left', 'sources_changed', 'call_ended', 'shutdown', 'crash', 'failed']),
+      status: z.enum(['complete', 'incomplete', 'failed']),
+    }),
+  }),
+  /** A track's data key and blob were destroyed (crypto-shredding, G27). */
+  z.strictObject({
+    type: z.literal('recording.track_erased'),
+    data: z.strictObject({ recordingId: id, trackId: id, reason: z.enum(['consent_withdrawn', 'expired', 'erasure_request']) }),
+  }),
+  /** Someone played back (streamed) or downloaded a recorded track (G54). */
+  z.strictObject({ type: z.literal('recording.played'), data: z.strictObject({ recordingId: id, trackId: id }) }),
+  z.strictObject({ type: z.literal('recording.downloaded'), data: z.strictObject({ recordingId: id, trackId: id }) }),
+  /** Playback or download refused: role, training or restriction. */
+  z.strictObject({
+    type: z.literal('recording.access_refused'),
+    data: z.strictObject({ recordingId: id, reason: z.enum(['role', 'training', 'restricted']) }),
+  }),
+  /** `parley keys rotate`: a new key-encryption key version, data keys re-wrapped. */
+  z.strictObject({ type: z.literal('keys.rotated'), data: z.strictObject({ kekVersion: z.number().int(), rewrapped: z.number().int() }) }),
   z.strictObject({ type: z.literal('mail.viewed'), data: z.strictObject({ mailId: id }) }),
   z.strictObject({ type: z.literal('mail.retried'), data: z.strictObject({ mailId: id }) }),
   z.strictObject({ type: z.literal('call_type.created'), data: z.strictObject({ callTypeId: id }) }),

@@ -1,9 +1,11 @@
 import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
 import { ensureFirstAdmin } from '../accounts/bootstrap.ts';
 import { createUser } from '../accounts/users.ts';
 import { describeBreak, verifyChain } from '../audit/verify-chain.ts';
 import { ConfigError, loadConfig, type Config } from '../config/load.ts';
 import { migrateToLatest } from '../db/migrate.ts';
+import { rotateOrgKeys } from '../keys/data-keys.ts';
 import { buildCore, buildParley } from '../main.ts';
 import { createOrganisation } from '../organisations/organisations.ts';
 import { isId, type OrgId } from '../shared/ids.ts';
@@ -17,6 +19,8 @@ Usage:
   parley create-admin --email EMAIL [--name NAME] [--org ORG_ID | --new-org "LEGAL NAME"]
                                      create an admin and print their one-time set-up link
   parley audit verify [--org ORG_ID] recompute the audit hash chains; exit 1 if one is broken
+  parley keys rotate [--org ORG_ID]  new key-encryption key per organisation: re-wraps every recording's data
+                                     key, then destroys the old key (media untouched; safe to rerun)
   parley help                        this text
 
 Settings come from PARLEY_* environment variables (see the README).`;
@@ -38,6 +42,10 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       case 'audit':
         if (rest[0] === 'verify') return await auditVerify(rest.slice(1));
         err('Unknown audit command. Did you mean: parley audit verify');
+        return 2;
+      case 'keys':
+        if (rest[0] === 'rotate') return await keysRotate(rest.slice(1));
+        err('Unknown keys command. Did you mean: parley keys rotate');
         return 2;
       case undefined:
       case 'help':
@@ -218,6 +226,47 @@ async function auditVerify(args: readonly string[]): Promise<number> {
     }
     return broken === 0 ? 0 : 1;
   } finally {
+    await database.close();
+  }
+}
+
+async function keysRotate(args: readonly string[]): Promise<number> {
+  const { values } = parseArgs({ args: [...args], options: { org: { type: 'string' } }, strict: true });
+  if (values.org && !isId('org', values.org)) {
+    err('parley keys rotate: --org must be an organisation id (org_…).');
+    return 2;
+  }
+  const config = loadConfig();
+  const { deps, database } = buildCore(config);
+  // Progress goes to stderr (drawn only on a terminal); the summary line to stdout.
+  const bar = new cliProgress.SingleBar(
+    { stream: process.stderr, format: 're-wrapping data keys [{bar}] {value}/{total}', hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  try {
+    await migrateToLatest(database);
+    if (values.org && !(await deps.db.selectFrom('organisations').select('id').where('id', '=', values.org).executeTakeFirst())) {
+      err(`parley keys rotate: there is no organisation ${values.org}.`);
+      return 1;
+    }
+    let started = false;
+    const result = await rotateOrgKeys(deps, {
+      ...(values.org ? { orgId: values.org as OrgId } : {}),
+      onProgress: (done, total) => {
+        if (!started) {
+          bar.start(total, done);
+          started = true;
+        } else {
+          bar.setTotal(total);
+          bar.update(done);
+        }
+      },
+    });
+    bar.stop();
+    out(`Rotated the key-encryption key of ${result.organisations} organisation(s); re-wrapped ${result.rewrapped} data key(s).`);
+    return 0;
+  } finally {
+    bar.stop();
     await database.close();
   }
 }

@@ -33,6 +33,18 @@ export interface Config {
   readonly http: { readonly bodyLimitBytes: number; readonly trustProxy: boolean };
   readonly mail: { readonly smtpUrl: string | undefined; readonly from: string };
   readonly jobs: { readonly pollMs: number };
+  readonly blobs:
+    | { readonly kind: 'local' }
+    | {
+        readonly kind: 's3';
+        readonly endpoint: string | undefined;
+        readonly region: string;
+        readonly regionInEea: boolean | undefined;
+        readonly bucket: string;
+        readonly accessKeyId: string;
+        readonly secretAccessKey: string;
+      };
+  readonly recording: { readonly trainingValidDays: number; readonly linkMinutes: number };
   readonly timeZone: string;
   readonly rtc: {
     /** Replaces the address of every host candidate the media server announces (1:1 NAT). */
@@ -120,6 +132,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     throw new ConfigError(['PARLEY_TURN_SECRET: required with PARLEY_TURN_URLS (the TURN server\'s shared secret, coturn --static-auth-secret)']);
   }
 
+  if (raw.PARLEY_BLOB_STORE === 's3') {
+    const missing = (['PARLEY_S3_BUCKET', 'PARLEY_S3_ACCESS_KEY_ID', 'PARLEY_S3_SECRET_ACCESS_KEY'] as const).filter((n) => raw[n] === undefined);
+    if (missing.length > 0) throw new ConfigError(missing.map((n) => `${n}: required with PARLEY_BLOB_STORE=s3`));
+  }
+
   const dataDir = path.resolve(raw.PARLEY_DATA_DIR);
   const publicUrl = (raw.PARLEY_PUBLIC_URL ?? `http://localhost:${raw.PARLEY_PORT}`).replace(/\/+$/, '');
   const dbUrl = raw.PARLEY_DATABASE_URL ?? `sqlite:${path.join(dataDir, 'parley.db')}`;
@@ -152,6 +169,19 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     http: { bodyLimitBytes: raw.PARLEY_BODY_LIMIT_BYTES, trustProxy: raw.PARLEY_TRUST_PROXY },
     mail: { smtpUrl: raw.PARLEY_SMTP_URL, from: raw.PARLEY_MAIL_FROM },
     jobs: { pollMs: raw.PARLEY_JOBS_POLL_MS },
+    blobs:
+      raw.PARLEY_BLOB_STORE === 's3'
+        ? {
+            kind: 's3',
+            endpoint: raw.PARLEY_S3_ENDPOINT,
+            region: raw.PARLEY_S3_REGION,
+            regionInEea: raw.PARLEY_S3_REGION_IN_EEA,
+            bucket: raw.PARLEY_S3_BUCKET!,
+            accessKeyId: raw.PARLEY_S3_ACCESS_KEY_ID!,
+            secretAccessKey: raw.PARLEY_S3_SECRET_ACCESS_KEY!,
+          }
+        : { kind: 'local' },
+    recording: { trainingValidDays: raw.PARLEY_TRAINING_VALID_DAYS, linkMinutes: raw.PARLEY_RECORDING_LINK_MINUTES },
     timeZone: raw.PARLEY_TIME_ZONE,
     rtc: {
       announcedIp: raw.PARLEY_RTC_ANNOUNCED_IP,

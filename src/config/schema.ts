@@ -173,6 +173,51 @@ export const settings = {
     doc: 'Validity of the TURN credentials handed to each participant when they join, in seconds.',
     default: '3600',
   },
+  PARLEY_BLOB_STORE: {
+    schema: z.enum(['local', 's3']).default('local'),
+    doc: 'Where encrypted recordings are stored: `local` (PARLEY_BLOB_DIR) or `s3` (any S3-compatible store; PARLEY_S3_*).',
+    default: 'local',
+  },
+  PARLEY_S3_ENDPOINT: {
+    schema: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as https://s3.eu-central-1.amazonaws.com' }).optional(),
+    doc: 'S3 endpoint; leave empty for AWS itself.',
+    default: '(AWS)',
+  },
+  PARLEY_S3_REGION: {
+    schema: z.string().min(1).default('eu-central-1'),
+    doc: 'S3 region. Outside the EEA (e.g. `eu-west-2` London, `us-east-1`), recording is refused for organisations without a recorded transfer safeguard (G52).',
+    default: 'eu-central-1',
+  },
+  PARLEY_S3_REGION_IN_EEA: {
+    schema: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+    doc: 'For providers whose region names are not AWS\'s: say whether the region is in the EEA (`true`/`false`).',
+    default: '(from the region name)',
+  },
+  PARLEY_S3_BUCKET: {
+    schema: z.string().min(3).max(63).optional(),
+    doc: 'S3 bucket for recordings; required with PARLEY_BLOB_STORE=s3.',
+    default: '(none)',
+  },
+  PARLEY_S3_ACCESS_KEY_ID: {
+    schema: z.string().min(1).optional(),
+    doc: 'S3 access key id; required with PARLEY_BLOB_STORE=s3.',
+    default: '(none)',
+  },
+  PARLEY_S3_SECRET_ACCESS_KEY: {
+    schema: z.string().min(1).optional(),
+    doc: 'S3 secret access key; required with PARLEY_BLOB_STORE=s3. Never logged.',
+    default: '(none)',
+  },
+  PARLEY_TRAINING_VALID_DAYS: {
+    schema: positiveInt('a whole number of days').default(365),
+    doc: 'How long a GDPR training attestation counts: playback and download of recordings need one completed within this many days.',
+    default: '365',
+  },
+  PARLEY_RECORDING_LINK_MINUTES: {
+    schema: positiveInt('a whole number of minutes').default(15),
+    doc: 'Lifetime of a recording playback or download link (it also needs the signed-in user who asked for it).',
+    default: '15',
+  },
   PARLEY_CONFIG_FILE: {
     schema: z.string().min(1).optional(),
     doc: 'Optional JSON file with any of these settings as keys; environment variables win over it.',

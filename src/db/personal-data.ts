@@ -3,7 +3,7 @@
  * category its rows carry; the columns are NOT NULL with a non-empty CHECK, so a row without them cannot be
  * stored. Retention (a later issue) hangs expiry on the category.
  */
-export const purposes = ['staff_account_management', 'security', 'accountability', 'call_delivery', 'chat'] as const;
+export const purposes = ['staff_account_management', 'security', 'accountability', 'call_delivery', 'chat', 'recording'] as const;
 export type Purpose = (typeof purposes)[number];
 
 export const dataCategories = [
@@ -15,6 +15,7 @@ export const dataCategories = [
   'call_metadata',
   'consent_records',
   'chat',
+  'recording',
 ] as const;
 export type DataCategory = (typeof dataCategories)[number];
 
@@ -33,6 +34,8 @@ export const personalDataTables = {
   call_chat_messages: { purpose: 'chat', category: 'chat' },
   /** Aggregates only, but tied to a call, so they expire with its metadata. */
   call_quality: { purpose: 'call_delivery', category: 'call_metadata' },
+  recordings: { purpose: 'recording', category: 'call_metadata' },
+  recording_tracks: { purpose: 'recording', category: 'recording' },
 } as const satisfies Record<string, { purpose: Purpose; category: DataCategory }>;
 
 export type PersonalDataTable = keyof typeof personalDataTables;

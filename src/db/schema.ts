@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 
 /**
  * The database as Kysely sees it. Timestamps are ISO-8601 UTC text on both dialects; JSON is text.
@@ -21,6 +23,8 @@ export interface OrganisationsTable {
   privacy_policy_url: string | null;
   created_at: string;
   updated_at: string;
+  /** JSON array of the roles that may play recordings back (migration 0006; default ["dpo"], G22). */
+  playback_roles: Generated<string>;
 }
 
 export interface UsersTable {
@@ -313,6 +317,63 @@ export interface CallQualityTable {
   data_category: string;
 }
 
+export interface OrgKeysTable {
+  id: string;
+  org_id: string;
+  version: number;
+  sealed_key: string;
+  created_at: string;
+  retired_at: string | null;
+}
+
+export interface RecordingsTable {
+  id: string;
+  org_id: string;
+  call_id: string;
+  mode: string;
+  legal_reference: string | null;
+  status: string;
+  started_at: string;
+  started_by: string | null;
+  stopped_at: string | null;
+  stopped_by: string | null;
+  stop_reason: string | null;
+  failure: string | null;
+  restricted_at: string | null;
+  created_at: string;
+  expires_at: string;
+  purpose: string;
+  data_category: string;
+}
+
+export interface RecordingTracksTable {
+  id: string;
+  org_id: string;
+  recording_id: string;
+  call_id: string;
+  participant_id: string;
+  subject_id: string | null;
+  source: string;
+  basis: string;
+  consent_id: string | null;
+  status: string;
+  started_at: string;
+  ended_at: string | null;
+  end_reason: string | null;
+  blob_key: string;
+  wrapped_key: string | null;
+  kek_version: number | null;
+  ciphertext_bytes: number | null;
+  plaintext_bytes: number | null;
+  duration_ms: number | null;
+  codecs: string | null;
+  erased_at: string | null;
+  created_at: string;
+  expires_at: string;
+  purpose: string;
+  data_category: string;
+}
+
 export interface Database {
   organisations: OrganisationsTable;
   users: UsersTable;
@@ -334,4 +395,7 @@ export interface Database {
   call_attendance: CallAttendanceTable;
   call_chat_messages: CallChatMessagesTable;
   call_quality: CallQualityTable;
+  org_keys: OrgKeysTable;
+  recordings: RecordingsTable;
+  recording_tracks: RecordingTracksTable;
 }

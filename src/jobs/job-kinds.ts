@@ -6,6 +6,8 @@ import { z } from 'zod';
  */
 export const jobPayloadSchemas = {
   'mail.send': z.strictObject({ mailId: z.string() }),
+  /** Erase what was recorded of a participant on consent they withdrew (G13). */
+  'recording.erase_withdrawn': z.strictObject({ recordingId: z.string(), participantId: z.string() }),
 } as const;
 
 export type JobKind = keyof typeof jobPayloadSchemas;

@@ -18,6 +18,7 @@ const organisation: OrganisationView = {
   supervisoryAuthority: 'LDI NRW',
   residencyRegion: 'EEA',
   residencySafeguard: null,
+  playbackRoles: ['dpo'],
   privacyPolicyUrl: null,
   configVersion: 3,
   missingFields: [],

@@ -16,6 +16,12 @@ const optionalText = (max: number) =>
 /** Customers follow this link from Parley's pages: https only, a public host name (no IP, no localhost). */
 const httpsUrl = z.url({ protocol: /^https$/, hostname: z.regexes.domain });
 
+/** Roles that may play recordings back and download them (G22: a compliance role only by default). */
+export const playbackRolesSchema = z
+  .array(z.enum(['admin', 'dpo', 'agent']))
+  .min(1, 'Choose at least one role (the DPO alone is the privacy-protective choice).')
+  .max(3);
+
 export const organisationSchema = z.object({
   id: z.string(),
   legalName: z.string(),
@@ -29,6 +35,7 @@ export const organisationSchema = z.object({
   residencySafeguard: z.string().nullable(),
   /** The organisation's own full privacy policy, linked from every page and email customers see. */
   privacyPolicyUrl: z.string().nullable(),
+  playbackRoles: playbackRolesSchema,
   configVersion: z.number().int(),
   /** Controller details still empty: notices and documents cannot be produced until these are filled. */
   missingFields: z.array(z.string()),
@@ -52,6 +59,7 @@ export const updateOrganisationSchema = z
       .refine((v) => v === '' || httpsUrl.safeParse(v).success, 'Enter the full https:// address of your privacy policy.')
       .nullable()
       .transform((v) => (v === '' ? null : v)),
+    playbackRoles: playbackRolesSchema,
   })
   .partial()
   .refine((v) => Object.keys(v).length > 0, 'Send at least one field to change.');

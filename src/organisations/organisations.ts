@@ -1,4 +1,4 @@
-import type { Updateable } from 'kysely';
+import type { Selectable, Updateable } from 'kysely';
 import type { DbOrTx, Tx } from '../db/database.ts';
 import type { OrganisationsTable } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
@@ -7,7 +7,7 @@ import { createDefaultCallType } from '../call-types/create-call-type.ts';
 import { AppError, notFound } from '../shared/app-error.ts';
 import { iso } from '../shared/clock.ts';
 import { newId, type OrgId } from '../shared/ids.ts';
-import type { OrganisationView, UpdateOrganisationInput } from './organisation.schema.ts';
+import { playbackRolesSchema, type OrganisationView, type UpdateOrganisationInput } from './organisation.schema.ts';
 
 const requiredForNotices = [
   ['address', 'address'],
@@ -17,7 +17,12 @@ const requiredForNotices = [
   ['supervisory_authority', 'supervisoryAuthority'],
 ] as const;
 
-export function toOrganisationView(row: OrganisationsTable): OrganisationView {
+/** Which roles may play recordings back (G22: `dpo` only unless the organisation decides otherwise). */
+export function parsePlaybackRoles(json: string): OrganisationView['playbackRoles'] {
+  return playbackRolesSchema.parse(JSON.parse(json));
+}
+
+export function toOrganisationView(row: Selectable<OrganisationsTable>): OrganisationView {
   return {
     id: row.id,
     legalName: row.legal_name,
@@ -30,6 +35,7 @@ export function toOrganisationView(row: OrganisationsTable): OrganisationView {
     residencyRegion: row.residency_region as OrganisationView['residencyRegion'],
     residencySafeguard: row.residency_safeguard,
     privacyPolicyUrl: row.privacy_policy_url,
+    playbackRoles: parsePlaybackRoles(row.playback_roles),
     configVersion: Number(row.config_version),
     missingFields: requiredForNotices.filter(([col]) => row[col].trim() === '').map(([, field]) => field),
     createdAt: row.created_at,
@@ -79,7 +85,7 @@ export async function getOrganisation(db: DbOrTx, orgId: OrgId): Promise<Organis
   return toOrganisationView(row);
 }
 
-const columns: Record<keyof UpdateOrganisationInput, keyof OrganisationsTable> = {
+const columns: Record<keyof UpdateOrganisationInput, keyof Selectable<OrganisationsTable>> = {
   legalName: 'legal_name',
   address: 'address',
   contactEmail: 'contact_email',
@@ -90,6 +96,7 @@ const columns: Record<keyof UpdateOrganisationInput, keyof OrganisationsTable> =
   residencyRegion: 'residency_region',
   residencySafeguard: 'residency_safeguard',
   privacyPolicyUrl: 'privacy_policy_url',
+  playbackRoles: 'playback_roles',
 };
 
 export async function updateOrganisation(
@@ -114,8 +121,10 @@ export async function updateOrganisation(
     }
     const changes: Record<string, string | null> = {};
     const changed: string[] = [];
-    for (const [field, value] of Object.entries(input) as [keyof UpdateOrganisationInput, string | null][]) {
+    for (const [field, raw] of Object.entries(input) as [keyof UpdateOrganisationInput, string | null | string[]][]) {
       const col = columns[field];
+      // Roles are kept as a JSON array in a fixed order, so the same set compares equal.
+      const value = Array.isArray(raw) ? JSON.stringify([...new Set(raw)].sort()) : raw;
       if (current[col] !== value) {
         changes[col] = value;
         changed.push(field);

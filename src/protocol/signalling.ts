@@ -55,7 +55,7 @@ const joinAuth = z.discriminatedUnion('kind', [
 
 export const clientMessage = z.discriminatedUnion('type', [
   /** First message on a socket; also how a participant rejoins within the grace period. */
-  z.object({ type: z.literal('join'), callId, auth: joinAuth }),
+  z.object({ type: z.literal('join'), callId, auth: joinAuth, locale: z.enum(['en', 'de']).optional() }),
   z.object({ type: z.literal('answer'), sdp }),
   /** A trickled candidate of the client; `null` candidate fields end the candidates. */
   z.object({ type: z.literal('ice'), candidate: iceCandidate }),
@@ -69,6 +69,17 @@ export const clientMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('decline'), participantId }),
   /** Agent only: end the call for everyone. */
   z.object({ type: z.literal('end') }),
+  /** Agent only: start recording (call types whose recording mode is `consent`); everyone is asked first. */
+  z.object({ type: z.literal('recording-start') }),
+  /** Agent only: stop recording; refused for legal-obligation recording (G55). */
+  z.object({ type: z.literal('recording-stop') }),
+  /**
+   * A customer's answer to the recording prompt: consent given or declined (consent mode), or the notice
+   * acknowledged (legal-obligation mode; `given` must then be true). `textHash` is the hash of the text shown.
+   */
+  z.object({ type: z.literal('recording-answer'), given: z.boolean(), textHash: z.string().regex(/^[0-9a-f]{64}$/, 'expected a SHA-256 hex hash') }),
+  /** A customer withdraws their recording consent: capture of them stops within 2 s (G12, G13). */
+  z.object({ type: z.literal('recording-withdraw') }),
 ]);
 export type ClientMessage = z.infer<typeof clientMessage>;
 
@@ -106,6 +117,10 @@ export const errorCode = z.enum([
   'BAD_SDP',
   'BAD_CANDIDATE',
   'NEGOTIATION_TIMEOUT',
+  'RECORDING_NOT_ALLOWED',
+  'RECORDING_REQUIRED',
+  'RECORDING_NOT_ACTIVE',
+  'STALE_TEXT',
   'INTERNAL',
 ]);
 export type SignalErrorCode = z.infer<typeof errorCode>;
@@ -123,6 +138,49 @@ export const participantStats = z.object({
   rttMs: z.number().min(0).nullable(),
 });
 export type ParticipantStats = z.infer<typeof participantStats>;
+
+/** How one participant stands toward the recording in progress. */
+export const captureState = z.enum([
+  /** Being recorded. */
+  'captured',
+  /** Asked, no answer yet: not recorded. */
+  'asked',
+  /** Declined (consent mode): never recorded in this recording. */
+  'declined',
+  /** Withdrew consent: recording of them stopped. */
+  'withdrawn',
+  /** In the lobby or not publishing anything: nothing to record. */
+  'not-recorded',
+]);
+export type CaptureState = z.infer<typeof captureState>;
+
+export const recordingState = z.object({
+  active: z.boolean(),
+  /** The call type's recording mode. */
+  mode: z.enum(['off', 'consent', 'legal_obligation']),
+  recordingId: z.string().nullable(),
+  startedAt: z.string().nullable(),
+  /** The receiving participant's own state. */
+  you: captureState,
+  /**
+   * A question this participant must answer before anything of them is recorded (G8, G18): consent (two equal
+   * choices, nothing pre-selected) or, for legal-obligation recording, an acknowledgement. Null when none is due.
+   */
+  prompt: z
+    .object({
+      kind: z.enum(['consent', 'acknowledge']),
+      /** The recording notice: what is recorded (screen shares, anything said or shown), why, for how long, the rights. */
+      text: z.string(),
+      textHash: z.string(),
+      legalReference: z.string().nullable(),
+    })
+    .nullable(),
+  /** To the agent, when recording starts: what to say aloud. */
+  script: z.string().nullable(),
+  /** To the agent: everyone's state (others get an empty list). */
+  participants: z.array(z.object({ participantId, state: captureState })),
+});
+export type RecordingState = z.infer<typeof recordingState>;
 
 export const serverMessage = z.discriminatedUnion('type', [
   z.object({
@@ -160,6 +218,10 @@ export const serverMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('error'), code: errorCode, message: z.string() }),
   /** To the agent only, every few seconds: each admitted participant's connection quality as the SFU sees it. */
   z.object({ type: z.literal('stats'), at: z.string(), participants: z.array(participantStats) }),
+  /** The recording as this participant sees it; sent on join and on every change (start, stop, answers). */
+  z.object({ type: z.literal('recording'), state: recordingState }),
+  /** To the agent: capture failed (legal-obligation recording is then flagged as failed, G55). */
+  z.object({ type: z.literal('recording-alert'), message: z.string() }),
 ]);
 export type ServerMessage = z.infer<typeof serverMessage>;
 

@@ -22,6 +22,8 @@ export const idPrefixes = {
   participant: 'par',
   subject: 'subj',
   recording: 'rec',
+  track: 'trk',
+  orgKey: 'kek',
   attendance: 'att',
   chatMessage: 'msg',
   callQuality: 'cq',

@@ -9,6 +9,7 @@ import { defaultConnectionLimits, SignalConnection, type ConnectionLimits } from
 import { CallRecords } from './call-records.ts';
 import { authenticateJoin, type UpgradeContext } from './join-auth.ts';
 import { LiveCall } from './live-call.ts';
+import { CallRecording } from '../../recording/call-recording.ts';
 
 export interface CallHubOptions {
   readonly media: MediaServer;
@@ -23,6 +24,8 @@ export interface CallHubOptions {
   readonly limits?: Partial<ConnectionLimits>;
   /** How often the agent gets the participants' quality stats, in ms (default 2,000; 0 turns them off). */
   readonly statsIntervalMs?: number;
+  /** Plaintext bytes per encrypted recording chunk (default 64 KiB; tests use smaller ones). */
+  readonly recordingChunkBytes?: number;
 }
 
 /** Calls ended by their agent, remembered so a join checked just before the end was written is still refused. */
@@ -57,13 +60,14 @@ export class CallHub {
   readonly #graceMs: number;
   readonly #joinTimeoutMs: number;
   readonly #statsIntervalMs: number;
+  readonly #recordingChunkBytes: number | undefined;
   readonly #ended = new Set<string>();
   readonly #pendingWrites = new Set<Promise<void>>();
   #heartbeat: NodeJS.Timeout | null = null;
   #closed = false;
 
   constructor(
-    private readonly deps: Pick<Deps, 'db' | 'keys' | 'clock' | 'config' | 'logger' | 'audit'>,
+    private readonly deps: Pick<Deps, 'db' | 'keys' | 'clock' | 'config' | 'logger' | 'audit' | 'blobs'>,
     options: CallHubOptions,
   ) {
     this.#log = deps.logger.child({ module: 'signalling' });
@@ -74,6 +78,7 @@ export class CallHub {
     this.#graceMs = options.graceMs ?? 30_000;
     this.#joinTimeoutMs = options.joinTimeoutMs ?? 10_000;
     this.#statsIntervalMs = options.statsIntervalMs ?? 2_000;
+    this.#recordingChunkBytes = options.recordingChunkBytes;
   }
 
   /** Resolves when every database write of live calls asked for so far has finished (for shutdown and tests). */
@@ -199,6 +204,19 @@ export class CallHub {
         records,
         statsIntervalMs: this.#statsIntervalMs,
         iceServers: (participantId) => iceServersFor(this.deps.config.rtc.turn, participantId, this.deps.clock.now()),
+        recording:
+          identity.recording.mode === 'off'
+            ? undefined
+            : (host) =>
+                new CallRecording(this.deps, { orgId: identity.orgId, callId: identity.callId, ...identity.recording }, host, {
+                  logger: log,
+                  track: (work) => {
+                    const done = work.then(() => undefined, () => undefined);
+                    this.#pendingWrites.add(done);
+                    void done.finally(() => this.#pendingWrites.delete(done));
+                  },
+                  chunkSize: this.#recordingChunkBytes,
+                }),
       });
       created.events.on('ended', () => this.#rememberEnded(identity.callId));
       created.events.on('closed', () => {

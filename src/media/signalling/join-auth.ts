@@ -4,6 +4,7 @@ import type { Deps } from '../../deps.ts';
 import type { ClientMessage, SignalErrorCode } from '../../protocol/signalling.ts';
 import { iso } from '../../shared/clock.ts';
 import type { CallTypeId, OrgId } from '../../shared/ids.ts';
+import type { RecordingFacts } from '../../recording/call-recording.ts';
 import { JOIN_GRACE_MINUTES, resolveJoinToken } from '../../scheduling/join-links.ts';
 
 /** Who a socket speaks for once its `join` is accepted. */
@@ -22,6 +23,12 @@ export interface JoinIdentity {
   readonly chatDays: number;
   /** Whether chat messages are kept (sealed) after the call, or only relayed. */
   readonly chatKept: boolean;
+  /** The customer's pseudonymous subject id (null for the agent). */
+  readonly subjectId: string | null;
+  /** The language the participant's page asked for (recording prompts are written in it). */
+  readonly locale: 'en' | 'de';
+  /** What the call's recording needs (src/recording/call-recording.ts). */
+  readonly recording: Omit<RecordingFacts, 'orgId' | 'callId'>;
 }
 
 export type JoinResult = { ok: true; identity: JoinIdentity } | { ok: false; code: SignalErrorCode; message: string };
@@ -59,7 +66,7 @@ export async function authenticateJoin(
     if (link.status === 'cancelled') return refused('CALL_CANCELLED', messages.cancelled);
     if (link.status === 'expired') return refused('CALL_OVER', messages.over);
     if (!link.subjectId) return refused('JOIN_REFUSED', messages.staffLink);
-    return identityOf(deps, link.orgId, link.callId, link.participantId);
+    return identityOf(deps, link.orgId, link.callId, link.participantId, join.locale ?? 'en');
   }
 
   // Cross-site pages cannot use the agent's cookie: it is SameSite=Strict, and the origin is checked as well.
@@ -88,14 +95,15 @@ export async function authenticateJoin(
     .where('user_id', '=', session.userId)
     .executeTakeFirst();
   if (!participant) return refused('JOIN_REFUSED', messages.notAgent);
-  return identityOf(deps, session.orgId, call.id, participant.id);
+  return identityOf(deps, session.orgId, call.id, participant.id, join.locale ?? 'en');
 }
 
-async function identityOf(deps: Pick<Deps, 'db'>, orgId: OrgId, callId: string, participantId: string): Promise<JoinResult> {
+async function identityOf(deps: Pick<Deps, 'db'>, orgId: OrgId, callId: string, participantId: string, locale: 'en' | 'de'): Promise<JoinResult> {
   const row = await deps.db
     .selectFrom('participants as p')
     .innerJoin('calls as c', 'c.id', 'p.call_id')
-    .select(['p.kind', 'p.display_name', 'p.user_id', 'c.call_type_id', 'c.ends_at'])
+    .innerJoin('organisations as o', 'o.id', 'p.org_id')
+    .select(['p.kind', 'p.display_name', 'p.user_id', 'p.subject_id', 'c.call_type_id', 'c.ends_at', 'o.legal_name', 'o.residency_safeguard'])
     .where('p.org_id', '=', orgId)
     .where('p.id', '=', participantId)
     .executeTakeFirstOrThrow();
@@ -114,6 +122,17 @@ async function identityOf(deps: Pick<Deps, 'db'>, orgId: OrgId, callId: string, 
       callMetadataDays: callType.retention.callMetadataDays,
       chatDays: callType.retention.chatDays,
       chatKept: callType.chatKept,
+      subjectId: row.kind === 'agent' ? null : row.subject_id,
+      locale,
+      recording: {
+        callTypeId: callType.id as CallTypeId,
+        mode: callType.recordingMode,
+        legalReference: callType.recordingLegalReference,
+        recordingsDays: callType.retention.recordingsDays,
+        consentDays: callType.retention.consentDays,
+        organisationName: row.legal_name,
+        residencySafeguard: row.residency_safeguard,
+      },
     },
   };
 }

@@ -11,6 +11,7 @@ import type { SignalConnection } from './connection.ts';
 import type { CallRecords } from './call-records.ts';
 import type { JoinIdentity } from './join-auth.ts';
 import { QualityAggregator, QualitySampler } from './quality.ts';
+import type { CallRecording, RecordingHost, RecordingParticipant } from '../../recording/call-recording.ts';
 
 export interface LiveCallOptions {
   /** How long a participant whose socket dropped keeps their place, in ms. */
@@ -24,6 +25,8 @@ export interface LiveCallOptions {
   readonly statsIntervalMs?: number | undefined;
   /** The ICE servers (TURN with fresh credentials) each participant is told about when they join; none by default. */
   readonly iceServers?: ((participantId: string) => IceServer[]) | undefined;
+  /** Builds the call's recording controller (none: recording messages are refused). */
+  readonly recording?: ((host: RecordingHost) => CallRecording) | undefined;
 }
 
 type LeaveReason = 'left' | 'timeout' | 'declined';
@@ -43,7 +46,11 @@ interface Participant {
   readonly known: Map<string, string>;
   /** The agent's user id, for the audit log. */
   readonly userId: string | null;
+  readonly subjectId: string | null;
+  readonly locale: 'en' | 'de';
   readonly sampler: QualitySampler;
+  /** This participant as the recording sees them. */
+  readonly view: RecordingParticipant;
 }
 
 export type LiveCallEvents = {
@@ -77,6 +84,7 @@ export class LiveCall {
   #sampling = false;
   #started = false;
   #closed = false;
+  readonly #recording: CallRecording | null;
 
   constructor(
     readonly callId: string,
@@ -86,12 +94,28 @@ export class LiveCall {
   ) {
     this.#log = options.logger.child({ callId });
     this.events = new TypedEmitter((err) => this.#log.error({ err }, 'live call listener failed'));
-    room.events.on('published', () => this.#syncAll());
-    room.events.on('unpublished', () => this.#syncAll());
+    room.events.on('published', (peer) => this.#onSourcesChanged(peer.participantId));
+    room.events.on('unpublished', (peer) => this.#onSourcesChanged(peer.participantId));
     room.events.on('peer-failed', (peer, reason) => this.#onPeerFailed(peer, reason));
     this.#startedAt = options.clock.now().toISOString();
     const every = options.statsIntervalMs ?? 0;
     if (every > 0) this.#statsTimer = options.timers.interval(every, () => this.#sampleQuality());
+    const host: RecordingHost = {
+      participants: () => [...this.#participants.values()].map((p) => p.view),
+      get: (id) => this.#participants.get(id)?.view,
+    };
+    this.#recording = options.recording ? options.recording(host) : null;
+  }
+
+  /** The call's recording (null when recording is not wired in, e.g. in media-only tests). */
+  get recording(): CallRecording | null {
+    return this.#recording;
+  }
+
+  #onSourcesChanged(participantId: string): void {
+    const p = this.#participants.get(participantId);
+    if (p) this.#recording?.sourcesChanged(p.view);
+    this.#syncAll();
   }
 
   get closed(): boolean {
@@ -115,6 +139,22 @@ export class LiveCall {
     let p = this.#participants.get(identity.participantId);
     const resumed = p !== undefined;
     if (!p) {
+      const id = identity.participantId;
+      // eslint-disable-next-line @typescript-eslint/no-this-alias -- the view's getter reads the live participant
+      const self = this;
+      const view: RecordingParticipant = {
+        id,
+        kind: identity.kind,
+        userId: identity.userId,
+        subjectId: identity.subjectId,
+        locale: identity.locale,
+        get admitted() {
+          return self.#participants.get(id)?.admission === 'admitted';
+        },
+        send: (message) => self.#participants.get(id)?.connection?.send(message),
+        error: (code, message) => self.#participants.get(id)?.connection?.error(code, message),
+        publications: () => self.#participants.get(id)?.peer?.publications ?? [],
+      };
       p = {
         id: identity.participantId,
         kind: identity.kind,
@@ -126,7 +166,10 @@ export class LiveCall {
         wanted: new Set(),
         known: new Map(),
         userId: identity.userId,
+        subjectId: identity.subjectId,
+        locale: identity.locale,
         sampler: new QualitySampler(),
+        view,
       };
       this.#participants.set(p.id, p);
       if (!this.#started) {
@@ -154,6 +197,7 @@ export class LiveCall {
     if (p.admission === 'waiting') connection.send({ type: 'lobby-waiting', message: texts.lobby });
     else this.#startPeer(p);
     this.#syncAll();
+    this.#recording?.joined(p.view);
   }
 
   /** A socket closed: its participant keeps their place for the grace period, unless they left on purpose. */
@@ -221,6 +265,20 @@ export class LiveCall {
         }
         return;
       }
+      case 'recording-start':
+      case 'recording-stop':
+      case 'recording-answer':
+      case 'recording-withdraw':
+        if (!this.#recording) {
+          connection.error('RECORDING_NOT_ALLOWED', 'This call type does not allow recording.');
+          return;
+        }
+        if (p.admission !== 'admitted') {
+          connection.error('NOT_ADMITTED', texts.notAdmitted);
+          return;
+        }
+        this.#recording.handle(p.view, message);
+        return;
       case 'admit':
       case 'decline':
       case 'end':
@@ -248,6 +306,8 @@ export class LiveCall {
    */
   close(reason: 'ended' | 'closed' = 'closed'): void {
     if (this.#closed) return;
+    // Captures are detached before the peers close; finalising runs on (the hub waits for it at shutdown).
+    void this.#recording?.close(reason === 'ended' ? 'call_ended' : 'shutdown');
     this.#closed = true;
     this.options.timers.clear(this.#statsTimer);
     this.#statsTimer = null;
@@ -283,6 +343,7 @@ export class LiveCall {
       target.connection?.send({ type: 'admitted' });
       this.#startPeer(target);
       this.#syncAll();
+      this.#recording?.admitted(target.view);
       return;
     }
     this.#declined.add(target.id);
@@ -301,6 +362,7 @@ export class LiveCall {
 
   #remove(p: Participant, reason: LeaveReason): void {
     if (this.#participants.get(p.id) !== p) return;
+    this.#recording?.left(p.id);
     this.options.timers.clear(p.graceTimer);
     p.graceTimer = null;
     p.peer?.close();

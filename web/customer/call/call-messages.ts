@@ -1,5 +1,9 @@
+import type { CaptureState } from './protocol.ts';
+
 /** The words of the call screen, shared by the customer's page (English, German) and the console (English). */
 export interface CallMessages {
+  /** The language of these words, sent with `join` so the server's recording notice matches the page. */
+  readonly locale: 'en' | 'de';
   readonly join: string;
   readonly connecting: string;
   readonly waiting: (agent: string) => string;
@@ -31,9 +35,35 @@ export interface CallMessages {
   readonly relayProblem: string;
   readonly controls: string;
   readonly participants: string;
+  readonly recording: RecordingMessages;
+}
+
+/** The recording indicator, the customer's prompt and withdraw button, and the capture state shown on each tile. */
+export interface RecordingMessages {
+  /** The red badge shown to everyone while recording runs. */
+  readonly badge: string;
+  /** The viewer's own state, in words, beside the badge. */
+  readonly you: Readonly<Record<CaptureState, string>>;
+  /** Another participant's state, short, on their tile (the agent sees these). */
+  readonly state: Readonly<Record<CaptureState, string>>;
+  readonly consentTitle: string;
+  readonly acknowledgeTitle: string;
+  /** Said in the prompt: nothing of the customer is recorded while it is open. */
+  readonly untilAnswered: string;
+  /** Said in the consent prompt: "no" does not end the call. */
+  readonly noKeepsCall: string;
+  readonly canWithdraw: string;
+  readonly legalReference: (reference: string) => string;
+  readonly acknowledgeOrLeave: string;
+  readonly consentYes: string;
+  readonly consentNo: string;
+  readonly acknowledge: string;
+  readonly leaveCall: string;
+  readonly withdraw: string;
 }
 
 export const callMessagesEn: CallMessages = {
+  locale: 'en',
   join: 'Join the call',
   connecting: 'Connecting to the call…',
   waiting: (agent) => `Waiting for ${agent} to let you in.`,
@@ -64,9 +94,39 @@ export const callMessagesEn: CallMessages = {
   relayProblem: 'Could not connect to the media relay (TURN), so picture and sound cannot get through. Check your network or ask the organiser; Parley keeps trying.',
   controls: 'Call controls',
   participants: 'Participants',
+  recording: {
+    badge: 'Recording',
+    you: {
+      captured: 'You are being recorded.',
+      asked: 'You are not being recorded until you answer.',
+      declined: 'You are not being recorded (you declined).',
+      withdrawn: 'You withdrew: you are no longer recorded.',
+      'not-recorded': 'You are not being recorded.',
+    },
+    state: {
+      captured: 'recorded',
+      asked: 'asked, not recorded yet',
+      declined: 'declined, not recorded',
+      withdrawn: 'withdrew, not recorded',
+      'not-recorded': 'not recorded',
+    },
+    consentTitle: 'Do you agree to this call being recorded?',
+    acknowledgeTitle: 'This call is recorded',
+    untilAnswered: 'Until you answer, nothing of you is recorded: not your picture, your voice or your screen.',
+    noKeepsCall: 'If you say no, the call goes on and you are not recorded.',
+    canWithdraw: 'If you say yes, you can stop the recording of you at any time with “Stop recording me”.',
+    legalReference: (reference) => `Required by: ${reference}`,
+    acknowledgeOrLeave: 'If you do not want to be recorded, you can leave the call.',
+    consentYes: 'Yes, record me',
+    consentNo: "No, don't record me",
+    acknowledge: 'I understand',
+    leaveCall: 'Leave the call',
+    withdraw: 'Stop recording me',
+  },
 };
 
 export const callMessagesDe: CallMessages = {
+  locale: 'de',
   join: 'Am Gespräch teilnehmen',
   connecting: 'Verbindung zum Gespräch wird hergestellt…',
   waiting: (agent) => `Bitte warten Sie, bis ${agent} Sie hereinlässt.`,
@@ -97,4 +157,33 @@ export const callMessagesDe: CallMessages = {
   relayProblem: 'Keine Verbindung zum Medien-Relay (TURN) möglich, daher kommen Bild und Ton nicht durch. Prüfen Sie Ihr Netzwerk oder wenden Sie sich an den Veranstalter; Parley versucht es weiter.',
   controls: 'Gesprächssteuerung',
   participants: 'Teilnehmende',
+  recording: {
+    badge: 'Aufnahme',
+    you: {
+      captured: 'Sie werden aufgezeichnet.',
+      asked: 'Bis Sie antworten, werden Sie nicht aufgezeichnet.',
+      declined: 'Sie werden nicht aufgezeichnet (Sie haben abgelehnt).',
+      withdrawn: 'Sie haben widerrufen: Sie werden nicht mehr aufgezeichnet.',
+      'not-recorded': 'Sie werden nicht aufgezeichnet.',
+    },
+    state: {
+      captured: 'wird aufgezeichnet',
+      asked: 'gefragt, noch nicht aufgezeichnet',
+      declined: 'abgelehnt, nicht aufgezeichnet',
+      withdrawn: 'widerrufen, nicht aufgezeichnet',
+      'not-recorded': 'nicht aufgezeichnet',
+    },
+    consentTitle: 'Sind Sie einverstanden, dass dieses Gespräch aufgezeichnet wird?',
+    acknowledgeTitle: 'Dieses Gespräch wird aufgezeichnet',
+    untilAnswered: 'Bis Sie antworten, wird nichts von Ihnen aufgezeichnet: weder Ihr Bild noch Ihre Stimme noch Ihr Bildschirm.',
+    noKeepsCall: 'Wenn Sie ablehnen, geht das Gespräch weiter und Sie werden nicht aufgezeichnet.',
+    canWithdraw: 'Wenn Sie zustimmen, können Sie die Aufzeichnung von Ihnen jederzeit mit „Aufzeichnung von mir beenden“ stoppen.',
+    legalReference: (reference) => `Vorgeschrieben durch: ${reference}`,
+    acknowledgeOrLeave: 'Wenn Sie nicht aufgezeichnet werden möchten, können Sie das Gespräch verlassen.',
+    consentYes: 'Ja, mich aufzeichnen',
+    consentNo: 'Nein, mich nicht aufzeichnen',
+    acknowledge: 'Verstanden',
+    leaveCall: 'Gespräch verlassen',
+    withdraw: 'Aufzeichnung von mir beenden',
+  },
 };

@@ -1,4 +1,14 @@
-import { closeCodes, parseServerMessage, type ClientMessage, type MediaSource, type OfferMessage, type ParticipantStats, type PeerInfo, type ServerMessage } from './protocol.ts';
+import {
+  closeCodes,
+  parseServerMessage,
+  type ClientMessage,
+  type MediaSource,
+  type OfferMessage,
+  type ParticipantStats,
+  type PeerInfo,
+  type RecordingState,
+  type ServerMessage,
+} from './protocol.ts';
 
 /**
  * One participant's side of a live call, with no UI: the signalling socket, the peer connection, the local
@@ -42,12 +52,23 @@ export interface CallSnapshot {
   readonly notice: string | null;
   /** Agent only: each participant's connection quality as the server sees it. */
   readonly stats: ReadonlyMap<string, ParticipantStats>;
+  /** The recording as the server last described it to this participant; null until the first `recording` message. */
+  readonly recording: RecordingState | null;
+  /**
+   * True from sending a recording request (start, stop, answer, withdraw) until the server answers with a new state
+   * or an error: the buttons are disabled meanwhile, so a double click cannot send an answer twice.
+   */
+  readonly recordingPending: boolean;
+  /** Agent only: the last "capture failed" alert; it stays until the page is left, as nothing clears the failure. */
+  readonly recordingAlert: string | null;
 }
 
 export interface CallOptions {
   readonly callId: string;
   readonly auth: { kind: 'link'; token: string } | { kind: 'session' };
   readonly devices?: { camera?: string; microphone?: string };
+  /** The page's language, sent with `join`: the server writes the recording notice and prompts in it. */
+  readonly locale?: 'en' | 'de';
 }
 
 const RECONNECT_FOR_MS = 25_000;
@@ -68,6 +89,9 @@ export class CallSession {
     chat: [],
     notice: null,
     stats: new Map(),
+    recording: null,
+    recordingPending: false,
+    recordingAlert: null,
   };
   readonly #listeners = new Set<() => void>();
   #ws: WebSocket | null = null;
@@ -180,6 +204,26 @@ export class CallSession {
     this.#send({ type: 'end' });
   }
 
+  /** Agent only: starts recording (consent mode); the server asks each customer first. */
+  startRecording(): void {
+    this.#sendRecording({ type: 'recording-start' });
+  }
+
+  /** Agent only: stops recording (refused by the server for legal-obligation recording). */
+  stopRecording(): void {
+    this.#sendRecording({ type: 'recording-stop' });
+  }
+
+  /** Customer: answers the recording prompt; `textHash` is the hash of the prompt text that was shown. */
+  answerRecording(answer: { given: boolean; textHash: string }): void {
+    this.#sendRecording({ type: 'recording-answer', given: answer.given, textHash: answer.textHash });
+  }
+
+  /** Customer: withdraws recording consent, at once and without a confirmation step (as easy as giving it). */
+  withdrawRecording(): void {
+    this.#sendRecording({ type: 'recording-withdraw' });
+  }
+
   leave(): void {
     this.#send({ type: 'leave' });
     this.#finish('left', null);
@@ -207,7 +251,8 @@ export class CallSession {
     const url = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/api/calls/signal`;
     const ws = new WebSocket(url);
     this.#ws = ws;
-    ws.onopen = () => this.#send({ type: 'join', callId: this.options.callId, auth: this.options.auth });
+    const { callId, auth, locale } = this.options;
+    ws.onopen = () => this.#send({ type: 'join', callId, auth, ...(locale ? { locale } : {}) });
     ws.onmessage = (event) => {
       if (ws !== this.#ws || typeof event.data !== 'string') return;
       const message = parseServerMessage(event.data);
@@ -221,8 +266,15 @@ export class CallSession {
     if (!this.#pinger) this.#pinger = setInterval(() => this.#send({ type: 'ping', at: Date.now() }), PING_EVERY_MS);
   }
 
-  #send(message: ClientMessage): void {
-    if (this.#ws?.readyState === WebSocket.OPEN) this.#ws.send(JSON.stringify(message));
+  #send(message: ClientMessage): boolean {
+    if (this.#ws?.readyState !== WebSocket.OPEN) return false;
+    this.#ws.send(JSON.stringify(message));
+    return true;
+  }
+
+  #sendRecording(message: ClientMessage): void {
+    // Nothing is marked pending when the socket is down: the state sent after the rejoin is the answer then.
+    if (this.#send(message)) this.#update({ recordingPending: true });
   }
 
   #onSocketClosed(code: number): void {
@@ -256,7 +308,15 @@ export class CallSession {
         // A rejoin has a new peer connection on the server: start a fresh one here too.
         this.#closePc();
         // A relay failure stays on screen through the rejoin it causes, until media connects again.
-        this.#update({ selfId: message.participantId, kind: message.kind, peers: message.peers, phase: 'in-call', remote: new Map(), notice: this.#snapshot.notice === 'relay' ? 'relay' : null });
+        this.#update({
+          selfId: message.participantId,
+          kind: message.kind,
+          peers: message.peers,
+          phase: 'in-call',
+          remote: new Map(),
+          notice: this.#snapshot.notice === 'relay' ? 'relay' : null,
+          recordingPending: false,
+        });
         // A customer still in the lobby may ask too: the server keeps the wish until they are admitted.
         this.#publishAll();
         return;
@@ -296,16 +356,25 @@ export class CallSession {
           this.#finish('failed', message.message);
           return;
         }
-        // A refused message (a chat too fast, a bad answer): the server's own words, written for people.
-        this.#update({ notice: message.message });
+        // A refused message (a chat too fast, a bad answer, a refused recording request): the server's own words,
+        // written for people. Any error ends a pending recording request, so its buttons work again.
+        this.#update({ notice: message.message, recordingPending: false });
         return;
       case 'stats':
         this.#update({ stats: new Map(message.participants.map((p) => [p.participantId, p])) });
+        return;
+      case 'recording':
+        this.#update({ recording: message.state, recordingPending: false });
+        return;
+      case 'recording-alert':
+        this.#update({ recordingAlert: message.message });
         return;
       case 'answer':
       case 'ice':
       case 'pong':
         return;
+      default:
+        message satisfies never;
     }
   }
 

@@ -2,6 +2,8 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { CallMessages } from './call-messages.ts';
 import type { CallSession, CallSnapshot } from './call-session.ts';
+import type { CaptureState } from './protocol.ts';
+import { RecordingIndicator, RecordingPromptDialog, useRecordingCues } from './recording.tsx';
 import './call.css';
 
 /** The session's current state, re-rendered on every change. */
@@ -16,8 +18,9 @@ export function useCallSnapshot(session: CallSession): CallSnapshot {
 
 /**
  * The call screen both sides share: the grid of participants (camera tiles, and a tile per shared screen), the
- * controls, the connection line, and the chat. The agent's page adds its lobby list (`aside`) and its
- * "End call for everyone" (`extraControls`).
+ * controls, the connection line, the recording indicator and cue, and the chat. A customer also gets the recording
+ * prompt and "Stop recording me". The agent's page adds its lobby list (`aside`), its recording script and alerts
+ * (`banner`), and its "End call for everyone" and recording buttons (`extraControls`).
  */
 export function CallView(props: {
   session: CallSession;
@@ -26,12 +29,19 @@ export function CallView(props: {
   /** Who the customer waits for in the lobby. */
   hostName: string;
   aside?: ComponentChildren;
+  /** Shown between the status line and the grid: the agent's recording script and alerts. */
+  banner?: ComponentChildren;
   extraControls?: ComponentChildren;
 }) {
   const { session, snapshot: s, t } = props;
   const nameOf = (id: string) => (id === s.selfId ? t.you : (s.peers.find((p) => p.participantId === id)?.displayName ?? '—'));
+  const over = s.phase === 'ended' || s.phase === 'left' || s.phase === 'declined' || s.phase === 'failed';
+  const recording = s.recording;
+  const callRef = useRef<HTMLElement>(null);
+  // Leaving or the end of the call also ends the recording as far as this person is concerned: the stop cue plays.
+  useRecordingCues(!over && recording?.active === true);
 
-  if (s.phase === 'ended' || s.phase === 'left' || s.phase === 'declined' || s.phase === 'failed') {
+  if (over) {
     const text = s.phase === 'ended' ? t.ended : s.phase === 'left' ? t.left : s.phase === 'declined' ? t.declined : t.failed;
     return (
       <section class="call-over" data-testid="call-over" data-phase={s.phase} role="status">
@@ -43,82 +53,120 @@ export function CallView(props: {
 
   const admitted = s.peers.filter((p) => p.state !== 'waiting');
   const connectionState = s.connection === 'none' ? 'none' : s.connection;
+  // Agent only (others get an empty list): each participant's state toward the running recording, on their tile.
+  const captureOf = (id: string | null): CaptureState | undefined =>
+    recording?.active && id !== null ? recording.participants.find((p) => p.participantId === id)?.state : undefined;
+  const prompt = recording?.prompt ?? null;
+  const canWithdraw = s.kind === 'customer' && recording?.active === true && recording.mode === 'consent' && recording.you === 'captured';
   return (
-    <section class="call" data-testid="call" data-phase={s.phase} aria-label={t.participants}>
-      <p class="call-status" role="status" data-testid="call-status">
-        {s.phase === 'connecting' && t.connecting}
-        {s.phase === 'lobby' && <span data-testid="lobby-waiting">{t.waiting(props.hostName)}</span>}
-        {s.phase === 'reconnecting' && (
-          <span class="call-reconnecting" data-testid="reconnecting">
-            {t.reconnecting}
-          </span>
-        )}
-        {s.phase === 'in-call' && (
-          <span data-testid="connection" data-state={connectionState}>
-            {t.connection(t.connectionStates[connectionState] ?? connectionState)}
-          </span>
-        )}
-      </p>
-      {s.notice !== null && (
-        <p class="call-notice" role="alert" data-testid="call-notice" data-notice={s.notice === 'media' || s.notice === 'negotiation' || s.notice === 'relay' ? s.notice : 'server'}>
-          {s.notice === 'media' ? t.mediaProblem : s.notice === 'negotiation' ? t.negotiationProblem : s.notice === 'relay' ? t.relayProblem : s.notice}
-        </p>
-      )}
-      <div class="call-body">
-        <div class="call-main">
-          <ul class="call-grid">
-            <Tile label={t.you} video={s.local.video} muted={s.muted} t={t} testid="tile-self" local />
-            {s.local.screen && <Tile label={t.screenOf(t.you)} video={s.local.screen} t={t} testid="tile-self-screen" local screen />}
-            {s.phase !== 'lobby' &&
-              admitted.map((p) => {
-                const media = s.remote.get(p.participantId) ?? {};
-                return [
-                  <Tile
-                    key={p.participantId}
-                    label={p.displayName}
-                    video={p.sources.includes('video') ? (media.video ?? null) : null}
-                    audio={media.audio ?? null}
-                    muted={!p.sources.includes('audio')}
-                    reconnecting={p.state === 'reconnecting'}
-                    t={t}
-                    testid="tile-remote"
-                    participantId={p.participantId}
-                  />,
-                  p.sources.includes('screen') && media.screen ? (
-                    <Tile key={`${p.participantId}-screen`} label={t.screenOf(p.displayName)} video={media.screen} t={t} testid="tile-remote-screen" participantId={p.participantId} screen />
-                  ) : null,
-                ];
-              })}
-          </ul>
-          <div class="call-controls" role="toolbar" aria-label={t.controls}>
-            <button type="button" class="call-button" aria-pressed={s.muted} onClick={() => session.setMuted(!s.muted)} disabled={!s.local.audio}>
-              {s.muted ? t.unmute : t.mute}
-            </button>
-            <button type="button" class="call-button" aria-pressed={s.cameraOff} onClick={() => void session.setCameraOff(!s.cameraOff)}>
-              {s.cameraOff ? t.cameraOn : t.cameraOff}
-            </button>
-            {'getDisplayMedia' in navigator.mediaDevices && s.phase !== 'lobby' && (
-              <button
-                type="button"
-                class="call-button"
-                aria-pressed={s.local.screen !== null}
-                onClick={() => (s.local.screen ? session.stopScreenShare() : void session.startScreenShare())}
-              >
-                {s.local.screen ? t.stopSharing : t.shareScreen}
-              </button>
+    <>
+      <section ref={callRef} class="call" data-testid="call" data-phase={s.phase} aria-label={t.participants}>
+        <div class="call-header">
+          <p class="call-status" role="status" data-testid="call-status">
+            {s.phase === 'connecting' && t.connecting}
+            {s.phase === 'lobby' && <span data-testid="lobby-waiting">{t.waiting(props.hostName)}</span>}
+            {s.phase === 'reconnecting' && (
+              <span class="call-reconnecting" data-testid="reconnecting">
+                {t.reconnecting}
+              </span>
             )}
-            <button type="button" class="call-button call-button-leave" onClick={() => session.leave()}>
-              {t.leave}
-            </button>
-            {props.extraControls}
+            {s.phase === 'in-call' && (
+              <span data-testid="connection" data-state={connectionState}>
+                {t.connection(t.connectionStates[connectionState] ?? connectionState)}
+              </span>
+            )}
+          </p>
+          <RecordingIndicator recording={recording} t={t.recording} />
+        </div>
+        {s.notice !== null && (
+          <p class="call-notice" role="alert" data-testid="call-notice" data-notice={s.notice === 'media' || s.notice === 'negotiation' || s.notice === 'relay' ? s.notice : 'server'}>
+            {s.notice === 'media' ? t.mediaProblem : s.notice === 'negotiation' ? t.negotiationProblem : s.notice === 'relay' ? t.relayProblem : s.notice}
+          </p>
+        )}
+        {props.banner}
+        <div class="call-body">
+          <div class="call-main">
+            <ul class="call-grid">
+              <Tile label={t.you} video={s.local.video} muted={s.muted} t={t} testid="tile-self" local capture={captureOf(s.selfId)} captureId={s.selfId} />
+              {s.local.screen && <Tile label={t.screenOf(t.you)} video={s.local.screen} t={t} testid="tile-self-screen" local screen />}
+              {s.phase !== 'lobby' &&
+                admitted.map((p) => {
+                  const media = s.remote.get(p.participantId) ?? {};
+                  return [
+                    <Tile
+                      key={p.participantId}
+                      label={p.displayName}
+                      video={p.sources.includes('video') ? (media.video ?? null) : null}
+                      audio={media.audio ?? null}
+                      muted={!p.sources.includes('audio')}
+                      reconnecting={p.state === 'reconnecting'}
+                      t={t}
+                      testid="tile-remote"
+                      participantId={p.participantId}
+                      capture={captureOf(p.participantId)}
+                      captureId={p.participantId}
+                    />,
+                    p.sources.includes('screen') && media.screen ? (
+                      <Tile key={`${p.participantId}-screen`} label={t.screenOf(p.displayName)} video={media.screen} t={t} testid="tile-remote-screen" participantId={p.participantId} screen />
+                    ) : null,
+                  ];
+                })}
+            </ul>
+            <div class="call-controls" role="toolbar" aria-label={t.controls}>
+              <button type="button" class="call-button" aria-pressed={s.muted} onClick={() => session.setMuted(!s.muted)} disabled={!s.local.audio}>
+                {s.muted ? t.unmute : t.mute}
+              </button>
+              <button type="button" class="call-button" aria-pressed={s.cameraOff} onClick={() => void session.setCameraOff(!s.cameraOff)}>
+                {s.cameraOff ? t.cameraOn : t.cameraOff}
+              </button>
+              {'getDisplayMedia' in navigator.mediaDevices && s.phase !== 'lobby' && (
+                <button
+                  type="button"
+                  class="call-button"
+                  aria-pressed={s.local.screen !== null}
+                  onClick={() => (s.local.screen ? session.stopScreenShare() : void session.startScreenShare())}
+                >
+                  {s.local.screen ? t.stopSharing : t.shareScreen}
+                </button>
+              )}
+              {canWithdraw && (
+                // One click, no confirmation: withdrawing must be as easy as giving consent (G12).
+                <button
+                  type="button"
+                  class="call-button call-button-danger"
+                  data-testid="recording-withdraw"
+                  aria-disabled={s.recordingPending}
+                  onClick={() => {
+                    if (!s.recordingPending) session.withdrawRecording();
+                  }}
+                >
+                  {t.recording.withdraw}
+                </button>
+              )}
+              <button type="button" class="call-button call-button-leave" onClick={() => session.leave()}>
+                {t.leave}
+              </button>
+              {props.extraControls}
+            </div>
+          </div>
+          <div class="call-side">
+            {props.aside}
+            {s.phase !== 'lobby' && <Chat session={session} snapshot={s} t={t} nameOf={nameOf} />}
           </div>
         </div>
-        <div class="call-side">
-          {props.aside}
-          {s.phase !== 'lobby' && <Chat session={session} snapshot={s} t={t} nameOf={nameOf} />}
-        </div>
-      </div>
-    </section>
+      </section>
+      {prompt !== null && (
+        <RecordingPromptDialog
+          key={prompt.textHash}
+          prompt={prompt}
+          pending={s.recordingPending}
+          t={t.recording}
+          background={callRef}
+          onAnswer={(answer) => session.answerRecording(answer)}
+          onLeave={() => session.leave()}
+        />
+      )}
+    </>
   );
 }
 
@@ -131,6 +179,9 @@ function Tile(props: {
   local?: boolean;
   screen?: boolean;
   participantId?: string;
+  /** The participant's state toward the running recording (agent only), and whose it is, for the test id. */
+  capture?: CaptureState | undefined;
+  captureId?: string | null;
   testid: string;
   t: CallMessages;
 }) {
@@ -152,6 +203,12 @@ function Tile(props: {
         {props.label}
         {props.muted && !props.screen && <span class="call-badge"> · {props.t.mutedBadge}</span>}
         {props.reconnecting && <span class="call-badge"> · {props.t.reconnecting}</span>}
+        {props.capture && props.captureId && (
+          <span class={`call-badge call-capture call-capture-${props.capture}`} data-testid={`capture-state-${props.captureId}`} data-state={props.capture}>
+            {' '}
+            · {props.t.recording.state[props.capture]}
+          </span>
+        )}
         {!props.video && !props.screen && <span class="visually-hidden"> ({props.t.noCamera})</span>}
       </span>
     </li>

@@ -44,8 +44,35 @@ const errorCode = z.enum([
   'BAD_SDP',
   'BAD_CANDIDATE',
   'NEGOTIATION_TIMEOUT',
+  'RECORDING_NOT_ALLOWED',
+  'RECORDING_REQUIRED',
+  'RECORDING_NOT_ACTIVE',
+  'STALE_TEXT',
   'INTERNAL',
 ]);
+
+const captureState = z.enum(['captured', 'asked', 'declined', 'withdrawn', 'not-recorded']);
+export type CaptureState = z.infer<typeof captureState>;
+
+const recordingState = z.object({
+  active: z.boolean(),
+  mode: z.enum(['off', 'consent', 'legal_obligation']),
+  recordingId: z.nullable(z.string()),
+  startedAt: z.nullable(z.string()),
+  you: captureState,
+  prompt: z.nullable(
+    z.object({
+      kind: z.enum(['consent', 'acknowledge']),
+      text: z.string(),
+      textHash: z.string(),
+      legalReference: z.nullable(z.string()),
+    }),
+  ),
+  script: z.nullable(z.string()),
+  participants: z.array(z.object({ participantId: z.string(), state: captureState })),
+});
+export type RecordingState = z.infer<typeof recordingState>;
+export type RecordingPrompt = NonNullable<RecordingState['prompt']>;
 
 const serverMessage = z.discriminatedUnion('type', [
   z.object({
@@ -89,6 +116,8 @@ const serverMessage = z.discriminatedUnion('type', [
       }),
     ),
   }),
+  z.object({ type: z.literal('recording'), state: recordingState }),
+  z.object({ type: z.literal('recording-alert'), message: z.string() }),
 ]);
 export type ServerMessage = z.infer<typeof serverMessage>;
 export type ParticipantStats = Extract<ServerMessage, { type: 'stats' }>['participants'][number];

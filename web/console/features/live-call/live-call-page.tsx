@@ -1,5 +1,6 @@
 import { useRoute } from 'preact-iso';
 import { useEffect, useState } from 'preact/hooks';
+import { Alert } from '../../../shared/ui/alert.tsx';
 import { PageHeader } from '../../../shared/ui/page-header.tsx';
 import { callMessagesEn as t } from '../../../customer/call/call-messages.ts';
 import { CallSession, type CallSnapshot } from '../../../customer/call/call-session.ts';
@@ -8,7 +9,8 @@ import { CallView, useCallSnapshot } from '../../../customer/call/call-view.tsx'
 /**
  * The agent's side of a live call (`/live/<callId>`, opened from the Calls page): joins with the console session,
  * shows who waits in the lobby (admit or decline), the same grid, controls and chat as the customer, each
- * participant's connection quality, and "End call for everyone".
+ * participant's connection quality, "End call for everyone", and recording: start and stop (consent mode), the
+ * script to read aloud, each participant's capture state and capture failures.
  */
 export function LiveCallPage() {
   const { params } = useRoute();
@@ -18,7 +20,7 @@ export function LiveCallPage() {
 }
 
 function LiveCall(props: { callId: string }) {
-  const [session] = useState(() => new CallSession({ callId: props.callId, auth: { kind: 'session' } }));
+  const [session] = useState(() => new CallSession({ callId: props.callId, auth: { kind: 'session' }, locale: t.locale }));
   useEffect(() => {
     void session.start();
     return () => session.close();
@@ -36,11 +38,15 @@ function LiveCall(props: { callId: string }) {
         t={t}
         hostName="the agent"
         aside={!over && <Lobby session={session} snapshot={snapshot} />}
+        banner={!over && <RecordingBanner snapshot={snapshot} />}
         extraControls={
           !over && (
-            <button type="button" class="call-button call-button-danger" onClick={() => session.endForEveryone()}>
-              End call for everyone
-            </button>
+            <>
+              <RecordingControls session={session} snapshot={snapshot} />
+              <button type="button" class="call-button call-button-danger" onClick={() => session.endForEveryone()}>
+                End call for everyone
+              </button>
+            </>
           )
         }
       />
@@ -48,6 +54,74 @@ function LiveCall(props: { callId: string }) {
         <p>
           <a href="/calls">Back to the calls</a>
         </p>
+      )}
+    </>
+  );
+}
+
+/** Start and stop for consent-mode recording; legal-obligation recording cannot be stopped here (G55). */
+function RecordingControls(props: { session: CallSession; snapshot: CallSnapshot }) {
+  const { session, snapshot: s } = props;
+  const r = s.recording;
+  if (!r || r.mode === 'off') return null;
+  if (r.mode === 'legal_obligation') {
+    return (
+      <span class="call-hint recording-required" data-testid="recording-required">
+        Recording is required by law for this call type and cannot be switched off.
+      </span>
+    );
+  }
+  // aria-disabled rather than disabled while the request is on its way, so keyboard focus stays on the button.
+  return r.active ? (
+    <button
+      type="button"
+      class="call-button call-button-danger"
+      data-testid="recording-stop"
+      aria-disabled={s.recordingPending}
+      onClick={() => {
+        if (!s.recordingPending) session.stopRecording();
+      }}
+    >
+      Stop recording
+    </button>
+  ) : (
+    <button
+      type="button"
+      class="call-button"
+      data-testid="recording-start"
+      aria-disabled={s.recordingPending}
+      onClick={() => {
+        if (!s.recordingPending) session.startRecording();
+      }}
+    >
+      Start recording
+    </button>
+  );
+}
+
+/** The capture-failure alert (it stays: a failed legal-obligation recording is flagged) and the script to read aloud. */
+function RecordingBanner(props: { snapshot: CallSnapshot }) {
+  const r = props.snapshot.recording;
+  // Dismissed per recording: the next recording shows its script again.
+  const [dismissed, setDismissed] = useState<string | null>(null);
+  const script = r?.active && r.script !== null && r.recordingId !== dismissed ? r.script : null;
+  return (
+    <>
+      {props.snapshot.recordingAlert !== null && (
+        <Alert kind="error" title="Recording problem" testId="recording-alert">
+          <p>{props.snapshot.recordingAlert}</p>
+        </Alert>
+      )}
+      {script !== null && (
+        <section class="recording-script" aria-labelledby="recording-script-title" data-testid="recording-script">
+          <h2 id="recording-script-title" class="call-side-heading">
+            Say this aloud
+          </h2>
+          <p class="recording-script-text">{script}</p>
+          <button type="button" class="call-button" onClick={() => setDismissed(r?.recordingId ?? null)}>
+            Dismiss
+          </button>
+        </section>
       )}
     </>
   );
@@ -68,6 +142,7 @@ function Lobby(props: { session: CallSession; snapshot: CallSnapshot }) {
             {waiting.map((p) => (
               <li key={p.participantId} data-testid="lobby-entry" data-participant={p.participantId}>
                 <span>{p.displayName} is waiting</span>
+                <CaptureStateNote snapshot={s} participantId={p.participantId} />
                 <button type="button" class="call-button" onClick={() => session.admit(p.participantId)}>
                   Admit
                 </button>
@@ -98,5 +173,17 @@ function Lobby(props: { session: CallSession; snapshot: CallSnapshot }) {
         </section>
       )}
     </>
+  );
+}
+
+/** A waiting customer has no tile: their capture state (while recording runs) goes beside their lobby entry. */
+function CaptureStateNote(props: { snapshot: CallSnapshot; participantId: string }) {
+  const r = props.snapshot.recording;
+  const state = r?.active ? r.participants.find((p) => p.participantId === props.participantId)?.state : undefined;
+  if (!state) return null;
+  return (
+    <span class="call-hint" data-testid={`capture-state-${props.participantId}`} data-state={state}>
+      ({t.recording.state[state]})
+    </span>
   );
 }

@@ -1,0 +1,616 @@
+import type { AuditActor } from '../audit/events.ts';
+import { appendConsent, currentConsents } from '../consent/consent-ledger.ts';
+import { tagged } from '../db/personal-data.ts';
+import type { Deps } from '../deps.ts';
+import { enqueueJob } from '../jobs/enqueue-job.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { PublishedTrack } from '../media/published-track.ts';
+import type { Locale } from '../notices/notice.schema.ts';
+import { renderNotice } from '../notices/render-notice.ts';
+import type { CaptureState, ClientMessage, RecordingState, ServerMessage, SignalErrorCode } from '../protocol/signalling.ts';
+import { iso } from '../shared/clock.ts';
+import { addDays } from '../shared/dates.ts';
+import { newId, type CallTypeId, type OrgId } from '../shared/ids.ts';
+import { agentScript, recordingPrompt, type RecordingPromptText, type RecordingTextFacts } from './recording-texts.ts';
+import { TrackCapture } from './track-capture.ts';
+import type { TrackWriter } from './track-writer.ts';
+import { closeTrack, openTrack, type TrackBasis, type TrackEndReason, type TrackSource } from './tracks.ts';
+
+/** What a live call's recording needs to know about its call and call type. */
+export interface RecordingFacts {
+  readonly orgId: OrgId;
+  readonly callId: string;
+  readonly callTypeId: CallTypeId;
+  readonly mode: 'off' | 'consent' | 'legal_obligation';
+  readonly legalReference: string | null;
+  readonly recordingsDays: number;
+  readonly consentDays: number;
+  readonly organisationName: string;
+  /** A transfer safeguard the organisation recorded (G52): needed when the blob store is outside the EEA. */
+  readonly residencySafeguard: string | null;
+}
+
+/** One participant as the recording sees them; LiveCall provides these. */
+export interface RecordingParticipant {
+  readonly id: string;
+  readonly kind: 'agent' | 'customer';
+  readonly userId: string | null;
+  readonly subjectId: string | null;
+  readonly locale: Locale;
+  readonly admitted: boolean;
+  send(message: ServerMessage): void;
+  error(code: SignalErrorCode, message: string): void;
+  /** The sources this participant publishes now. */
+  publications(): readonly PublishedTrack[];
+}
+
+export interface RecordingHost {
+  participants(): Iterable<RecordingParticipant>;
+  get(participantId: string): RecordingParticipant | undefined;
+}
+
+type RecordingMessage = Extract<ClientMessage, { type: 'recording-start' | 'recording-stop' | 'recording-answer' | 'recording-withdraw' }>;
+
+/** A capture running for one participant and one group of sources (camera+microphone, or screen). */
+interface ActiveCapture {
+  readonly source: TrackSource;
+  /** Published-track ids it was built from: a change of sources means a new track. */
+  readonly signature: string;
+  capture: TrackCapture | null;
+  writer: TrackWriter | null;
+  trackId: string | null;
+  /** Set when the capture must end; the opening work checks it once its track exists. */
+  ending: TrackEndReason | null;
+  readonly opened: Promise<void>;
+}
+
+interface Person {
+  state: CaptureState;
+  prompt: RecordingPromptText | null;
+  basis: TrackBasis | null;
+  consentId: string | null;
+  readonly captures: Map<TrackSource, ActiveCapture>;
+}
+
+interface Active {
+  readonly recordingId: string;
+  readonly startedAt: string;
+  readonly mode: 'consent' | 'legal_obligation';
+  failed: boolean;
+}
+
+export interface CallRecordingOptions {
+  readonly logger: Logger;
+  /** Registers async work so shutdown and tests can wait for it. */
+  readonly track: (work: Promise<unknown>) => void;
+  /** Plaintext bytes per encrypted chunk (tests use small ones to see chunks land sooner). */
+  readonly chunkSize?: number | undefined;
+}
+
+const texts = {
+  notAllowed: 'This call type does not allow recording.',
+  agentOnly: 'Only the host can start or stop the recording.',
+  legalCannotStop: 'Recording is required by law for this call type and cannot be switched off.',
+  alreadyActive: 'The recording is already running.',
+  notActive: 'No recording is running.',
+  nothingToAnswer: 'There is no recording question to answer.',
+  stale: 'The recording notice changed. Read it again and choose again.',
+  notCaptured: 'You are not being recorded, so there is nothing to withdraw.',
+  mustAcknowledge: 'This recording is required by law: it can only be acknowledged, or you can leave the call.',
+  region: 'Recordings would be stored outside the EEA, and no transfer safeguard is recorded for your organisation. Ask an admin to record one in the organisation settings.',
+  failed: 'Recording failed: part of this call is not being recorded. The failure has been logged. Check the recording in the console.',
+} as const;
+
+/**
+ * The recording of one live call (issue 5). It decides who is captured — the agent whenever recording runs
+ * (never on consent, G7), a customer only after they consented in the call or acknowledged a legal-obligation
+ * notice (G2, G8, G18) — and runs one encrypted capture per participant and source group. Every state change is
+ * sent to everyone; the database side (ledger, tracks, audit) runs in order on one chain.
+ *
+ * Withdrawal detaches the person's captures synchronously, before any database work, so their capture stops
+ * within milliseconds of the message (G12); the ledger row and the erasure job follow.
+ */
+export class CallRecording {
+  readonly #people = new Map<string, Person>();
+  readonly #log: Logger;
+  #active: Active | null = null;
+  #chain: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  constructor(
+    private readonly deps: Pick<Deps, 'db' | 'keys' | 'clock' | 'audit' | 'blobs'>,
+    readonly facts: RecordingFacts,
+    private readonly host: RecordingHost,
+    private readonly options: CallRecordingOptions,
+  ) {
+    this.#log = options.logger.child({ module: 'recording' });
+  }
+
+  get active(): boolean {
+    return this.#active !== null;
+  }
+
+  get recordingId(): string | null {
+    return this.#active?.recordingId ?? null;
+  }
+
+  /** Resolves when the database work asked for so far has finished. */
+  settled(): Promise<void> {
+    return this.#chain;
+  }
+
+  #run(what: string, work: () => Promise<void>): Promise<void> {
+    const run = this.#chain.then(work).catch((err: unknown) => this.#log.error({ err, what }, 'recording work failed'));
+    this.#chain = run;
+    this.options.track(run);
+    return run;
+  }
+
+  #person(id: string): Person {
+    let p = this.#people.get(id);
+    if (!p) {
+      p = { state: 'not-recorded', prompt: null, basis: null, consentId: null, captures: new Map() };
+      this.#people.set(id, p);
+    }
+    return p;
+  }
+
+  // ----- what LiveCall tells us -------------------------------------------------------------------------------
+
+  /** A participant's socket joined (or rejoined): tell them the state; a legal-obligation call starts recording with its agent. */
+  joined(participant: RecordingParticipant): void {
+    if (this.#closed) return;
+    if (participant.kind === 'agent' && this.facts.mode === 'legal_obligation' && !this.#active) {
+      this.#start(participant, { type: 'system' });
+      return;
+    }
+    if (this.#active && participant.admitted) this.#include(participant);
+    else this.#send(participant);
+  }
+
+  /** A customer was let in from the lobby: if recording runs, they are asked before anything of them is captured (G18). */
+  admitted(participant: RecordingParticipant): void {
+    if (this.#closed) return;
+    if (this.#active) this.#include(participant);
+    else this.#send(participant);
+  }
+
+  /** A participant's published sources changed: captures follow (a new track per change). */
+  sourcesChanged(participant: RecordingParticipant): void {
+    if (this.#closed || !this.#active) return;
+    const person = this.#people.get(participant.id);
+    if (person?.state === 'captured') this.#syncCaptures(participant, person);
+  }
+
+  /** A participant left (or their peer went away): their captures end. */
+  left(participantId: string): void {
+    const person = this.#people.get(participantId);
+    if (!person) return;
+    this.#endCaptures(participantId, person, 'left');
+    if (person.state === 'captured' || person.state === 'asked') person.state = 'not-recorded';
+    this.#people.delete(participantId);
+    this.#broadcast();
+  }
+
+  handle(participant: RecordingParticipant, message: RecordingMessage): void {
+    if (this.#closed) return;
+    switch (message.type) {
+      case 'recording-start':
+        if (participant.kind !== 'agent') return participant.error('FORBIDDEN', texts.agentOnly);
+        if (this.facts.mode === 'off') return participant.error('RECORDING_NOT_ALLOWED', texts.notAllowed);
+        if (this.facts.mode === 'legal_obligation') return participant.error('RECORDING_REQUIRED', texts.legalCannotStop);
+        if (this.#active) return participant.error('RECORDING_NOT_ALLOWED', texts.alreadyActive);
+        if (!this.deps.blobs.location.eea && !this.facts.residencySafeguard) return participant.error('RECORDING_NOT_ALLOWED', texts.region);
+        this.#start(participant, participant.userId ? { type: 'user', id: participant.userId } : { type: 'system' });
+        return;
+      case 'recording-stop':
+        if (participant.kind !== 'agent') return participant.error('FORBIDDEN', texts.agentOnly);
+        if (this.facts.mode === 'legal_obligation') return participant.error('RECORDING_REQUIRED', texts.legalCannotStop);
+        if (!this.#active) return participant.error('RECORDING_NOT_ACTIVE', texts.notActive);
+        this.#stop('agent', 'stopped', participant.userId);
+        return;
+      case 'recording-answer':
+        this.#answer(participant, message.given, message.textHash);
+        return;
+      case 'recording-withdraw':
+        this.#withdraw(participant);
+        return;
+      default: {
+        const never: never = message;
+        return never;
+      }
+    }
+  }
+
+  /** The call ended or the server shuts down: everything running is stopped and finalised. */
+  close(reason: 'call_ended' | 'shutdown'): Promise<void> {
+    if (this.#closed) return this.#chain;
+    if (this.#active) this.#stop(reason, reason, null);
+    this.#closed = true;
+    return this.#chain;
+  }
+
+  // ----- starting and stopping ------------------------------------------------------------------------------
+
+  #start(by: RecordingParticipant, actor: AuditActor): void {
+    const now = this.deps.clock.now();
+    const active: Active = { recordingId: newId('recording'), startedAt: iso(now), mode: this.facts.mode as Active['mode'], failed: false };
+    this.#active = active;
+    const refusedRegion = !this.deps.blobs.location.eea && !this.facts.residencySafeguard;
+    void this.#run('recording.started', async () => {
+      await this.deps.db.transaction().execute(async (tx) => {
+        await tx
+          .insertInto('recordings')
+          .values({
+            id: active.recordingId,
+            org_id: this.facts.orgId,
+            call_id: this.facts.callId,
+            mode: active.mode,
+            legal_reference: active.mode === 'legal_obligation' ? this.facts.legalReference : null,
+            status: 'recording',
+            started_at: active.startedAt,
+            started_by: actor.type === 'user' ? actor.id : null,
+            stopped_at: null,
+            stopped_by: null,
+            stop_reason: null,
+            failure: null,
+            restricted_at: null,
+            created_at: active.startedAt,
+            expires_at: iso(addDays(now, this.facts.recordingsDays)),
+            ...tagged('recordings'),
+          })
+          .execute();
+        await this.deps.audit.append(tx, this.facts.orgId, actor, {
+          type: 'recording.started',
+          data: { recordingId: active.recordingId, callId: this.facts.callId, mode: active.mode },
+        });
+      });
+    });
+    this.#log.info({ recordingId: active.recordingId, mode: active.mode }, 'recording started');
+    if (refusedRegion) {
+      // Legal obligation cannot be refused by the agent; a store the organisation may not use is a failure (G55).
+      this.#fail('region');
+    }
+    for (const participant of this.host.participants()) {
+      if (participant.kind === 'agent') this.#include(participant, participant === by);
+      else if (participant.admitted) this.#include(participant);
+      else this.#send(participant);
+    }
+  }
+
+  #stop(reason: 'agent' | 'call_ended' | 'shutdown', trackReason: TrackEndReason, userId: string | null): void {
+    const active = this.#active;
+    if (!active) return;
+    this.#active = null;
+    const stoppedAt = this.deps.clock.now();
+    for (const [id, person] of this.#people) {
+      this.#endCaptures(id, person, trackReason);
+      person.prompt = null;
+      person.basis = null;
+      person.consentId = null;
+      person.state = 'not-recorded';
+    }
+    this.#broadcast();
+    this.#log.info({ recordingId: active.recordingId, reason }, 'recording stopped');
+    void this.#run('recording.stopped', async () => {
+      await this.deps.db.transaction().execute(async (tx) => {
+        await tx
+          .updateTable('recordings')
+          .set({
+            status: active.failed ? 'failed' : 'complete',
+            stopped_at: iso(stoppedAt),
+            stopped_by: userId,
+            stop_reason: active.failed ? 'failed' : reason,
+            expires_at: iso(addDays(stoppedAt, this.facts.recordingsDays)),
+          })
+          .where('id', '=', active.recordingId)
+          .execute();
+        await this.deps.audit.append(tx, this.facts.orgId, userId ? { type: 'user', id: userId } : { type: 'system' }, {
+          type: 'recording.stopped',
+          data: { recordingId: active.recordingId, callId: this.facts.callId, reason },
+        });
+      });
+    });
+  }
+
+  // ----- who is captured ------------------------------------------------------------------------------------
+
+  /** Brings one present participant into the running recording: the agent is captured; a customer is asked. */
+  #include(participant: RecordingParticipant, isStarter = false): void {
+    const active = this.#active;
+    if (!active) return;
+    const person = this.#person(participant.id);
+    if (person.state === 'captured' || person.state === 'declined' || person.state === 'withdrawn') {
+      this.#send(participant, isStarter);
+      return;
+    }
+    if (participant.kind === 'agent') {
+      person.state = 'captured';
+      person.basis = active.mode === 'legal_obligation' ? 'legal_obligation' : 'legitimate_interest';
+      this.#syncCaptures(participant, person);
+      this.#broadcast(isStarter ? participant.id : null);
+      return;
+    }
+    if (active.mode === 'legal_obligation') {
+      person.state = 'asked';
+      person.prompt = recordingPrompt('legal_obligation', this.#textFacts(), participant.locale);
+      this.#broadcast();
+      return;
+    }
+    // Consent mode: a consent given on the join page under the current notice counts (it was an affirmative act
+    // on the same terms); anyone else is asked now, and nothing of them is captured until they say yes.
+    person.state = 'asked';
+    person.prompt = recordingPrompt('consent', this.#textFacts(), participant.locale);
+    this.#broadcast();
+    void this.#run('join-page consent', async () => {
+      const [current, notice] = await Promise.all([
+        currentConsents(this.deps.db, this.facts.orgId, participant.id),
+        renderNotice(this.deps.db, { orgId: this.facts.orgId, callTypeId: this.facts.callTypeId, locale: participant.locale }),
+      ]);
+      const latest = current.get('recording');
+      if (latest?.action !== 'given' || Number(latest.notice_version) !== notice.notice.version) return;
+      if (this.#active !== active || person.state !== 'asked') return;
+      person.state = 'captured';
+      person.prompt = null;
+      person.basis = 'consent';
+      person.consentId = latest.id;
+      const present = this.host.get(participant.id);
+      if (present) this.#syncCaptures(present, person);
+      this.#broadcast();
+    });
+  }
+
+  #answer(participant: RecordingParticipant, given: boolean, textHash: string): void {
+    const active = this.#active;
+    const person = this.#people.get(participant.id);
+    if (!active || !person || person.state !== 'asked' || !person.prompt) return participant.error('RECORDING_NOT_ACTIVE', texts.nothingToAnswer);
+    if (person.prompt.textHash !== textHash) return participant.error('STALE_TEXT', texts.stale);
+    if (active.mode === 'legal_obligation' && !given) return participant.error('RECORDING_REQUIRED', texts.mustAcknowledge);
+    const prompt = person.prompt;
+    person.prompt = null;
+    if (!given) {
+      person.state = 'declined';
+      this.#broadcast();
+      void this.#run('consent declined', () => this.#ledger(participant, 'declined', prompt, null).then(() => undefined));
+      return;
+    }
+    person.state = 'captured';
+    person.basis = active.mode === 'legal_obligation' ? 'legal_obligation' : 'consent';
+    if (active.mode === 'consent') {
+      // The capture starts once the consent is in the ledger: the track row names it.
+      void this.#run('consent given', async () => {
+        person.consentId = await this.#ledger(participant, 'given', prompt, null);
+        const present = this.host.get(participant.id);
+        if (present && this.#active === active && person.state === 'captured') this.#syncCaptures(present, person);
+      });
+    } else {
+      void this.#run('recording.acknowledged', () =>
+        this.deps.db.transaction().execute(async (tx) => {
+          await this.deps.audit.append(tx, this.facts.orgId, { type: 'anonymous' }, {
+            type: 'recording.acknowledged',
+            data: { recordingId: active.recordingId, participantId: participant.id, textHash },
+          });
+        }),
+      );
+      this.#syncCaptures(participant, person);
+    }
+    this.#broadcast();
+  }
+
+  #withdraw(participant: RecordingParticipant): void {
+    const active = this.#active;
+    const person = this.#people.get(participant.id);
+    if (!active || !person || person.state !== 'captured' || participant.kind !== 'customer') {
+      return participant.error('RECORDING_NOT_ACTIVE', texts.notCaptured);
+    }
+    if (active.mode === 'legal_obligation') return participant.error('RECORDING_REQUIRED', texts.mustAcknowledge);
+    // Stop first, synchronously: nothing of this person is taken in after this line (G12).
+    this.#endCaptures(participant.id, person, 'withdrawn');
+    person.state = 'withdrawn';
+    const consentId = person.consentId;
+    person.basis = null;
+    this.#broadcast();
+    this.#log.info({ participantId: participant.id, recordingId: active.recordingId }, 'recording consent withdrawn');
+    void this.#run('consent withdrawn', async () => {
+      await this.#ledger(participant, 'withdrawn', null, consentId);
+      // What was recorded on consent alone is erased (G13, Art. 17(1)(b)); earlier processing stays lawful.
+      await this.deps.db.transaction().execute((tx) =>
+        enqueueJob(tx, this.deps.clock, this.facts.orgId, 'recording.erase_withdrawn', {
+          recordingId: active.recordingId,
+          participantId: participant.id,
+        }),
+      );
+    });
+  }
+
+  /** Appends a consent decision for recording to the ledger (G11), with the exact text's hash and the notice version. */
+  async #ledger(participant: RecordingParticipant, action: 'given' | 'declined' | 'withdrawn', prompt: RecordingPromptText | null, withdraws: string | null): Promise<string | null> {
+    if (!participant.subjectId) return null;
+    const notice = await renderNotice(this.deps.db, { orgId: this.facts.orgId, callTypeId: this.facts.callTypeId, locale: participant.locale });
+    return this.deps.db.transaction().execute(async (tx) => {
+      let textHash = prompt?.textHash ?? null;
+      let noticeRef = { id: notice.notice.id, version: notice.notice.version, hash: notice.notice.contentHash };
+      let withdrawsId = withdraws;
+      if (action === 'withdrawn') {
+        const current = (await currentConsents(tx, this.facts.orgId, participant.id)).get('recording');
+        withdrawsId = withdraws ?? current?.id ?? null;
+        if (current) {
+          textHash = current.text_hash;
+          noticeRef = { id: current.notice_id, version: Number(current.notice_version), hash: current.notice_hash };
+        }
+      }
+      return appendConsent(tx, this.deps, this.facts.orgId, { type: 'anonymous' }, {
+        callId: this.facts.callId,
+        participantId: participant.id,
+        subjectId: participant.subjectId!,
+        consentPurpose: 'recording',
+        action,
+        withdrawsId,
+        textHash: textHash ?? '',
+        notice: noticeRef,
+        locale: participant.locale,
+        method: 'in_call',
+        retentionDays: this.facts.consentDays,
+      });
+    });
+  }
+
+  // ----- captures -------------------------------------------------------------------------------------------
+
+  /** Makes the running captures of a captured person match what they publish now. */
+  #syncCaptures(participant: RecordingParticipant, person: Person): void {
+    const active = this.#active;
+    if (!active || active.failed) return;
+    const pubs = participant.publications();
+    const groups: [TrackSource, PublishedTrack[]][] = [
+      ['camera', pubs.filter((t) => t.source === 'audio' || t.source === 'video')],
+      ['screen', pubs.filter((t) => t.source === 'screen')],
+    ];
+    for (const [source, tracks] of groups) {
+      const signature = tracks.map((t) => t.id).sort().join(',');
+      const current = person.captures.get(source);
+      if (current && current.signature === signature) continue;
+      if (current) this.#endCapture(participant.id, person, current, 'sources_changed');
+      if (tracks.length > 0) this.#openCapture(participant, person, source, tracks, signature, active);
+    }
+  }
+
+  #openCapture(participant: RecordingParticipant, person: Person, source: TrackSource, tracks: PublishedTrack[], signature: string, active: Active): void {
+    let resolveOpened!: () => void;
+    const slot: ActiveCapture = {
+      source,
+      signature,
+      capture: null,
+      writer: null,
+      trackId: null,
+      ending: null,
+      opened: new Promise<void>((resolve) => (resolveOpened = resolve)),
+    };
+    person.captures.set(source, slot);
+    const basis = person.basis ?? 'legitimate_interest';
+    const work = (async () => {
+      try {
+        const opened = await openTrack(
+          this.deps,
+          {
+            orgId: this.facts.orgId,
+            recordingId: active.recordingId,
+            callId: this.facts.callId,
+            participantId: participant.id,
+            subjectId: participant.subjectId,
+            source,
+            basis,
+            consentId: person.consentId,
+            recordingsDays: this.facts.recordingsDays,
+            chunkSize: this.options.chunkSize,
+          },
+          (err) => this.#captureFailed(err, 'store'),
+        );
+        slot.trackId = opened.trackId;
+        if (slot.ending !== null || this.#active !== active) {
+          // Withdrawn or stopped while the track was being opened: nothing was captured.
+          slot.writer = opened.writer;
+          return;
+        }
+        const writer = opened.writer;
+        slot.writer = writer;
+        slot.capture = new TrackCapture(
+          tracks,
+          (bytes) => writer.write(bytes),
+          (err) => this.#captureFailed(err, 'encoder'),
+        );
+      } catch (err) {
+        this.#captureFailed(err, 'store');
+      } finally {
+        resolveOpened();
+      }
+    })();
+    this.options.track(work);
+  }
+
+  #endCaptures(participantId: string, person: Person, reason: TrackEndReason): void {
+    for (const slot of [...person.captures.values()]) this.#endCapture(participantId, person, slot, reason);
+  }
+
+  /** Detaches now (synchronously); finishing and finalising the track run on the chain. */
+  #endCapture(participantId: string, person: Person, slot: ActiveCapture, reason: TrackEndReason): void {
+    if (person.captures.get(slot.source) === slot) person.captures.delete(slot.source);
+    slot.ending = reason;
+    const capture = slot.capture;
+    const stopping = capture ? capture.stop() : Promise.resolve();
+    const endedAt = this.deps.clock.now();
+    void this.#run(`track end (${reason})`, async () => {
+      await slot.opened;
+      await stopping;
+      if (slot.trackId && slot.writer) await this.#closeNow(slot.trackId, slot.writer, reason, endedAt);
+    });
+    this.#log.info({ participantId, source: slot.source, reason }, 'capture ended');
+  }
+
+  async #closeNow(trackId: string, writer: TrackWriter, reason: TrackEndReason, endedAt: Date): Promise<void> {
+    const status = await closeTrack(this.deps, this.facts.orgId, trackId, writer, reason, endedAt, this.facts.recordingsDays);
+    if (status === 'failed') this.#log.warn({ trackId }, 'track could not be finalised');
+  }
+
+  #captureFailed(err: unknown, reason: 'store' | 'encoder'): void {
+    this.#log.error({ err, reason }, 'capture failed');
+    this.#fail(reason);
+  }
+
+  /** Capture failed: the agent is alerted at once, the failure is audited and the recording flagged (G55). */
+  #fail(reason: 'store' | 'encoder' | 'no_media' | 'region'): void {
+    const active = this.#active;
+    if (!active || active.failed) return;
+    active.failed = true;
+    for (const participant of this.host.participants()) {
+      if (participant.kind === 'agent') participant.send({ type: 'recording-alert', message: reason === 'region' ? `${texts.failed} ${texts.region}` : texts.failed });
+    }
+    void this.#run('recording.failed', () =>
+      this.deps.db.transaction().execute(async (tx) => {
+        await tx.updateTable('recordings').set({ status: 'failed', failure: reason }).where('id', '=', active.recordingId).execute();
+        await this.deps.audit.append(tx, this.facts.orgId, { type: 'system' }, {
+          type: 'recording.failed',
+          data: { recordingId: active.recordingId, callId: this.facts.callId, reason },
+        });
+      }),
+    );
+  }
+
+  // ----- telling people -------------------------------------------------------------------------------------
+
+  #textFacts(): RecordingTextFacts {
+    return { organisationName: this.facts.organisationName, recordingsDays: this.facts.recordingsDays, legalReference: this.facts.legalReference };
+  }
+
+  stateFor(participant: RecordingParticipant, withScript = false): RecordingState {
+    const active = this.#active;
+    const person = this.#people.get(participant.id);
+    return {
+      active: active !== null,
+      mode: this.facts.mode,
+      recordingId: active?.recordingId ?? null,
+      startedAt: active?.startedAt ?? null,
+      you: active ? (person?.state ?? 'not-recorded') : 'not-recorded',
+      prompt:
+        active && person?.prompt
+          ? { kind: person.prompt.kind, text: person.prompt.text, textHash: person.prompt.textHash, legalReference: active.mode === 'legal_obligation' ? this.facts.legalReference : null }
+          : null,
+      script: active && withScript && participant.kind === 'agent' ? agentScript(active.mode, this.#textFacts()) : null,
+      participants:
+        participant.kind === 'agent'
+          ? [...this.host.participants()]
+              .filter((p) => p.id !== participant.id)
+              .map((p) => ({ participantId: p.id, state: active ? (this.#people.get(p.id)?.state ?? 'not-recorded') : 'not-recorded' }))
+          : [],
+    };
+  }
+
+  #send(participant: RecordingParticipant, withScript = false): void {
+    participant.send({ type: 'recording', state: this.stateFor(participant, withScript) });
+  }
+
+  /** Everyone gets their view; `scriptFor` (the agent who started) also gets the script to read aloud. */
+  #broadcast(scriptFor: string | null = null): void {
+    for (const participant of this.host.participants()) this.#send(participant, participant.id === scriptFor);
+  }
+}

@@ -1,0 +1,87 @@
+import { decryptRange } from '../storage/blob-format.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
+import { TrackWriter } from './track-writer.ts';
+import { encodeFloat, encodeSize, WebmScanner, type WebmScanResult } from './webm-scan.ts';
+
+export interface FinalisedBlob {
+  readonly ciphertextBytes: number;
+  readonly plaintextBytes: number;
+  readonly durationMs: number;
+  readonly blocks: number;
+}
+
+export interface FinaliseInput {
+  readonly store: BlobStore;
+  readonly from: { readonly key: string; readonly dataKey: Buffer; readonly ciphertextBytes: number };
+  readonly to: { readonly key: string; readonly dataKey: Buffer; readonly keyId: string };
+  /** False for what a crash left: decrypt up to the last whole chunk, cut at the last whole WebM block. */
+  readonly requireFinal: boolean;
+}
+
+/**
+ * Turns a track's blob as written during the call into its final form: the same WebM with its real duration and
+ * segment size (the writer could not know them when it wrote the header, which is already encrypted), cut at the
+ * last complete block, encrypted again under a new data key into a new object. Plaintext stays in memory, one
+ * chunk at a time (G44); the caller swaps the rows and destroys the old object and key. Returns null when the
+ * blob holds no media at all.
+ */
+export async function finaliseBlob(input: FinaliseInput): Promise<FinalisedBlob | null> {
+  const { store, from } = input;
+  const read = (start: number, end: number) => store.read(from.key, start, end);
+
+  const scanner = new WebmScanner();
+  for await (const piece of decryptRange(read, from.ciphertextBytes, from.dataKey, { requireFinal: input.requireFinal })) scanner.push(piece);
+  const scan = scanner.result();
+  if (scan.blocks === 0 || scan.validEnd === 0) return null;
+
+  const patches = patchesFor(scan);
+  const upload = await store.createUpload(input.to.key);
+  let failure: unknown = null;
+  const writer = new TrackWriter(upload, input.to.dataKey, input.to.keyId, (err) => (failure = err));
+  let offset = 0;
+  try {
+    for await (const piece of decryptRange(read, from.ciphertextBytes, from.dataKey, {
+      requireFinal: input.requireFinal,
+      start: 0,
+      end: scan.validEnd - 1,
+    })) {
+      writer.write(applyPatches(piece, offset, patches));
+      offset += piece.length;
+    }
+    const sizes = await writer.finish();
+    if (failure) throw failure;
+    return { ...sizes, durationMs: Math.round(scan.lastBlockMs), blocks: scan.blocks };
+  } catch (err) {
+    await upload.abort().catch(() => {});
+    throw err;
+  }
+}
+
+interface Patch {
+  readonly offset: number;
+  readonly bytes: Buffer;
+}
+
+function patchesFor(scan: WebmScanResult): Patch[] {
+  const patches: Patch[] = [];
+  if (scan.duration) {
+    const units = (scan.lastBlockMs * 1_000_000) / scan.timecodeScaleNs;
+    patches.push({ offset: scan.duration.offset, bytes: encodeFloat(Math.max(units, 1), scan.duration.length) });
+  }
+  if (scan.segmentSize) {
+    patches.push({ offset: scan.segmentSize.offset, bytes: encodeSize(scan.validEnd - scan.segmentSize.dataStart, scan.segmentSize.length) });
+  }
+  return patches;
+}
+
+function applyPatches(piece: Buffer, offset: number, patches: readonly Patch[]): Buffer {
+  let out = piece;
+  for (const p of patches) {
+    const start = Math.max(p.offset, offset);
+    const end = Math.min(p.offset + p.bytes.length, offset + piece.length);
+    if (start >= end) continue;
+    if (out === piece) out = Buffer.from(piece);
+    p.bytes.copy(out, start - offset, start - p.offset, end - p.offset);
+  }
+  return out;
+}
