@@ -46,6 +46,8 @@ export const auditEventSchema = z.discriminatedUnion('type', [
     data: z.strictObject({ callId: id, callTypeId: id, subjectId: id }),
   }),
   z.strictObject({ type: z.literal('call.rescheduled'), data: z.strictObject({ callId: id }) }),
+  /** Another customer was invited to a scheduled call. */
+  z.strictObject({ type: z.literal('call.guest_added'), data: z.strictObject({ callId: id, subjectId: id }) }),
   z.strictObject({ type: z.literal('call.cancelled'), data: z.strictObject({ callId: id }) }),
   /** The first participant joined the live call. */
   z.strictObject({ type: z.literal('call.started'), data: z.strictObject({ callId: id }) }),

@@ -161,7 +161,7 @@ export class CallRecording {
   joined(participant: RecordingParticipant): void {
     if (this.#closed) return;
     if (participant.kind === 'agent' && this.facts.mode === 'legal_obligation' && !this.#active) {
-      this.#start(participant, { type: 'system' });
+      this.#start({ type: 'system' });
       return;
     }
     if (this.#active && participant.admitted) this.#include(participant);
@@ -201,7 +201,7 @@ export class CallRecording {
         if (this.facts.mode === 'legal_obligation') return participant.error('RECORDING_REQUIRED', texts.legalCannotStop);
         if (this.#active) return participant.error('RECORDING_NOT_ALLOWED', texts.alreadyActive);
         if (!this.deps.blobs.location.eea && !this.facts.residencySafeguard) return participant.error('RECORDING_NOT_ALLOWED', texts.region);
-        this.#start(participant, participant.userId ? { type: 'user', id: participant.userId } : { type: 'system' });
+        this.#start(participant.userId ? { type: 'user', id: participant.userId } : { type: 'system' });
         return;
       case 'recording-stop':
         if (participant.kind !== 'agent') return participant.error('FORBIDDEN', texts.agentOnly);
@@ -232,7 +232,7 @@ export class CallRecording {
 
   // ----- starting and stopping ------------------------------------------------------------------------------
 
-  #start(by: RecordingParticipant, actor: AuditActor): void {
+  #start(actor: AuditActor): void {
     const now = this.deps.clock.now();
     const active: Active = { recordingId: newId('recording'), startedAt: iso(now), mode: this.facts.mode as Active['mode'], failed: false };
     this.#active = active;
@@ -272,7 +272,7 @@ export class CallRecording {
       this.#fail('region');
     }
     for (const participant of this.host.participants()) {
-      if (participant.kind === 'agent') this.#include(participant, participant === by);
+      if (participant.kind === 'agent') this.#include(participant);
       else if (participant.admitted) this.#include(participant);
       else this.#send(participant);
     }
@@ -316,19 +316,19 @@ export class CallRecording {
   // ----- who is captured ------------------------------------------------------------------------------------
 
   /** Brings one present participant into the running recording: the agent is captured; a customer is asked. */
-  #include(participant: RecordingParticipant, isStarter = false): void {
+  #include(participant: RecordingParticipant): void {
     const active = this.#active;
     if (!active) return;
     const person = this.#person(participant.id);
     if (person.state === 'captured' || person.state === 'declined' || person.state === 'withdrawn') {
-      this.#send(participant, isStarter);
+      this.#send(participant);
       return;
     }
     if (participant.kind === 'agent') {
       person.state = 'captured';
       person.basis = active.mode === 'legal_obligation' ? 'legal_obligation' : 'legitimate_interest';
       this.#syncCaptures(participant, person);
-      this.#broadcast(isStarter ? participant.id : null);
+      this.#broadcast();
       return;
     }
     if (active.mode === 'legal_obligation') {
@@ -582,7 +582,7 @@ export class CallRecording {
     return { organisationName: this.facts.organisationName, recordingsDays: this.facts.recordingsDays, legalReference: this.facts.legalReference };
   }
 
-  stateFor(participant: RecordingParticipant, withScript = false): RecordingState {
+  stateFor(participant: RecordingParticipant): RecordingState {
     const active = this.#active;
     const person = this.#people.get(participant.id);
     return {
@@ -595,7 +595,8 @@ export class CallRecording {
         active && person?.prompt
           ? { kind: person.prompt.kind, text: person.prompt.text, textHash: person.prompt.textHash, legalReference: active.mode === 'legal_obligation' ? this.facts.legalReference : null }
           : null,
-      script: active && withScript && participant.kind === 'agent' ? agentScript(active.mode, this.#textFacts()) : null,
+      // The agent keeps the script for as long as the recording runs (the page lets them put it away).
+      script: active && participant.kind === 'agent' ? agentScript(active.mode, this.#textFacts()) : null,
       participants:
         participant.kind === 'agent'
           ? [...this.host.participants()]
@@ -605,12 +606,12 @@ export class CallRecording {
     };
   }
 
-  #send(participant: RecordingParticipant, withScript = false): void {
-    participant.send({ type: 'recording', state: this.stateFor(participant, withScript) });
+  #send(participant: RecordingParticipant): void {
+    participant.send({ type: 'recording', state: this.stateFor(participant) });
   }
 
-  /** Everyone gets their view; `scriptFor` (the agent who started) also gets the script to read aloud. */
-  #broadcast(scriptFor: string | null = null): void {
-    for (const participant of this.host.participants()) this.#send(participant, participant.id === scriptFor);
+  /** Everyone gets their own view of the recording. */
+  #broadcast(): void {
+    for (const participant of this.host.participants()) this.#send(participant);
   }
 }

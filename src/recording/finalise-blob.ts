@@ -68,6 +68,9 @@ function patchesFor(scan: WebmScanResult): Patch[] {
     const units = (scan.lastBlockMs * 1_000_000) / scan.timecodeScaleNs;
     patches.push({ offset: scan.duration.offset, bytes: encodeFloat(Math.max(units, 1), scan.duration.length) });
   }
+  // Clusters and the segment get their real sizes: a file with sized elements is what players and tools expect
+  // of a finished recording (an unknown size inside a sized parent is an error to ffmpeg).
+  for (const c of scan.clusters) patches.push({ offset: c.sizeOffset, bytes: encodeSize(c.end - c.dataStart, c.sizeLength) });
   if (scan.segmentSize) {
     patches.push({ offset: scan.segmentSize.offset, bytes: encodeSize(scan.validEnd - scan.segmentSize.dataStart, scan.segmentSize.length) });
   }

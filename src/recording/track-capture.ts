@@ -67,15 +67,24 @@ export class TrackCapture {
       const time = new RtpTimeCallback(input.clockRate);
       if (input.kind === 'video') {
         const jitter = new JitterBufferCallback(input.clockRate);
-        const depacketizer = new DepacketizeCallback('vp8', {
-          isFinalPacketInSequence: (h) => h.marker,
-          waitForKeyframe: true,
-        });
-        depacketizer.onNeedKeyFrame.subscribe(() => input.track.requestKeyframe());
+        // Frames before the first keyframe cannot be decoded: they are dropped here, and a keyframe is asked for.
+        // (werift's own `waitForKeyframe` keeps the dropped frame's packets and glues them to the next frame, which
+        // shifts every later frame by one packet when a recording starts on a delta frame, as it does from Chromium.)
+        const depacketizer = new DepacketizeCallback('vp8', { isFinalPacketInSequence: (h) => h.marker });
+        let keyframeSeen = false;
         source.pipe(jitter.input);
         jitter.pipe(time.input);
         time.pipe(depacketizer.input);
-        depacketizer.pipe(this.#webm.inputVideo);
+        depacketizer.pipe((output) => {
+          if (output.frame && !keyframeSeen) {
+            if (!output.frame.isKeyframe) {
+              input.track.requestKeyframe();
+              return;
+            }
+            keyframeSeen = true;
+          }
+          this.#webm.inputVideo(output);
+        });
       } else {
         const depacketizer = new DepacketizeCallback('opus');
         source.pipe(time.input);

@@ -26,6 +26,8 @@ export interface WebmScanResult {
   readonly validEnd: number;
   /** Offset and length of the Segment's size field (to write the real size), or null if not seen. */
   readonly segmentSize: { readonly offset: number; readonly length: number; readonly dataStart: number } | null;
+  /** Clusters written with an unknown size (as a live writer does): where their size field is, and their extent. */
+  readonly clusters: readonly { readonly sizeOffset: number; readonly sizeLength: number; readonly dataStart: number; readonly end: number }[];
   /** Offset and length of the Duration float in Info, or null if none. */
   readonly duration: { readonly offset: number; readonly length: number } | null;
   /** Time of the last complete block, in ms (TimecodeScale applied). */
@@ -80,6 +82,7 @@ export class WebmScanner {
   /** Time of the block being skipped over, counted once its whole body has been seen. */
   #pendingBlock: number | null = null;
   #blockEnd = -1;
+  readonly #clusters: { sizeOffset: number; sizeLength: number; dataStart: number; end: number | null }[] = [];
 
   push(piece: Buffer): void {
     let buf = this.#pending.length > 0 ? Buffer.concat([this.#pending, piece]) : piece;
@@ -104,9 +107,13 @@ export class WebmScanner {
   }
 
   result(): WebmScanResult {
+    const validEnd = this.#validEnd;
     return {
-      validEnd: this.#validEnd,
+      validEnd,
       segmentSize: this.#segmentSize,
+      clusters: this.#clusters
+        .filter((c) => c.dataStart <= validEnd)
+        .map((c) => ({ sizeOffset: c.sizeOffset, sizeLength: c.sizeLength, dataStart: c.dataStart, end: Math.min(c.end ?? validEnd, validEnd) })),
       duration: this.#duration,
       lastBlockMs: (this.#lastBlock * this.#timecodeScale) / 1_000_000,
       blocks: this.#blocks,
@@ -145,6 +152,8 @@ export class WebmScanner {
     // A new Cluster (or any Segment-level element) ends an unknown-size Cluster.
     if (ctx.kind === 'cluster' && ctx.end === null && (id.value === ID.cluster || id.value > 0xffffff)) {
       this.#stack.pop();
+      const open = this.#clusters.at(-1);
+      if (open && open.end === null) open.end = start;
       return this.#step(buf, at);
     }
 
@@ -161,6 +170,7 @@ export class WebmScanner {
     if (ctx.kind === 'segment' && id.value === ID.cluster) {
       this.#clusterTimecode = 0;
       this.#stack.push({ kind: 'cluster', end: size.value === UNKNOWN ? null : dataStart + size.value });
+      if (size.value === UNKNOWN) this.#clusters.push({ sizeOffset: start + id.length, sizeLength: size.length, dataStart, end: null });
       this.#validEnd = Math.max(this.#validEnd, dataStart);
       return header;
     }

@@ -101,17 +101,22 @@ export async function listCalls(
 }
 
 /** Everything the mails need, read inside the transaction that queues them. */
-async function mailFacts(tx: Tx, deps: Deps, call: CallsTable): Promise<{ customer: CallMailFacts & { to: string }; agent: CallMailFacts & { to: string } }> {
+async function mailFacts(tx: Tx, deps: Deps, call: CallsTable): Promise<{ customers: (CallMailFacts & { to: string; participantId: string })[]; agent: CallMailFacts & { to: string } }> {
   const org = await tx.selectFrom('organisations').select(['legal_name', 'contact_email', 'privacy_policy_url']).where('id', '=', call.org_id).executeTakeFirstOrThrow();
   const callType = await getCallType(tx, call.org_id as OrgId, call.call_type_id as CallTypeId);
   const agent = await tx.selectFrom('users').select(['display_name', 'email']).where('id', '=', call.agent_id).executeTakeFirstOrThrow();
-  const customer = await tx
+  // Every customer of the call, the first invited first: each gets their own personal link.
+  const customers = await tx
     .selectFrom('participants as p')
     .innerJoin('subjects as s', 's.id', 'p.subject_id')
     .select(['p.id', 'p.display_name', 's.email'])
     .where('p.call_id', '=', call.id)
     .where('p.kind', '=', 'customer')
-    .executeTakeFirstOrThrow();
+    .orderBy('p.created_at')
+    .orderBy('p.id')
+    .execute();
+  const first = customers[0];
+  if (!first) throw new Error(`call ${call.id} has no customer`);
   const startsAt = new Date(call.starts_at);
   const base = {
     callId: call.id,
@@ -122,15 +127,84 @@ async function mailFacts(tx: Tx, deps: Deps, call: CallsTable): Promise<{ custom
     organisation: { legalName: org.legal_name, contactEmail: org.contact_email, privacyPolicyUrl: org.privacy_policy_url },
     callType,
     agentName: agent.display_name,
-    customerName: customer.display_name,
+    customerName: first.display_name,
     domain: new URL(deps.config.publicUrl).hostname || 'parley.local',
     timeZone: deps.config.timeZone,
   };
   return {
-    customer: { ...base, joinUrl: joinUrl(deps, customer.id, call.id), to: customer.email },
+    customers: customers.map((c) => ({ ...base, customerName: c.display_name, joinUrl: joinUrl(deps, c.id, call.id), to: c.email, participantId: c.id })),
     // The agent's entry points to the console, never to the customer's personal link.
     agent: { ...base, joinUrl: `${deps.config.publicUrl}/calls`, to: agent.email },
   };
+}
+
+/** The organisation's subject with this email: found (name and expiry brought up to date) or created. */
+async function upsertSubject(tx: Tx, orgId: OrgId, customer: { displayName: string; email: string }, now: string, expiry: string) {
+  const found = await tx.selectFrom('subjects').selectAll().where('org_id', '=', orgId).where('email', '=', customer.email).executeTakeFirst();
+  if (found) {
+    await tx
+      .updateTable('subjects')
+      .set({ display_name: customer.displayName, updated_at: now, expires_at: laterIso(found.expires_at, expiry) })
+      .where('id', '=', found.id)
+      .execute();
+    return found;
+  }
+  const id = newId('subject');
+  await tx
+    .insertInto('subjects')
+    .values({ id, org_id: orgId, email: customer.email, display_name: customer.displayName, created_at: now, updated_at: now, expires_at: expiry, ...tagged('subjects') })
+    .execute();
+  return tx.selectFrom('subjects').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+}
+
+/** Most people a call can have: the agent and this many customers (an SFU room on one node stays light). */
+export const MAX_CUSTOMERS_PER_CALL = 8;
+
+/**
+ * Invites another customer to a scheduled call (a partner, a co-signer): they get their own personal link by
+ * mail, and only a name and an email are asked (G23). The same person cannot be invited twice.
+ */
+export async function addGuest(deps: Deps, orgId: OrgId, actor: AuditActor, callId: string, customer: { displayName: string; email: string }): Promise<CallView> {
+  return deps.db.transaction().execute(async (tx) => {
+    const call = await loadCall(tx, orgId, callId);
+    if (call.status !== 'scheduled') throw new AppError('CONFLICT', `This call is ${call.status}: nobody can be invited to it any more.`);
+    const present = await tx
+      .selectFrom('participants as p')
+      .leftJoin('subjects as s', 's.id', 'p.subject_id')
+      .select(['p.kind', 's.email'])
+      .where('p.call_id', '=', call.id)
+      .execute();
+    if (present.some((p) => p.email === customer.email)) {
+      throw new AppError('CONFLICT', 'This person is already invited to this call.', { details: [{ path: ['email'], message: 'Already invited.' }] });
+    }
+    if (present.filter((p) => p.kind === 'customer').length >= MAX_CUSTOMERS_PER_CALL) {
+      throw new AppError('CONFLICT', `A call can have at most ${MAX_CUSTOMERS_PER_CALL} customers.`);
+    }
+    const now = iso(deps.clock.now());
+    const subject = await upsertSubject(tx, orgId, customer, now, call.expires_at);
+    const participantId = newId('participant');
+    await tx
+      .insertInto('participants')
+      .values({
+        id: participantId,
+        org_id: orgId,
+        call_id: call.id,
+        kind: 'customer',
+        user_id: null,
+        subject_id: subject.id,
+        display_name: customer.displayName,
+        created_at: now,
+        expires_at: call.expires_at,
+        ...tagged('participants'),
+      })
+      .execute();
+    const facts = await mailFacts(tx, deps, call);
+    const invited = facts.customers.find((c) => c.participantId === participantId);
+    if (!invited) throw new Error('the new guest is missing from the call');
+    await queueMail(tx, deps, { orgId, kind: 'call.invitation', to: invited.to, purpose: 'call_delivery', content: callMail('invitation', invited) });
+    await deps.audit.append(tx, orgId, actor, { type: 'call.guest_added', data: { callId: call.id, subjectId: subject.id } });
+    return getCall(tx, orgId, call.id);
+  });
 }
 
 /**
@@ -152,21 +226,7 @@ export async function scheduleCall(deps: Deps, orgId: OrgId, actor: AuditActor, 
     const now = iso(deps.clock.now());
     const callExpiry = iso(addDays(endsAt, callType.retention.callMetadataDays));
 
-    let subject = await tx.selectFrom('subjects').selectAll().where('org_id', '=', orgId).where('email', '=', input.customer.email).executeTakeFirst();
-    if (!subject) {
-      const id = newId('subject');
-      await tx
-        .insertInto('subjects')
-        .values({ id, org_id: orgId, email: input.customer.email, display_name: input.customer.displayName, created_at: now, updated_at: now, expires_at: callExpiry, ...tagged('subjects') })
-        .execute();
-      subject = await tx.selectFrom('subjects').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-    } else {
-      await tx
-        .updateTable('subjects')
-        .set({ display_name: input.customer.displayName, updated_at: now, expires_at: laterIso(subject.expires_at, callExpiry) })
-        .where('id', '=', subject.id)
-        .execute();
-    }
+    const subject = await upsertSubject(tx, orgId, input.customer, now, callExpiry);
 
     const callId = newId('call');
     await tx
@@ -206,7 +266,9 @@ export async function scheduleCall(deps: Deps, orgId: OrgId, actor: AuditActor, 
 
     const call = await loadCall(tx, orgId, callId);
     const facts = await mailFacts(tx, deps, call);
-    await queueMail(tx, deps, { orgId, kind: 'call.invitation', to: facts.customer.to, purpose: 'call_delivery', content: callMail('invitation', facts.customer) });
+    for (const customer of facts.customers) {
+      await queueMail(tx, deps, { orgId, kind: 'call.invitation', to: customer.to, purpose: 'call_delivery', content: callMail('invitation', customer) });
+    }
     await queueMail(tx, deps, { orgId, kind: 'call.agent_confirmation', to: facts.agent.to, purpose: 'call_delivery', content: callMail('agent_confirmation', facts.agent) });
     await deps.audit.append(tx, orgId, actor, { type: 'call.scheduled', data: { callId, callTypeId: callType.id, subjectId: subject.id } });
     return getCall(tx, orgId, callId);
@@ -238,7 +300,9 @@ export async function rescheduleCall(
     await tx.updateTable('participants').set({ expires_at: laterIso(call.expires_at, expiry) }).where('call_id', '=', call.id).execute();
     const updated = await loadCall(tx, orgId, call.id);
     const facts = await mailFacts(tx, deps, updated);
-    await queueMail(tx, deps, { orgId, kind: 'call.rescheduled', to: facts.customer.to, purpose: 'call_delivery', content: callMail('rescheduled', facts.customer) });
+    for (const customer of facts.customers) {
+      await queueMail(tx, deps, { orgId, kind: 'call.rescheduled', to: customer.to, purpose: 'call_delivery', content: callMail('rescheduled', customer) });
+    }
     await deps.audit.append(tx, orgId, actor, { type: 'call.rescheduled', data: { callId: call.id } });
     return getCall(tx, orgId, call.id);
   });
@@ -252,7 +316,9 @@ export async function cancelCall(deps: Deps, orgId: OrgId, actor: AuditActor, ca
     const now = iso(deps.clock.now());
     await tx.updateTable('calls').set({ status: 'cancelled', cancelled_at: now, updated_at: now, sequence: Number(call.sequence) + 1 }).where('id', '=', call.id).execute();
     const facts = await mailFacts(tx, deps, await loadCall(tx, orgId, call.id));
-    await queueMail(tx, deps, { orgId, kind: 'call.cancelled', to: facts.customer.to, purpose: 'call_delivery', content: callMail('cancelled', facts.customer) });
+    for (const customer of facts.customers) {
+      await queueMail(tx, deps, { orgId, kind: 'call.cancelled', to: customer.to, purpose: 'call_delivery', content: callMail('cancelled', customer) });
+    }
     await deps.audit.append(tx, orgId, actor, { type: 'call.cancelled', data: { callId: call.id } });
     return getCall(tx, orgId, call.id);
   });

@@ -14,21 +14,37 @@ export const errorCodes = {
   FORBIDDEN: 403,
   TOTP_REQUIRED: 403,
   TOTP_ENROLMENT_REQUIRED: 403,
+  /** Recording playback: the caller's role is not one the organisation allows to play recordings (G22). */
+  PLAYBACK_ROLE_REQUIRED: 403,
+  /** Recording playback needs a GDPR training attestation within PARLEY_TRAINING_VALID_DAYS. */
+  TRAINING_REQUIRED: 403,
+  /** A recording link used by a signed-in person other than the one it was issued to. */
+  LINK_NOT_YOURS: 403,
   NOT_FOUND: 404,
   JOIN_LINK_INVALID: 404,
+  /** A recording link that is forged, garbled or not of this organisation: one answer for all of them. */
+  LINK_INVALID: 404,
   METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
   EMAIL_TAKEN: 409,
   LAST_ADMIN: 409,
+  /** A recorded track still being written, failed, or erased: there is nothing to play. */
+  TRACK_NOT_PLAYABLE: 409,
   SETUP_LINK_INVALID: 410,
   JOIN_LINK_EXPIRED: 410,
   JOIN_CALL_CANCELLED: 410,
+  LINK_EXPIRED: 410,
   PAYLOAD_TOO_LARGE: 413,
   URI_TOO_LONG: 414,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  RANGE_NOT_SATISFIABLE: 416,
   ACCOUNT_LOCKED: 423,
+  /** Processing of the recording is restricted (G20): stored, but not played, exported or downloaded. */
+  RECORDING_RESTRICTED: 423,
   RATE_LIMITED: 429,
   INTERNAL: 500,
+  /** A recorded track's ciphertext failed authentication: altered or damaged in storage. */
+  RECORDING_CORRUPT: 500,
   NOT_READY: 503,
 } as const;
 

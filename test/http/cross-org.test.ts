@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signMediaLink } from '../../src/recording/media-links.ts';
+import type { UserId } from '../../src/shared/ids.ts';
 import { dialects } from '../support/dialects.ts';
+import { insertRecording, insertTrack } from '../support/recording-fixtures.ts';
 import { addUser, createOrgWithAdmin, startTestParley, type SignedIn, type TestParley } from '../support/harness.ts';
 
 /**
@@ -31,6 +34,15 @@ const bodies: Record<string, unknown> = {
   'GET /api/outbox/:mailId': undefined,
   'POST /api/outbox/:mailId/retry': {},
   'GET /api/subjects/:subjectId/consents': undefined,
+  'GET /api/recordings/:recordingId': undefined,
+  'POST /api/recordings/:recordingId/tracks/:trackId/links': { purpose: 'play' },
+  'GET /api/recording-media/:token': undefined,
+};
+
+/** Routes whose 404 carries a more specific code than NOT_FOUND. */
+const notFoundCodes: Record<string, string> = {
+  // A recording link of another organisation is as unknown as a forged one.
+  'GET /api/recording-media/:token': 'LINK_INVALID',
 };
 
 for (const d of dialects) {
@@ -57,6 +69,24 @@ for (const d of dialects) {
       });
       await t.parley.jobs.runDue();
       const mail = await t.parley.deps.db.selectFrom('mail_outbox').select('id').where('org_id', '=', a.orgId).executeTakeFirstOrThrow();
+      const participants = call.body.participants as { id: string; kind: string; subjectId: string | null }[];
+      const customer = participants.find((p) => p.kind === 'customer')!;
+      const fixtureCall = {
+        callId: call.body.id,
+        agentParticipantId: participants.find((p) => p.kind === 'agent')!.id,
+        customerParticipantId: customer.id,
+        subjectId: customer.subjectId!,
+      };
+      const recordingId = await insertRecording(t.parley.deps, a.orgId, call.body.id);
+      const track = await insertTrack(t.parley.deps, a.orgId, recordingId, fixtureCall, Buffer.from('Org A recording'));
+      // A valid link of organisation A's admin: organisation B must not be able to tell it from a forged one.
+      const mediaToken = signMediaLink(t.parley.deps.keys, {
+        trackId: track.trackId,
+        orgId: a.orgId,
+        userId: a.userId as UserId,
+        purpose: 'play',
+        exp: Math.floor(Date.now() / 1000) + 600,
+      });
       ids = {
         userId: agentA.userId,
         tokenId: token.body.apiToken.id,
@@ -65,6 +95,9 @@ for (const d of dialects) {
         callId: call.body.id,
         mailId: mail.id,
         subjectId: call.body.participants.find((p: { kind: string }) => p.kind === 'customer').subjectId,
+        recordingId,
+        trackId: track.trackId,
+        token: mediaToken,
       };
     });
     afterAll(async () => t?.close());
@@ -84,7 +117,7 @@ for (const d of dialects) {
         });
         const res = await b.client.request(route.method as 'GET', url, bodies[key]);
         expect(res.status, `${key} as another organisation: ${res.raw}`).toBe(404);
-        expect(res.body.error.code).toBe('NOT_FOUND');
+        expect(res.body.error.code).toBe(notFoundCodes[key] ?? 'NOT_FOUND');
       }
       // And nothing changed for organisation A.
       const user = await a.client.get(`/api/users/${ids.userId}`);
@@ -123,6 +156,8 @@ for (const d of dialects) {
       apiB.bearer = created.body.token;
       expect((await apiB.get(`/api/users/${ids.userId}`)).status).toBe(404);
       expect((await apiB.request('DELETE', `/api/api-tokens/${ids.tokenId}`)).status).toBe(404);
+      expect((await apiB.get(`/api/recordings/${ids.recordingId}`)).status).toBe(404);
+      expect((await apiB.post(`/api/recordings/${ids.recordingId}/tracks/${ids.trackId}/links`, { purpose: 'download' })).status).toBe(404);
       const users = await apiB.get('/api/users');
       expect(users.raw).not.toContain(ids.userId);
     });

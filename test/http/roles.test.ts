@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/accounts/roles.ts';
 import { dialects } from '../support/dialects.ts';
+import { insertRecording, insertTrack } from '../support/recording-fixtures.ts';
 import { addUser, createOrgWithAdmin, startTestParley, type ApiClient, type SignedIn, type TestParley } from '../support/harness.ts';
 
 /**
@@ -12,8 +13,11 @@ type Row = {
   url: string;
   body?: unknown;
   allowed: Role[];
-  /** What a role outside `allowed` gets: 403, or 404 where the object exists but is not theirs to see. */
-  denied?: Partial<Record<Role, 404>>;
+  /**
+   * What a role outside `allowed` gets: 403 FORBIDDEN, 404 where the object exists but is not theirs to see, or 403
+   * with the code given here where the route lets the role in and a rule of the organisation refuses it.
+   */
+  denied?: Partial<Record<Role, 404 | string>>;
 };
 
 for (const d of dialects) {
@@ -31,6 +35,8 @@ for (const d of dialects) {
     let callId: string;
     let subjectId: string;
     let mailId: string;
+    let recordingId: string;
+    let trackId: string;
 
     beforeAll(async () => {
       t = await startTestParley(d.name);
@@ -65,6 +71,14 @@ for (const d of dialects) {
       subjectId = call.body.participants.find((p: { kind: string }) => p.kind === 'customer').subjectId;
       await t.parley.jobs.runDue();
       mailId = (await t.parley.deps.db.selectFrom('mail_outbox').select('id').executeTakeFirstOrThrow()).id;
+      // A recording of the admin's call, and a GDPR training for the DPO (playback needs one, G22).
+      const participants = call.body.participants as { id: string; kind: string; subjectId: string | null }[];
+      const customer = participants.find((p) => p.kind === 'customer')!;
+      const fixtureCall = { callId, agentParticipantId: participants.find((p) => p.kind === 'agent')!.id, customerParticipantId: customer.id, subjectId: customer.subjectId! };
+      recordingId = await insertRecording(t.parley.deps, admin.orgId, callId);
+      trackId = (await insertTrack(t.parley.deps, admin.orgId, recordingId, fixtureCall, Buffer.from('recorded'))).trackId;
+      const dpoId = (await t.parley.deps.db.selectFrom('users').select('id').where('org_id', '=', admin.orgId).where('role', '=', 'dpo').executeTakeFirstOrThrow()).id;
+      expect((await admin.client.post(`/api/users/${dpoId}/training`, { course: 'GDPR', completedOn: new Date().toISOString().slice(0, 10) })).status).toBe(201);
     });
     afterAll(async () => t?.close());
 
@@ -109,6 +123,17 @@ for (const d of dialects) {
       { method: 'GET', url: `/api/subjects/${subjectId}/consents`, allowed: ['admin', 'dpo'] },
       { method: 'GET', url: '/api/outbox', allowed: ['admin', 'dpo'] },
       { method: 'GET', url: `/api/outbox/${mailId}`, allowed: ['admin', 'dpo'] },
+      { method: 'GET', url: '/api/recordings', allowed: ['admin', 'dpo', 'agent'] },
+      // The admin's call: for an agent its recordings do not exist, as with its other data.
+      { method: 'GET', url: `/api/recordings/${recordingId}`, allowed: ['admin', 'dpo'], denied: { agent: 404 } },
+      {
+        method: 'POST',
+        url: `/api/recordings/${recordingId}/tracks/${trackId}/links`,
+        body: { purpose: 'play' },
+        // Playback roles are the organisation's choice (default: the DPO alone, G22).
+        allowed: ['dpo'],
+        denied: { admin: 'PLAYBACK_ROLE_REQUIRED', agent: 404 },
+      },
     ];
 
     it('covers every role-gated route in the matrix', () => {
@@ -122,6 +147,8 @@ for (const d of dialects) {
         [callId, ':callId'],
         [subjectId, ':subjectId'],
         [mailId, ':mailId'],
+        [recordingId, ':recordingId'],
+        [trackId, ':trackId'],
       ];
       const rows = matrix().map((r) => `${r.method} ${placeholders.reduce((url, [id, name]) => url.replace(id, name), r.url.split('?')[0]!)}`);
       for (const r of gated) {
@@ -139,6 +166,9 @@ for (const d of dialects) {
             expect(res.status, `${role} ${row.method} ${row.url}: ${res.raw}`).toBeLessThan(300);
           } else if (row.denied?.[role] === 404) {
             expect(res.status, `${role} ${row.method} ${row.url}`).toBe(404);
+          } else if (typeof row.denied?.[role] === 'string') {
+            expect(res.status, `${role} ${row.method} ${row.url}`).toBe(403);
+            expect(res.body.error.code).toBe(row.denied[role]);
           } else {
             expect(res.status, `${role} ${row.method} ${row.url}`).toBe(403);
             expect(res.body.error.code).toBe('FORBIDDEN');
@@ -184,6 +214,11 @@ for (const d of dialects) {
         const res = await anon.request(row.method, row.url, row.body, { csrf: false });
         expect(res.status, `${row.method} ${row.url}`).toBe(401);
       }
+      // Recording links need the session of the person they were issued to (G22), whatever the token.
+      const link = await clients.dpo.post(`/api/recordings/${recordingId}/tracks/${trackId}/links`, { purpose: 'play' });
+      expect(link.status, link.raw).toBe(201);
+      expect((await anon.get(link.body.url)).status).toBe(401);
+      expect((await anon.get('/api/recording-media/anything')).status).toBe(401);
     });
   });
 }

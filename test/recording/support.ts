@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import { decryptRange } from '../../src/storage/blob-format.ts';
 import { unwrapDataKey } from '../../src/keys/data-keys.ts';
 import type { OrgId } from '../../src/shared/ids.ts';
+import type { Deps } from '../../src/deps.ts';
 import type { CallWorld } from '../media/support/call-setup.ts';
 
 /** Creates a call type that records: on consent, or on a legal obligation (MiFID II), and returns its id. */
@@ -36,7 +37,10 @@ export async function createRecordingCallType(world: CallWorld, mode: 'consent' 
 
 /** The decrypted WebM of a track, read through the blob store with the track's own (unwrapped) data key. */
 export async function decryptTrack(world: CallWorld, trackId: string): Promise<Buffer> {
-  const deps = world.t.parley.deps;
+  return decryptTrackOf(world.t.parley.deps, trackId);
+}
+
+export async function decryptTrackOf(deps: Deps, trackId: string): Promise<Buffer> {
   const row = await deps.db.selectFrom('recording_tracks').selectAll().where('id', '=', trackId).executeTakeFirstOrThrow();
   if (!row.wrapped_key || row.kek_version === null || row.ciphertext_bytes === null) throw new Error(`track ${trackId} has no key`);
   const key = await unwrapDataKey(deps.db, deps.keys, row.org_id as OrgId, row.id, { kekVersion: Number(row.kek_version), wrapped: row.wrapped_key });

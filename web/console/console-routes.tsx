@@ -11,6 +11,7 @@ import { LiveCallPage } from './features/live-call/live-call-page.tsx';
 import { BrowseOutboxPage } from './features/outbox/browse-outbox-page.tsx';
 import { ManageNoticesPage } from './features/notices/manage-notices-page.tsx';
 import { OrganisationSettingsPage } from './features/organisation/organisation-settings-page.tsx';
+import { ReviewRecordingsPage } from './features/recordings/review-recordings-page.tsx';
 import { ManageUsersPage } from './features/users/manage-users-page.tsx';
 import { ConsoleLayout } from './layout/console-layout.tsx';
 import { can, roleLabels, type Permission } from './roles.ts';
@@ -35,6 +36,13 @@ export const sections: readonly Section[] = [
     page: OrganisationSettingsPage,
   },
   { path: '/calls', label: 'Calls', description: 'Schedule, move, cancel', permission: 'calls.read', page: ManageCallsPage },
+  {
+    path: '/recordings',
+    label: 'Recordings',
+    description: 'Review, play back, audit trail',
+    permission: 'recordings.read',
+    page: ReviewRecordingsPage,
+  },
   {
     path: '/call-types',
     label: 'Call types',

@@ -36,6 +36,8 @@ const permissions = {
   'calls.schedule': ['admin', 'agent'],
   'consents.read': ['admin', 'dpo'],
   'outbox.read': ['admin', 'dpo'],
+  /** Listing recordings (agents: of their own calls). Playing them is the organisation's choice of roles, checked by the server. */
+  'recordings.read': ['admin', 'dpo', 'agent'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof permissions;

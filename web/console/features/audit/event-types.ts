@@ -32,6 +32,7 @@ export const auditEventTypes = {
   'call.cancelled': 'Call cancelled',
   'call.started': 'Call started',
   'call.ended': 'Call ended by the host',
+  'call.guest_added': 'Another customer invited to a call',
   'consent.recorded': 'Consent decision recorded',
   'recording.started': 'Recording started',
   'recording.stopped': 'Recording stopped',

@@ -155,6 +155,7 @@ export function ManageCallsPage() {
                   selected={historyOf?.id === call.id}
                   mayChange={mayChange}
                   mayReadConsents={can(role, 'consents.read')}
+                  mayReadRecordings={can(role, 'recordings.read')}
                   onChanged={(kind, c) => {
                     setOutcome({ kind, call: c });
                     calls.set(list.map((x) => (x.id === c.id ? c : x)).sort((a, b) => a.startsAt.localeCompare(b.startsAt)));
@@ -180,6 +181,7 @@ function CallRow(props: {
   selected: boolean;
   mayChange: boolean;
   mayReadConsents: boolean;
+  mayReadRecordings: boolean;
   onChanged: (kind: 'moved' | 'cancelled', c: Call) => void;
   onHistory: () => void;
 }) {
@@ -248,6 +250,11 @@ function CallRow(props: {
                 />
               )}
               {props.mayReadConsents && customer?.subjectId && <Button onClick={props.onHistory}>Consent history</Button>}
+              {props.mayReadRecordings && call.status !== 'cancelled' && (
+                <a class="button" href={`/recordings?callId=${encodeURIComponent(call.id)}`}>
+                  Recordings
+                </a>
+              )}
             </span>
           )}
         </td>

@@ -1,15 +1,16 @@
 import { useState } from 'preact/hooks';
+import * as z from 'zod/mini';
 import { useApi } from '../../../shared/api/api-context.tsx';
 import { fieldErrorsOf } from '../../../shared/api/api-error.ts';
 import { Alert, ErrorAlert } from '../../../shared/ui/alert.tsx';
 import { SubmitButton } from '../../../shared/ui/button.tsx';
-import { SelectField, TextAreaField, TextField, type Choice } from '../../../shared/ui/field.tsx';
+import { CheckboxField, SelectField, TextAreaField, TextField, type Choice } from '../../../shared/ui/field.tsx';
 import { Loading } from '../../../shared/ui/loading.tsx';
 import { PageHeader } from '../../../shared/ui/page-header.tsx';
 import { formatDateTime } from '../../../shared/format.ts';
 import { useResource } from '../../../shared/use-resource.ts';
 import { useSubmit } from '../../../shared/use-submit.ts';
-import { can } from '../../roles.ts';
+import { can, roleLabels, roles, roleSchema, type Role } from '../../roles.ts';
 import { useMe, useSession } from '../../session.tsx';
 import {
   getOrganisation,
@@ -70,6 +71,7 @@ export function OrganisationSettingsPage() {
           ) : (
             <OrganisationSummary organisation={organisation.state.data} />
           )}
+          <PlaybackRolesSettings editable={editable} onSaved={() => void organisation.reload()} />
         </>
       )}
     </>
@@ -265,5 +267,90 @@ function OrganisationSummary(props: { organisation: Organisation }) {
         </div>
       ))}
     </dl>
+  );
+}
+
+const playbackSchema = z.object({ playbackRoles: z.array(roleSchema), configVersion: z.number() });
+
+const playbackHints: Readonly<Record<Role, string>> = {
+  dpo: 'The privacy-protective default: the compliance role alone.',
+  admin: 'Administrators also manage users and settings.',
+  agent: 'Agents would see recordings of their own calls only, and still need a recent GDPR training.',
+};
+
+/**
+ * Who may play back and download recordings (G22: the DPO alone by default). Whoever is chosen also needs a recent
+ * GDPR training, recorded under Users; every play, download and refusal is audited.
+ */
+function PlaybackRolesSettings(props: { editable: boolean; onSaved: () => void }) {
+  const api = useApi();
+  const current = useResource(() => api.get('/api/organisation', playbackSchema), [api]);
+  const [chosen, setChosen] = useState<readonly Role[] | null>(null);
+  const [saved, setSaved] = useState(false);
+  const submit = useSubmit();
+  if (current.state.status === 'loading') return <Loading label="Loading the playback settings…" />;
+  if (current.state.status === 'error') return <ErrorAlert error={current.state.error} title="The playback settings could not be loaded" />;
+  const stored = current.state.data.playbackRoles;
+  const selection = chosen ?? stored;
+  const dirty = [...selection].sort().join() !== [...stored].sort().join();
+  const none = selection.length === 0;
+
+  if (!props.editable) {
+    return (
+      <section class="panel" aria-labelledby="playback-heading">
+        <h2 id="playback-heading">Recording playback</h2>
+        <p>
+          Recordings can be played and downloaded by: {stored.map((r) => roleLabels[r]).join(', ')} (with a recent GDPR training).
+        </p>
+      </section>
+    );
+  }
+
+  async function onSubmit(e: Event) {
+    e.preventDefault();
+    if (none) return;
+    const updated = await submit.run(() => api.patch('/api/organisation', playbackSchema, { playbackRoles: [...selection] }));
+    if (!updated) return;
+    current.set(updated);
+    setChosen(null);
+    setSaved(true);
+    props.onSaved();
+  }
+
+  return (
+    <form class="form form-wide" onSubmit={onSubmit} noValidate aria-labelledby="playback-heading">
+      <fieldset>
+        <legend id="playback-heading">Recording playback</legend>
+        <p class="field-hint">
+          Which roles may play back and download recordings. Each person also needs a GDPR training completed within the
+          validity period (recorded under Users). Every play, download and refused attempt is written to the audit log.
+        </p>
+        {roles.map((role) => (
+          <CheckboxField
+            key={role}
+            name={`playbackRoles.${role}`}
+            label={roleLabels[role]}
+            hint={playbackHints[role]}
+            checked={selection.includes(role)}
+            onChecked={(checked) => {
+              setSaved(false);
+              setChosen(checked ? [...selection, role] : selection.filter((r) => r !== role));
+            }}
+          />
+        ))}
+        {none && <p class="field-error">Choose at least one role (the data protection officer alone is the privacy-protective choice).</p>}
+      </fieldset>
+      <ErrorAlert error={submit.error} title="The playback roles were not saved" />
+      {saved && (
+        <Alert kind="success" testId="playback-roles-saved">
+          Saved: recordings can now be played by {stored.map((r) => roleLabels[r]).join(', ')}.
+        </Alert>
+      )}
+      <div class="form-actions">
+        <SubmitButton busy={submit.busy} busyLabel="Saving…" disabled={!dirty || none}>
+          Save playback roles
+        </SubmitButton>
+      </div>
+    </form>
   );
 }
