@@ -7,22 +7,25 @@ import { existsSync } from 'node:fs';
 
 const CHROMIUM = '/usr/bin/chromium';
 const TURNSERVER = '/usr/bin/turnserver';
+const FFMPEG = '/usr/bin/ffmpeg';
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', ...opts });
   return r.status ?? 1;
 }
 
-// Debian packages the browser tests need: Chromium, and coturn's turnserver for the test through a TURN relay.
+// Debian packages the tests need: Chromium, coturn's turnserver for the test through a TURN relay, and ffmpeg
+// (ffmpeg/ffprobe decode the recordings, and generate real VP8/Opus for the recording tests).
 const missing = [
   ...(existsSync(CHROMIUM) ? [] : ['chromium']),
   ...(existsSync(TURNSERVER) ? [] : ['coturn']),
+  ...(existsSync(FFMPEG) ? [] : ['ffmpeg']),
 ];
 if (missing.length > 0) {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot) {
     console.error(
-      `Parley's browser tests need Debian's ${missing.join(' and ')} (${CHROMIUM}, ${TURNSERVER}).\n` +
+      `Parley's tests need Debian's ${missing.join(' and ')} (${CHROMIUM}, ${TURNSERVER}, ${FFMPEG}).\n` +
         `Install with:  sudo apt-get update && sudo apt-get install -y ${missing.join(' ')}\n` +
         'then run npm test again.',
     );

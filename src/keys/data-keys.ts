@@ -226,6 +226,8 @@ export async function rotateOrgKeys(
             .executeTakeFirstOrThrow();
           if (toCount(left.n) > 0) return false;
           await tx.updateTable('org_keys').set({ sealed_key: '' }).where('org_id', '=', orgId).where('version', '<', target).execute();
+          // The organisation sees in its audit log that its keys were rotated and how many data keys moved (G44, G54).
+          await deps.audit.append(tx, orgId, { type: 'system' }, { type: 'keys.rotated', data: { kekVersion: target, rewrapped: orgRewrapped } });
           return true;
         });
         if (destroyed) break;

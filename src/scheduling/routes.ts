@@ -5,8 +5,8 @@ import { errorBodySchema } from '../http/errors.ts';
 import { actorOf, type Principal } from '../http/principal.ts';
 import { AppError } from '../shared/app-error.ts';
 import { idSchema, type UserId } from '../shared/ids.ts';
-import { cancelCall, getCall, listCalls, rescheduleCall, scheduleCall } from './calls.ts';
-import { callSchema, rescheduleCallSchema, scheduleCallSchema } from './scheduling.schema.ts';
+import { addGuest, cancelCall, getCall, listCalls, rescheduleCall, scheduleCall } from './calls.ts';
+import { callSchema, customerInputSchema, rescheduleCallSchema, scheduleCallSchema } from './scheduling.schema.ts';
 
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema };
 const SCHEDULERS = { roles: ['admin', 'agent'] } as const;
@@ -101,6 +101,25 @@ export const schedulingRoutes: RouteModule = (app, deps) => {
       const p = principalOf(request);
       await visibleCall(p, request.params.callId);
       return rescheduleCall(deps, p.orgId, actorOf(p), request.params.callId, request.body);
+    },
+  );
+
+  app.post(
+    '/api/calls/:callId/guests',
+    {
+      config: { access: SCHEDULERS },
+      schema: {
+        tags: ['calls'],
+        summary: 'Invite another customer to a scheduled call (name and email only); they get their own link by mail',
+        params,
+        body: customerInputSchema,
+        response: { 201: callSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      await visibleCall(p, request.params.callId);
+      return reply.code(201).send(await addGuest(deps, p.orgId, actorOf(p), request.params.callId, request.body));
     },
   );
 

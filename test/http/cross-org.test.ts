@@ -29,6 +29,7 @@ const bodies: Record<string, unknown> = {
   'POST /api/notices/:noticeId/publish': {},
   'GET /api/calls/:callId': undefined,
   'PATCH /api/calls/:callId': { durationMinutes: 45 },
+  'POST /api/calls/:callId/guests': { displayName: 'Someone else', email: 'someone.else@example.test' },
   'POST /api/calls/:callId/cancel': {},
   'GET /api/calls/:callId/attendance': undefined,
   'GET /api/outbox/:mailId': undefined,

@@ -120,6 +120,13 @@ for (const d of dialects) {
       { method: 'GET', url: `/api/calls/${callId}`, allowed: ['admin', 'dpo'], denied: { agent: 404 } },
       { method: 'PATCH', url: `/api/calls/${callId}`, body: { durationMinutes: 40 }, allowed: ['admin'], denied: { agent: 404 } },
       { method: 'GET', url: `/api/calls/${callId}/attendance`, allowed: ['admin', 'dpo'], denied: { agent: 404 } },
+      {
+        method: 'POST',
+        url: `/api/calls/${callId}/guests`,
+        body: { displayName: `Guest of ${role}`, email: `guest.${role}.${Math.random()}@example.test` },
+        allowed: ['admin'],
+        denied: { agent: 404 },
+      },
       { method: 'GET', url: `/api/subjects/${subjectId}/consents`, allowed: ['admin', 'dpo'] },
       { method: 'GET', url: '/api/outbox', allowed: ['admin', 'dpo'] },
       { method: 'GET', url: `/api/outbox/${mailId}`, allowed: ['admin', 'dpo'] },

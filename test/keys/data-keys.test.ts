@@ -68,6 +68,8 @@ for (const d of dialects) {
 
       const keys = await kekRows(orgId);
       expect(keys.map((k) => k.version)).toEqual([1, 2]);
+      const rotated = await deps().db.selectFrom('audit_events').select(['data']).where('org_id', '=', orgId).where('type', '=', 'keys.rotated').execute();
+      expect(rotated.map((e) => JSON.parse(e.data))).toEqual([{ kekVersion: 2, rewrapped: 7 }]);
       expect(keys[0]!.sealed_key).toBe('');
       expect(keys[0]!.retired_at).not.toBeNull();
       expect(keys[1]).toMatchObject({ retired_at: null });

@@ -120,16 +120,54 @@ for (const d of dialects) {
       expect(subjects.map((s) => s.email)).not.toContain('eve@example.test');
     });
 
+    it('invites another customer with their own link; both hear about a cancellation; nobody twice', async () => {
+      const res = await schedule(agent.client, { customer: { displayName: 'Paul Partner', email: 'paul@example.test' } });
+      expect(res.status).toBe(201);
+      await t.parley.jobs.runDue();
+      const before = smtp.messages.length;
+      const added = await agent.client.post(`/api/calls/${res.body.id}/guests`, { displayName: 'Petra Partnerin', email: 'petra@example.test' });
+      expect(added.status, added.raw).toBe(201);
+      const customers = added.body.participants.filter((p: any) => p.kind === 'customer');
+      expect(customers.map((p: any) => p.displayName).sort()).toEqual(['Paul Partner', 'Petra Partnerin']);
+      await t.parley.jobs.runDue();
+      const [invite] = (await smtp.waitFor(before + 1)).slice(before);
+      const to = invite!.to && !Array.isArray(invite!.to) ? invite!.to.value[0] : undefined;
+      expect(to).toMatchObject({ address: 'petra@example.test' });
+      const link = /https:\/\/calls\.bank\.example\/j\/(\S+)/.exec(invite!.text ?? '')?.[1];
+      const state = await resolveJoinToken(t.parley.deps.db, t.parley.deps, link!);
+      expect(state).toMatchObject({ status: 'ok', callId: res.body.id, participantId: customers.find((p: any) => p.displayName === 'Petra Partnerin').id });
+
+      const twice = await agent.client.post(`/api/calls/${res.body.id}/guests`, { displayName: 'Petra', email: 'petra@example.test' });
+      expect(twice.status).toBe(409);
+      expect(twice.body.error.message).toContain('already invited');
+      const extra = await agent.client.post(`/api/calls/${res.body.id}/guests`, { displayName: 'X', email: 'x@example.test', phone: '123' });
+      expect(extra.status).toBe(400); // only a name and an email (G23)
+
+      const mark = smtp.messages.length;
+      expect((await agent.client.post(`/api/calls/${res.body.id}/cancel`)).status).toBe(200);
+      await t.parley.jobs.runDue();
+      const cancelled = (await smtp.waitFor(mark + 2)).slice(mark);
+      const recipients = cancelled.map((m) => (m.to && !Array.isArray(m.to) ? m.to.value[0]?.address : '')).sort();
+      expect(recipients).toEqual(['paul@example.test', 'petra@example.test']);
+      const late = await agent.client.post(`/api/calls/${res.body.id}/guests`, { displayName: 'Late', email: 'late@example.test' });
+      expect(late.status).toBe(409);
+    });
+
     it('shows agents only their own calls, and refuses a link edited to point elsewhere', async () => {
       const other = await addUser(t, admin, 'agent');
       const mine = (await schedule()).body;
       expect((await other.client.get(`/api/calls/${mine.id}`)).status).toBe(404);
       expect((await other.client.get('/api/calls')).body.calls).toEqual([]);
       expect((await admin.client.get(`/api/calls/${mine.id}`)).status).toBe(200);
-      // The list view puts each call's own two participants on it, and matches the single view.
+      // The list view puts each call's own participants on it (one agent, its customers), as the single view does.
       const all = (await admin.client.get('/api/calls')).body.calls;
       expect(all.length).toBeGreaterThan(3);
-      for (const c of all) expect(c.participants.map((p: any) => p.kind).sort()).toEqual(['agent', 'customer']);
+      for (const c of all) {
+        const kinds = c.participants.map((p: any) => p.kind);
+        expect(kinds.filter((k: string) => k === 'agent')).toHaveLength(1);
+        expect(kinds.filter((k: string) => k === 'customer').length).toBeGreaterThanOrEqual(1);
+        expect(c.participants).toEqual((await admin.client.get(`/api/calls/${c.id}`)).body.participants);
+      }
       expect(all.find((c: any) => c.id === mine.id)).toEqual((await admin.client.get(`/api/calls/${mine.id}`)).body);
       const customer = mine.participants.find((p: any) => p.kind === 'customer');
       const agentP = mine.participants.find((p: any) => p.kind === 'agent');
