@@ -98,7 +98,8 @@ export const auditEventSchema = z.discriminatedUnion('type', [
       recordingId: id,
       trackId: id,
       reason: z.enum(['stopped', 'withdrawn', 'left', 'sources_changed', 'call_ended', 'shutdown', 'crash', 'failed']),
-      status: z.enum(['complete', 'incomplete', 'failed']),
+      /** `empty`: nothing had been captured yet; the track was dropped. */
+      status: z.enum(['complete', 'incomplete', 'failed', 'empty']),
     }),
   }),
   /** A track's data key and blob were destroyed (crypto-shredding, G27). */

@@ -40,7 +40,7 @@ export async function recoverRecordings(deps: Pick<Deps, 'db' | 'keys' | 'clock'
           .execute();
         const status = await finaliseTrack(deps, orgId, t.id, { status: 'incomplete', requireFinal: false, endReason: 'crash' });
         if (status === 'failed') failed++;
-        else incomplete++;
+        else if (status === 'incomplete') incomplete++;
       } else {
         const status = await finaliseTrack(deps, orgId, t.id, { status: 'complete', requireFinal: false });
         if (status === 'failed') failed++;

@@ -100,7 +100,7 @@ export async function closeTrack(
   reason: TrackEndReason,
   endedAt: Date,
   recordingsDays: number,
-): Promise<'complete' | 'incomplete' | 'failed'> {
+): Promise<'complete' | 'incomplete' | 'failed' | 'empty'> {
   let sizes: { ciphertextBytes: number };
   try {
     sizes = await writer.finish();
@@ -152,7 +152,7 @@ export async function finaliseTrack(
   orgId: OrgId,
   trackId: string,
   options: { status: 'complete' | 'incomplete'; requireFinal: boolean; endReason?: TrackEndReason },
-): Promise<'complete' | 'incomplete' | 'failed'> {
+): Promise<'complete' | 'incomplete' | 'failed' | 'empty'> {
   const row = await deps.db.selectFrom('recording_tracks').selectAll().where('org_id', '=', orgId).where('id', '=', trackId).executeTakeFirstOrThrow();
   const endedAt = row.ended_at ? new Date(row.ended_at) : deps.clock.now();
   if (row.wrapped_key === null || row.kek_version === null || row.ciphertext_bytes === null) {
@@ -171,11 +171,21 @@ export async function finaliseTrack(
       requireFinal: options.requireFinal,
     });
   } catch {
-    result = undefined;
-  }
-  if (!result) {
     await markFailed(deps, orgId, trackId, endedAt, daysOf(row));
     return 'failed';
+  }
+  if (result === null) {
+    // Nothing was captured (the sources changed, or the person withdrew, before a first frame): there is nothing
+    // to keep, so the row and its blob go; the audit trail says the track ended empty.
+    await deps.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('recording_tracks').where('id', '=', trackId).execute();
+      await deps.audit.append(tx, orgId, { type: 'system' }, {
+        type: 'recording.track_ended',
+        data: { recordingId: row.recording_id, trackId, reason: (row.end_reason as TrackEndReason | null) ?? 'stopped', status: 'empty' },
+      });
+    });
+    await deps.blobs.delete(row.blob_key);
+    return 'empty';
   }
   const reason = options.endReason ?? (row.end_reason as TrackEndReason | null) ?? 'crash';
   const ended = row.ended_at ?? iso(new Date(new Date(row.started_at).getTime() + result.durationMs));

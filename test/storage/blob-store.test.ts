@@ -1,6 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,19 +7,7 @@ import { BlobKeyError, BlobNotFoundError, type BlobStore } from '../../src/stora
 import { LocalBlobStore } from '../../src/storage/local/local-blob-store.ts';
 import { isEeaRegion, S3BlobStore } from '../../src/storage/s3/s3-blob-store.ts';
 
-/** s3rver ships no types; the part of its API the test uses. */
-interface S3rverInstance {
-  run(): Promise<{ address: string; port: number }>;
-  close(): Promise<void>;
-}
-type S3rverClass = new (options: {
-  address: string;
-  port: number;
-  silent: boolean;
-  directory: string;
-  configureBuckets: Array<{ name: string }>;
-}) => S3rverInstance;
-const S3rver = createRequire(import.meta.url)('s3rver') as S3rverClass;
+import { startTestS3, type TestS3 } from '../support/s3rver.ts';
 
 const BUCKET = 'parley-test';
 /** Small parts so a test crosses several part boundaries quickly; s3rver does not enforce S3's 5 MiB minimum. */
@@ -35,7 +22,7 @@ interface StoreUnderTest {
 }
 
 const root = mkdtempSync(path.join(tmpdir(), 'parley-blob-'));
-let s3server: S3rverInstance | undefined;
+let s3: TestS3 | undefined;
 let s3endpoint = '';
 
 const stores: StoreUnderTest[] = [
@@ -60,25 +47,18 @@ const stores: StoreUnderTest[] = [
     fileOf: (key) => {
       const parts = key.split('/');
       const base = parts.pop()!;
-      return path.join(root, 's3', BUCKET, ...parts, `${base}._S3rver_object`);
+      return path.join(s3!.directory, BUCKET, ...parts, `${base}._S3rver_object`);
     },
   },
 ];
 
 beforeAll(async () => {
-  s3server = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory: path.join(root, 's3'),
-    configureBuckets: [{ name: BUCKET }],
-  });
-  const { port } = await s3server.run();
-  s3endpoint = `http://127.0.0.1:${port}`;
+  s3 = await startTestS3(BUCKET);
+  s3endpoint = s3.endpoint;
 });
 
 afterAll(async () => {
-  await s3server?.close();
+  await s3?.close();
   rmSync(root, { recursive: true, force: true });
 });
 
