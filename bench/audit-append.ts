@@ -13,7 +13,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
 import stringify from 'safe-stable-stringify';
@@ -29,6 +28,7 @@ import { iso, systemClock } from '../src/shared/clock.ts';
 import { newId, type OrgId } from '../src/shared/ids.ts';
 import { printMachineHeader, safeLocation } from './support/machine.ts';
 import { formatInteger, formatSeconds, formatTable } from './support/table.ts';
+import { readOptions, settle } from './support/options.ts';
 
 /** Each mode is split into this many rounds, alternating which side goes first, so drift hits both alike. */
 const ROUNDS = 5;
@@ -58,36 +58,9 @@ const usage = `Usage: npm run bench -- audit-append [options]
 PostgreSQL: set PARLEY_BENCH_POSTGRES_URL (or PARLEY_TEST_POSTGRES_URL).`;
 
 function parseSettings(argv: string[]): Settings {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        events: { type: 'string' },
-        single: { type: 'string' },
-        batched: { type: 'string' },
-        'batch-size': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    console.error(`${err instanceof Error ? err.message : String(err)}\n\n${usage}`);
-    process.exit(2);
-  }
-  if (values.help) {
-    console.log(usage);
-    process.exit(0);
-  }
-  const result = settingsSchema.safeParse({
-    single: values.single ?? values.events,
-    batched: values.batched ?? values.events,
-    batchSize: values['batch-size'],
-  });
-  if (!result.success) {
-    console.error(`Each count must be a positive whole number.\n\n${usage}`);
-    process.exit(2);
-  }
-  return result.data;
+  const o = readOptions(argv, ['events', 'single', 'batched', 'batch-size'], usage);
+  const input = { single: o.single ?? o.events, batched: o.batched ?? o.events, batchSize: o['batch-size'] };
+  return settle(settingsSchema, input, 'Each count must be a positive whole number.', usage);
 }
 
 type Mode = 'single' | 'batched';

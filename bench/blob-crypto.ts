@@ -11,11 +11,11 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ChunkEncryptor, decryptRange } from '../src/storage/blob-format.ts';
 import { printMachineHeader } from './support/machine.ts';
 import { formatTable } from './support/table.ts';
+import { readOptions, settle } from './support/options.ts';
 
 const MIB = 1024 * 1024;
 /** Plaintext handed to push() at a time, like a recorder's writes (1 MiB). */
@@ -41,26 +41,7 @@ const usage = `Usage: npm run bench -- blob-crypto [options]
   --seconds S      seconds per openssl speed measurement (default 2)`;
 
 function parseSettings(argv: string[]): Settings {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { mib: { type: 'string' }, chunks: { type: 'string' }, seconds: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    }));
-  } catch (err) {
-    console.error(`${err instanceof Error ? err.message : String(err)}\n\n${usage}`);
-    process.exit(2);
-  }
-  if (values.help) {
-    console.log(usage);
-    process.exit(0);
-  }
-  const result = settingsSchema.safeParse(values);
-  if (!result.success) {
-    console.error(`Invalid options.\n\n${usage}`);
-    process.exit(2);
-  }
-  return result.data;
+  return settle(settingsSchema, readOptions(argv, ['mib', 'chunks', 'seconds'], usage), 'Invalid options.', usage);
 }
 
 interface OpensslResult {

@@ -13,7 +13,6 @@
  * (bench/support/join-marks.ts), from the start of the navigation to the join link. One untimed warm-up join
  * comes first. Figures are printed, never compared to a threshold (STYLE 15).
  */
-import { parseArgs } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { z } from 'zod';
 import { joinToken } from '../src/scheduling/join-links.ts';
@@ -22,29 +21,15 @@ import { addUser, createOrgWithAdmin, publishNotice, TEST_PASSWORD, type SignedI
 import { JOIN_MARKS, percentile, RECORD_JOIN_MARKS, type JoinMark, type JoinMarks } from './support/join-marks.ts';
 import { printMachineHeader } from './support/machine.ts';
 import { formatTable } from './support/table.ts';
+import { readOptions, settle } from './support/options.ts';
 
 const settingsSchema = z.object({ joins: z.coerce.number().int().min(1).max(200).default(10) });
 const usage = `Usage: npm run bench -- join-time [options]
   --joins N   timed customer joins, one call each (default 10; one untimed warm-up join comes first)`;
 
 function parseSettings(argv: string[]): z.infer<typeof settingsSchema> {
-  let values;
-  try {
-    ({ values } = parseArgs({ args: argv, options: { joins: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
-  } catch (err) {
-    console.error(`${err instanceof Error ? err.message : String(err)}\n\n${usage}`);
-    process.exit(2);
-  }
-  if (values.help) {
-    console.log(usage);
-    process.exit(0);
-  }
-  const result = settingsSchema.safeParse({ joins: values.joins });
-  if (!result.success) {
-    console.error(`--joins takes a whole number from 1 to 200.\n\n${usage}`);
-    process.exit(2);
-  }
-  return result.data;
+  const o = readOptions(argv, ['joins'], usage);
+  return settle(settingsSchema, { joins: o.joins }, '--joins takes a whole number from 1 to 200.', usage);
 }
 
 const CUSTOMER = { displayName: 'Karla Kundin', email: 'karla.kundin@example.test' };

@@ -17,7 +17,6 @@ import { readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { PictureLossIndication, RtcpPayloadSpecificFeedback, RtpPacket, type MediaStreamTrack } from 'werift';
 import { z } from 'zod';
 import { decryptRange } from '../src/storage/blob-format.ts';
@@ -25,6 +24,7 @@ import { printMachineHeader } from './support/machine.ts';
 import type { EncryptionReplay, FinishedRecording, FromRecordingSfu, RecordingSample, ToRecordingSfu } from './support/recording-process.ts';
 import { BenchClient, defaultRates } from './support/rtp-client.ts';
 import { formatInteger, formatTable } from './support/table.ts';
+import { numberList, readOptions, settle } from './support/options.ts';
 
 /** Untimed, once every subscriber receives both kinds: JIT, socket buffers, first keyframe requests. */
 const WARMUP_MS = 3_000;
@@ -45,29 +45,9 @@ const usage = `Usage: npm run bench -- recording [options]
   --seconds S         measured seconds per mode and count (default 20)`;
 
 function parseSettings(argv: string[]): Settings {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { publishers: { type: 'string' }, seconds: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    }));
-  } catch (err) {
-    console.error(`${err instanceof Error ? err.message : String(err)}\n\n${usage}`);
-    process.exit(2);
-  }
-  if (values.help) {
-    console.log(usage);
-    process.exit(0);
-  }
-  const result = settingsSchema.safeParse({
-    publishers: values.publishers?.split(',').map((s) => Number(s.trim())),
-    seconds: values.seconds,
-  });
-  if (!result.success) {
-    console.error(`--publishers takes positive whole numbers (at most 32), --seconds a positive number.\n\n${usage}`);
-    process.exit(2);
-  }
-  return result.data;
+  const o = readOptions(argv, ['publishers', 'seconds'], usage);
+  const invalid = '--publishers takes positive whole numbers (at most 32), --seconds a positive number.';
+  return settle(settingsSchema, { publishers: numberList(o.publishers), seconds: o.seconds }, invalid, usage);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

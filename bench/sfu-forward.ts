@@ -19,13 +19,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { ProtectionProfileAeadAes128Gcm, RtpHeader, SrtpSession } from 'werift';
 import { z } from 'zod';
 import { printMachineHeader } from './support/machine.ts';
 import { BenchClient, defaultRates } from './support/rtp-client.ts';
 import type { FromSfu, SfuSample, ToSfu } from './support/sfu-process.ts';
 import { formatInteger, formatTable } from './support/table.ts';
+import { numberList, readOptions, settle } from './support/options.ts';
 
 /** LiveKit's published figure for one core of its (Go) SFU: the field's anchor. */
 const ANCHOR_PACKETS_PER_CORE = 38_000;
@@ -52,30 +52,9 @@ const usage = `Usage: npm run bench -- sfu-forward [options]
   --profile DIR        write a V8 CPU profile of each SFU process to DIR (open in Chrome DevTools)`;
 
 function parseSettings(argv: string[]): Settings {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { subscribers: { type: 'string' }, seconds: { type: 'string' }, profile: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    }));
-  } catch (err) {
-    console.error(`${err instanceof Error ? err.message : String(err)}\n\n${usage}`);
-    process.exit(2);
-  }
-  if (values.help) {
-    console.log(usage);
-    process.exit(0);
-  }
-  const result = settingsSchema.safeParse({
-    subscribers: values.subscribers?.split(',').map((s) => Number(s.trim())),
-    seconds: values.seconds,
-    profile: values.profile,
-  });
-  if (!result.success) {
-    console.error(`--subscribers takes positive whole numbers (at most 200), --seconds a positive number.\n\n${usage}`);
-    process.exit(2);
-  }
-  return result.data;
+  const o = readOptions(argv, ['subscribers', 'seconds', 'profile'], usage);
+  const invalid = '--subscribers takes positive whole numbers (at most 200), --seconds a positive number.';
+  return settle(settingsSchema, { subscribers: numberList(o.subscribers), seconds: o.seconds, profile: o.profile }, invalid, usage);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
