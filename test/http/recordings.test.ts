@@ -449,6 +449,14 @@ for (const d of dialects) {
       expect(ok.status, ok.raw).toBe(201);
       expect((await fetchMedia(admin.client, ok.body.url, { range: 'bytes=0-99' })).bytes.equals(plaintext.subarray(0, 100))).toBe(true);
       expect((await askLink(agent.client, recordingId, track.trackId)).body.error.message).toContain('administrators and data protection officers');
+
+      // Even with agents among the playback roles, the hosting agent needs a GDPR training to play (G22).
+      expect((await admin.client.patch('/api/organisation', { playbackRoles: ['agent', 'dpo'] })).status).toBe(200);
+      const untrainedAgent = await askLink(agent.client, recordingId, track.trackId);
+      expect(untrainedAgent.status).toBe(403);
+      expect(untrainedAgent.body.error.code).toBe('TRAINING_REQUIRED');
+      await admin.client.post(`/api/users/${agent.userId}/training`, { course: 'GDPR basics', completedOn: today() });
+      expect((await askLink(agent.client, recordingId, track.trackId)).status).toBe(201);
     });
   });
 }
