@@ -31,7 +31,7 @@ export interface Config {
     readonly loginRatePerMinute: number;
   };
   readonly http: { readonly bodyLimitBytes: number; readonly trustProxy: boolean };
-  readonly mail: { readonly smtpUrl: string | undefined; readonly from: string };
+  readonly mail: { readonly smtpUrl: string | undefined; readonly from: string; readonly retentionDays: number };
   readonly jobs: { readonly pollMs: number };
   readonly blobs:
     | { readonly kind: 'local' }
@@ -167,7 +167,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       loginRatePerMinute: raw.PARLEY_LOGIN_RATE_PER_MINUTE,
     },
     http: { bodyLimitBytes: raw.PARLEY_BODY_LIMIT_BYTES, trustProxy: raw.PARLEY_TRUST_PROXY },
-    mail: { smtpUrl: raw.PARLEY_SMTP_URL, from: raw.PARLEY_MAIL_FROM },
+    mail: { smtpUrl: raw.PARLEY_SMTP_URL, from: raw.PARLEY_MAIL_FROM, retentionDays: raw.PARLEY_MAIL_RETENTION_DAYS },
     jobs: { pollMs: raw.PARLEY_JOBS_POLL_MS },
     blobs:
       raw.PARLEY_BLOB_STORE === 's3'

@@ -173,6 +173,11 @@ export const settings = {
     doc: 'Validity of the TURN credentials handed to each participant when they join, in seconds.',
     default: '3600',
   },
+  PARLEY_MAIL_RETENTION_DAYS: {
+    schema: positiveInt('a whole number of days').default(30),
+    doc: 'How long a message stays in the outbox (sent or not) before the purge deletes it.',
+    default: '30',
+  },
   PARLEY_BLOB_STORE: {
     schema: z.enum(['local', 's3']).default('local'),
     doc: 'Where encrypted recordings are stored: `local` (PARLEY_BLOB_DIR) or `s3` (any S3-compatible store; PARLEY_S3_*).',

@@ -6,6 +6,7 @@ import * as m0003 from './migrations/0003-call-types-and-notices.ts';
 import * as m0004 from './migrations/0004-scheduling-and-consent.ts';
 import * as m0005 from './migrations/0005-call-activity.ts';
 import * as m0006 from './migrations/0006-recordings.ts';
+import * as m0007 from './migrations/0007-retention-and-rights.ts';
 
 interface DialectMigration {
   up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void>;
@@ -19,6 +20,7 @@ const migrations: Record<string, DialectMigration> = {
   '0004-scheduling-and-consent': m0004,
   '0005-call-activity': m0005,
   '0006-recordings': m0006,
+  '0007-retention-and-rights': m0007,
 };
 
 class StaticProvider implements MigrationProvider {

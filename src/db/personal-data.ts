@@ -3,7 +3,7 @@
  * category its rows carry; the columns are NOT NULL with a non-empty CHECK, so a row without them cannot be
  * stored. Retention (a later issue) hangs expiry on the category.
  */
-export const purposes = ['staff_account_management', 'security', 'accountability', 'call_delivery', 'chat', 'recording'] as const;
+export const purposes = ['staff_account_management', 'security', 'accountability', 'call_delivery', 'chat', 'recording', 'rights_requests'] as const;
 export type Purpose = (typeof purposes)[number];
 
 export const dataCategories = [
@@ -16,6 +16,8 @@ export const dataCategories = [
   'consent_records',
   'chat',
   'recording',
+  'rights_requests',
+  'subject_exports',
 ] as const;
 export type DataCategory = (typeof dataCategories)[number];
 
@@ -36,6 +38,8 @@ export const personalDataTables = {
   call_quality: { purpose: 'call_delivery', category: 'call_metadata' },
   recordings: { purpose: 'recording', category: 'call_metadata' },
   recording_tracks: { purpose: 'recording', category: 'recording' },
+  rights_requests: { purpose: 'rights_requests', category: 'rights_requests' },
+  subject_exports: { purpose: 'rights_requests', category: 'subject_exports' },
 } as const satisfies Record<string, { purpose: Purpose; category: DataCategory }>;
 
 export type PersonalDataTable = keyof typeof personalDataTables;

@@ -152,6 +152,8 @@ export interface MailOutboxTable {
   last_error: string | null;
   created_at: string;
   sent_at: string | null;
+  /** When the message (sent or not) is deleted (migration 0007). */
+  expires_at: string;
   purpose: string;
   data_category: string;
 }
@@ -207,6 +209,9 @@ export interface SubjectsTable {
   created_at: string;
   updated_at: string;
   expires_at: string;
+  /** Restriction of processing (G20, migration 0007): playback and export answer 423, deletion waits. */
+  restricted_at: Generated<string | null>;
+  restriction_request_id: Generated<string | null>;
   purpose: string;
   data_category: string;
 }
@@ -344,6 +349,70 @@ export interface RecordingsTable {
   expires_at: string;
   purpose: string;
   data_category: string;
+  /** Legal-obligation recordings (migration 0007): not deletable before this date (G56), and the authority's extension. */
+  retain_until: Generated<string | null>;
+  extension_reference: Generated<string | null>;
+}
+
+export interface LegalHoldsTable {
+  id: string;
+  org_id: string;
+  scope: string;
+  target_id: string;
+  reference: string;
+  reason: string;
+  ends_on: string;
+  created_by: string;
+  created_at: string;
+  released_at: string | null;
+  released_by: string | null;
+}
+
+export interface RightsRequestsTable {
+  id: string;
+  org_id: string;
+  type: string;
+  email_sealed: string;
+  email_hash: string;
+  subject_id: string | null;
+  details_sealed: string;
+  status: string;
+  code_hash: string | null;
+  code_expires_at: string | null;
+  code_attempts: Generated<number>;
+  locked_at: string | null;
+  verified_at: string | null;
+  received_at: string;
+  due_at: string;
+  extended_due_at: string | null;
+  extension_reasons: string | null;
+  extension_notified_at: string | null;
+  completed_at: string | null;
+  outcome: string | null;
+  refusal_reasons: string | null;
+  created_at: string;
+  expires_at: string;
+  purpose: string;
+  data_category: string;
+}
+
+export interface SubjectExportsTable {
+  id: string;
+  org_id: string;
+  request_id: string;
+  subject_id: string | null;
+  status: string;
+  blob_key: string;
+  wrapped_key: string | null;
+  kek_version: number | null;
+  ciphertext_bytes: number | null;
+  plaintext_bytes: number | null;
+  created_at: string;
+  ready_at: string | null;
+  downloaded_at: string | null;
+  expires_at: string;
+  purpose: string;
+  data_category: string;
 }
 
 export interface RecordingTracksTable {
@@ -398,4 +467,7 @@ export interface Database {
   org_keys: OrgKeysTable;
   recordings: RecordingsTable;
   recording_tracks: RecordingTracksTable;
+  legal_holds: LegalHoldsTable;
+  rights_requests: RightsRequestsTable;
+  subject_exports: SubjectExportsTable;
 }

@@ -3,6 +3,7 @@ import type { Purpose } from '../db/personal-data.ts';
 import type { Deps } from '../deps.ts';
 import { enqueueJob } from '../jobs/enqueue-job.ts';
 import { iso } from '../shared/clock.ts';
+import { addDays } from '../shared/dates.ts';
 import { newId, type Id, type OrgId } from '../shared/ids.ts';
 import { mailContentSchema, type MailContent } from './mail.schema.ts';
 
@@ -15,7 +16,7 @@ export const MAIL_SEAL_LABEL = 'mail-outbox';
  */
 export async function queueMail(
   tx: Tx,
-  deps: Pick<Deps, 'clock' | 'keys'>,
+  deps: Pick<Deps, 'clock' | 'keys' | 'config'>,
   input: { orgId: OrgId; kind: string; to: string; purpose: Purpose; content: MailContent },
 ): Promise<Id<'mail'>> {
   const content = mailContentSchema.parse(input.content);
@@ -35,6 +36,8 @@ export async function queueMail(
       last_error: null,
       created_at: iso(deps.clock.now()),
       sent_at: null,
+      // Kept for the mail retention period, sent or not (G25); the purge deletes it then.
+      expires_at: iso(addDays(deps.clock.now(), deps.config.mail.retentionDays)),
       purpose: input.purpose,
       data_category: 'communications',
     })
