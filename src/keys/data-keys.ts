@@ -142,7 +142,7 @@ export async function unwrapDataKey(db: DbOrTx, keys: KeyProvider, orgId: OrgId,
 }
 
 /**
- * `parley keys rotate`: a new KEK version for each organisation (or one), re-wraps every data key in `recording_tracks` (columns wrapped_key text null, kek_version integer null, id, org_id) without touching media, then retires and destroys (deletes the sealed_key → set to '' or delete the row) the old KEK. Crash-safe: runs in batches; rows still on the old version are picked up by a rerun.
+ * `parley keys rotate`: a new KEK version for each organisation (or one), re-wraps every data key (WRAPPED_KEY_TABLES: recorded tracks and access exports) without touching the encrypted objects, then retires the old KEK and destroys its key material. Crash-safe: runs in batches; rows still on the old version are picked up by a rerun.
  *
  * Per organisation: (1) insert KEK version max+1, (2) mark every older version retired (new data keys already
  * use the newest), (3) re-wrap in batches of 500, each its own transaction, every row not on the new version,
@@ -155,6 +155,43 @@ export async function unwrapDataKey(db: DbOrTx, keys: KeyProvider, orgId: OrgId,
  * row after step 4 is wrapped by a destroyed KEK. Requests take milliseconds and batches longer; run rotation at
  * a quiet time.
  */
+/** Every table whose rows hold a data key wrapped by the organisation's KEK (columns wrapped_key, kek_version). */
+const WRAPPED_KEY_TABLES = ['recording_tracks', 'subject_exports'] as const;
+type WrappedKeyTable = (typeof WRAPPED_KEY_TABLES)[number];
+
+/** The next rows (of the first table that has any) still wrapped by an older KEK version than `target`. */
+async function nextBatch(db: DbOrTx, orgId: OrgId, target: number) {
+  for (const table of WRAPPED_KEY_TABLES) {
+    const rows = await db
+      .selectFrom(table)
+      .select(['id', 'wrapped_key', 'kek_version'])
+      .where('org_id', '=', orgId)
+      .where('wrapped_key', 'is not', null)
+      .where((eb) => eb.or([eb('kek_version', '<>', target), eb('kek_version', 'is', null)]))
+      .orderBy('id')
+      .limit(ROTATE_BATCH)
+      .execute();
+    if (rows.length > 0) return { table: table as WrappedKeyTable, rows };
+  }
+  return null;
+}
+
+/** How many data keys of the organisation are still wrapped by an older version than `target`. */
+async function keysLeft(db: DbOrTx, orgId: OrgId, target: number): Promise<number> {
+  let left = 0;
+  for (const table of WRAPPED_KEY_TABLES) {
+    const row = await db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<string | number>().as('n'))
+      .where('org_id', '=', orgId)
+      .where('wrapped_key', 'is not', null)
+      .where((eb) => eb.or([eb('kek_version', '<>', target), eb('kek_version', 'is', null)]))
+      .executeTakeFirstOrThrow();
+    left += toCount(row.n);
+  }
+  return left;
+}
+
 export async function rotateOrgKeys(
   deps: Deps,
   options: { orgId?: OrgId; onProgress?: (done: number, total: number) => void } = {},
@@ -164,9 +201,12 @@ export async function rotateOrgKeys(
   if (options.orgId) orgQuery = orgQuery.where('id', '=', options.orgId);
   const orgIds = (await orgQuery.execute()).map((r) => r.id as OrgId);
 
-  let totalQuery = db.selectFrom('recording_tracks').select((eb) => eb.fn.countAll<string | number>().as('n')).where('wrapped_key', 'is not', null);
-  if (options.orgId) totalQuery = totalQuery.where('org_id', '=', options.orgId);
-  let total = toCount((await totalQuery.executeTakeFirstOrThrow()).n);
+  let total = 0;
+  for (const table of WRAPPED_KEY_TABLES) {
+    let totalQuery = db.selectFrom(table).select((eb) => eb.fn.countAll<string | number>().as('n')).where('wrapped_key', 'is not', null);
+    if (options.orgId) totalQuery = totalQuery.where('org_id', '=', options.orgId);
+    total += toCount((await totalQuery.executeTakeFirstOrThrow()).n);
+  }
   let done = 0;
   const progress = () => options.onProgress?.(done, Math.max(total, done));
   progress();
@@ -205,26 +245,11 @@ export async function rotateOrgKeys(
 
     let orgRewrapped = 0;
     for (;;) {
-      const batch = await db
-        .selectFrom('recording_tracks')
-        .select(['id', 'wrapped_key', 'kek_version'])
-        .where('org_id', '=', orgId)
-        .where('wrapped_key', 'is not', null)
-        .where((eb) => eb.or([eb('kek_version', '<>', target), eb('kek_version', 'is', null)]))
-        .orderBy('id')
-        .limit(ROTATE_BATCH)
-        .execute();
-      if (batch.length === 0) {
+      const next = await nextBatch(db, orgId, target);
+      if (!next) {
         // Destroy the old versions only if, in the same transaction, no live key still needs them.
         const destroyed = await db.transaction().execute(async (tx) => {
-          const left = await tx
-            .selectFrom('recording_tracks')
-            .select((eb) => eb.fn.countAll<string | number>().as('n'))
-            .where('org_id', '=', orgId)
-            .where('wrapped_key', 'is not', null)
-            .where((eb) => eb.or([eb('kek_version', '<>', target), eb('kek_version', 'is', null)]))
-            .executeTakeFirstOrThrow();
-          if (toCount(left.n) > 0) return false;
+          if ((await keysLeft(tx, orgId, target)) > 0) return false;
           await tx.updateTable('org_keys').set({ sealed_key: '' }).where('org_id', '=', orgId).where('version', '<', target).execute();
           // The organisation sees in its audit log that its keys were rotated and how many data keys moved (G44, G54).
           await deps.audit.append(tx, orgId, { type: 'system' }, { type: 'keys.rotated', data: { kekVersion: target, rewrapped: orgRewrapped } });
@@ -233,10 +258,11 @@ export async function rotateOrgKeys(
         if (destroyed) break;
         continue;
       }
+      const { table, rows: batch } = next;
       const updates: Array<{ id: string; old: string; wrapped: string }> = [];
       for (const row of batch) {
         if (row.kek_version === null) {
-          throw new DataKeyError('kek-missing', `recording track ${row.id} has a wrapped key without a KEK version`);
+          throw new DataKeyError('kek-missing', `${table} row ${row.id} has a wrapped key without a KEK version`);
         }
         const dataKey = unwrap(await oldKek(row.kek_version), orgId, row.id, row.wrapped_key!);
         updates.push({ id: row.id, old: row.wrapped_key!, wrapped: wrap(newKek, orgId, row.id, dataKey) });
@@ -245,7 +271,7 @@ export async function rotateOrgKeys(
         for (const u of updates) {
           // Guarded by the old value: a key erased (set to null) or re-wrapped meanwhile is left as it is now.
           await tx
-            .updateTable('recording_tracks')
+            .updateTable(table)
             .set({ wrapped_key: u.wrapped, kek_version: target })
             .where('id', '=', u.id)
             .where('org_id', '=', orgId)
