@@ -23,10 +23,14 @@ import { schedulingRoutes } from './scheduling/routes.ts';
 import { joinRoutes } from './join/routes.ts';
 import { consentRoutes } from './consent/routes.ts';
 import { recordingRoutes } from './recording/routes.ts';
+import { rightsRequestRoutes } from './subject-rights/routes.ts';
+import { exportRoutes } from './subject-rights/export-routes.ts';
 import { createSendMailHandler } from './mail/send-mail.ts';
 import { systemClock, type Clock } from './shared/clock.ts';
 import { MediaServer } from './media/media-server.ts';
 import { createEraseWithdrawnHandler } from './recording/erase-withdrawn.ts';
+import { createPurgeHandler } from './retention/purge-job.ts';
+import { legalHoldRoutes } from './retention/routes.ts';
 import { recoverRecordings } from './recording/recovery.ts';
 import { openBlobStore } from './storage/open-blob-store.ts';
 import type { BlobStore } from './storage/blob-store.ts';
@@ -34,7 +38,7 @@ import { CallHub, type CallHubOptions } from './media/signalling/call-hub.ts';
 import { signallingRoutes } from './media/signalling/routes.ts';
 
 /** Every capability's HTTP routes, in one list: adding a capability adds a line here. */
-export const routeModules: readonly RouteModule[] = [healthRoutes, accountRoutes, organisationRoutes, auditRoutes, mailRoutes, schedulingRoutes, joinRoutes, consentRoutes, callTypeRoutes, noticeRoutes, recordingRoutes];
+export const routeModules: readonly RouteModule[] = [healthRoutes, accountRoutes, organisationRoutes, auditRoutes, mailRoutes, schedulingRoutes, joinRoutes, consentRoutes, callTypeRoutes, noticeRoutes, recordingRoutes, rightsRequestRoutes, legalHoldRoutes, exportRoutes];
 
 export const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/web');
 
@@ -114,6 +118,7 @@ export async function buildParley(config: Config, options: BuildOptions = {}): P
       handlers: {
         'mail.send': createSendMailHandler(deps, mailTransport),
         'recording.erase_withdrawn': createEraseWithdrawnHandler(deps),
+        'retention.purge': createPurgeHandler(deps),
       },
     });
     return {

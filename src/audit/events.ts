@@ -6,6 +6,21 @@ import { z } from 'zod';
  */
 const id = z.string().regex(/^[a-z]+_[0-9a-z]{25}$/);
 const role = z.enum(['admin', 'dpo', 'agent']);
+/** Tables the retention purge deletes from (src/retention/purge.ts). */
+export const retentionTables = [
+  'recording_tracks',
+  'subject_exports',
+  'call_chat_messages',
+  'call_attendance',
+  'call_quality',
+  'consent_records',
+  'mail_outbox',
+  'rights_requests',
+  'recordings',
+  'participants',
+  'calls',
+  'subjects',
+] as const;
 
 export const auditEventSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('organisation.created'), data: z.strictObject({ orgId: id }) }),
@@ -138,6 +153,88 @@ export const auditEventSchema = z.discriminatedUnion('type', [
     data: z.strictObject({ noticeId: id, version: z.number().int(), contentHash: z.string().regex(/^[0-9a-f]{64}$/) }),
   }),
   z.strictObject({ type: z.literal('audit.verified'), data: z.strictObject({ ok: z.boolean(), events: z.number().int() }) }),
+  /**
+   * The retention purge deleted one expired item (G26): which table, its data category and its id — never names,
+   * emails or text. One event per deleted row, in the transaction that deletes it.
+   */
+  z.strictObject({
+    type: z.literal('retention.purged'),
+    data: z.strictObject({ table: z.enum(retentionTables), category: z.string().regex(/^[a-z_]+$/), itemId: id }),
+  }),
+  /** The purge destroyed the data key of an expired encrypted item (an access export) before deleting its blob (G27). */
+  z.strictObject({ type: z.literal('retention.key_destroyed'), data: z.strictObject({ table: z.enum(retentionTables), itemId: id }) }),
+  /** Orphan blobs (no row owns them: an interrupted write or delete) removed by the purge's sweep. */
+  z.strictObject({ type: z.literal('retention.orphans_removed'), data: z.strictObject({ blobs: z.number().int() }) }),
+  /** A legal hold suspends deletion of what it covers (G37); its reason and reference stay on the hold, not here. */
+  z.strictObject({
+    type: z.literal('legal_hold.placed'),
+    data: z.strictObject({ holdId: id, scope: z.enum(['subject', 'call', 'recording']), targetId: id, endsOn: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }),
+  }),
+  z.strictObject({ type: z.literal('legal_hold.released'), data: z.strictObject({ holdId: id }) }),
+  /** A recording's tracks were erased on request before their expiry (DELETE /api/recordings/:recordingId). */
+  z.strictObject({ type: z.literal('recording.erased'), data: z.strictObject({ recordingId: id, tracks: z.number().int() }) }),
+  /** An authority asked to keep a legal-obligation recording longer (G56: 7 years); its reference is on the recording. */
+  z.strictObject({
+    type: z.literal('recording.retention_extended'),
+    data: z.strictObject({ recordingId: id, years: z.number().int(), retainUntil: z.string() }),
+  }),
+  /** Data-subject rights requests (G28–G31): ids, the request type and fixed codes only — never the address. */
+  z.strictObject({
+    type: z.literal('rights_request.received'),
+    data: z.strictObject({ requestId: id, requestType: z.enum(['access', 'erasure', 'restriction', 'objection', 'rectification']) }),
+  }),
+  z.strictObject({ type: z.literal('rights_request.code_sent'), data: z.strictObject({ requestId: id }) }),
+  z.strictObject({ type: z.literal('rights_request.verified'), data: z.strictObject({ requestId: id, subjectId: id.nullable() }) }),
+  z.strictObject({ type: z.literal('rights_request.code_failed'), data: z.strictObject({ requestId: id, attempt: z.number().int() }) }),
+  z.strictObject({ type: z.literal('rights_request.locked'), data: z.strictObject({ requestId: id }) }),
+  z.strictObject({
+    type: z.literal('rights_request.extended'),
+    data: z.strictObject({ requestId: id, months: z.number().int(), dueAt: z.string() }),
+  }),
+  z.strictObject({
+    type: z.literal('rights_request.completed'),
+    data: z.strictObject({
+      requestId: id,
+      action: z.enum(['export_produced', 'erased', 'restricted', 'restriction_lifted', 'objection_handled', 'rectified']),
+      exportId: id.optional(),
+    }),
+  }),
+  z.strictObject({ type: z.literal('rights_request.refused'), data: z.strictObject({ requestId: id }) }),
+  z.strictObject({ type: z.literal('rights_request.export_link_issued'), data: z.strictObject({ requestId: id, exportId: id }) }),
+  /** Data-subject access, erasure and restriction (G20, G32–G37, src/subject-rights/): ids, counts and fixed codes only. */
+  z.strictObject({
+    type: z.literal('rights_request.export_created'),
+    data: z.strictObject({ requestId: id, exportId: id, subjectId: id.nullable(), tracks: z.number().int() }),
+  }),
+  z.strictObject({ type: z.literal('rights_request.export_downloaded'), data: z.strictObject({ requestId: id, exportId: id }) }),
+  /** One event per category erased for a subject (G36): the ids and how many. */
+  z.strictObject({
+    type: z.literal('subject.data_erased'),
+    data: z.strictObject({
+      requestId: id,
+      subjectId: id,
+      category: z.enum(['subject', 'participants', 'attendance', 'chatMessages', 'consentRecords', 'recordingTracks', 'exports', 'mails']),
+      count: z.number().int(),
+      ids: z.array(id),
+    }),
+  }),
+  /** What erasure kept under an exception (G37), counted per reason; the per-item list is the erasure report. */
+  z.strictObject({
+    type: z.literal('subject.data_kept'),
+    data: z.strictObject({
+      requestId: id,
+      subjectId: id,
+      legalHold: z.number().int(),
+      legalObligation: z.number().int(),
+      consentProof: z.number().int(),
+    }),
+  }),
+  z.strictObject({ type: z.literal('subject.restricted'), data: z.strictObject({ subjectId: id, requestId: id }) }),
+  /** Restriction lifted; the subject was told (G20): the SHA-256 of the notice they were sent, never its text. */
+  z.strictObject({
+    type: z.literal('subject.restriction_lifted'),
+    data: z.strictObject({ subjectId: id, requestId: id, noticeHash: z.string().regex(/^[0-9a-f]{64}$/) }),
+  }),
 ]);
 
 export type AuditEvent = z.infer<typeof auditEventSchema>;

@@ -10,6 +10,9 @@ import { buildCore, buildParley } from '../main.ts';
 import { createOrganisation } from '../organisations/organisations.ts';
 import { isId, type OrgId } from '../shared/ids.ts';
 import { AppError } from '../shared/app-error.ts';
+import { purgeExpired } from '../retention/purge.ts';
+import { formatPurgeReport } from '../retention/report-table.ts';
+import { ensurePurgeScheduled } from '../retention/purge-job.ts';
 
 const HELP = `parley — self-hosted video calls with GDPR compliance built in
 
@@ -21,6 +24,8 @@ Usage:
   parley audit verify [--org ORG_ID] recompute the audit hash chains; exit 1 if one is broken
   parley keys rotate [--org ORG_ID]  new key-encryption key per organisation: re-wraps every recording's data
                                      key, then destroys the old key (media untouched; safe to rerun)
+  parley purge [--dry-run]           delete what has expired now (the server also does this every
+                                     PARLEY_PURGE_INTERVAL_HOURS); --dry-run only counts. Safe to rerun
   parley help                        this text
 
 Settings come from PARLEY_* environment variables (see the README).`;
@@ -47,6 +52,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         if (rest[0] === 'rotate') return await keysRotate(rest.slice(1));
         err('Unknown keys command. Did you mean: parley keys rotate');
         return 2;
+      case 'purge':
+        return await purge(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -89,6 +96,8 @@ async function start(): Promise<number> {
     }
     throw e;
   }
+  // The retention purge runs at start and then every PARLEY_PURGE_INTERVAL_HOURS (one queued job at a time).
+  await ensurePurgeScheduled(deps);
   parley.jobs.start();
   printBanner(config, firstRun);
 
@@ -267,6 +276,47 @@ async function keysRotate(args: readonly string[]): Promise<number> {
     return 0;
   } finally {
     bar.stop();
+    await database.close();
+  }
+}
+
+async function purge(args: readonly string[]): Promise<number> {
+  const { values } = parseArgs({ args: [...args], options: { 'dry-run': { type: 'boolean' } }, strict: true });
+  const dryRun = values['dry-run'] === true;
+  const config = loadConfig();
+  const { deps, database } = buildCore(config);
+  // Progress goes to stderr, drawn only on a terminal; the summary table to stdout.
+  const bar = process.stderr.isTTY
+    ? new cliProgress.SingleBar(
+        { stream: process.stderr, format: `${dryRun ? 'counting' : 'purging'} expired items [{bar}] {value}/{total} {table}`, hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
+  let started = false;
+  try {
+    await migrateToLatest(database);
+    const report = await purgeExpired(deps, {
+      dryRun,
+      onProgress: ({ done, total, table }) => {
+        if (!bar) return;
+        if (!started) {
+          bar.start(Math.max(total, 1), done, { table });
+          started = true;
+        } else bar.update(done, { table });
+      },
+    });
+    bar?.stop();
+    out(dryRun ? `Dry run as of ${report.asOf}: nothing was deleted.` : `Purged as of ${report.asOf}.`);
+    out('');
+    out(report.counts.length > 0 ? formatPurgeReport(report) : 'Nothing has expired.');
+    out('');
+    out(
+      `${dryRun ? 'Would delete' : 'Deleted'} ${report.deleted} item(s); kept ${report.kept} expired item(s); ` +
+        `${dryRun ? 'found' : 'removed'} ${report.orphanBlobs} orphan blob(s) in ${(report.durationMs / 1000).toFixed(1)} s.`,
+    );
+    return 0;
+  } finally {
+    bar?.stop();
     await database.close();
   }
 }

@@ -33,6 +33,8 @@ export interface Config {
   readonly http: { readonly bodyLimitBytes: number; readonly trustProxy: boolean };
   readonly mail: { readonly smtpUrl: string | undefined; readonly from: string; readonly retentionDays: number };
   readonly jobs: { readonly pollMs: number };
+  /** The retention purge (src/retention/). */
+  readonly retention: { readonly purgeIntervalHours: number };
   readonly blobs:
     | { readonly kind: 'local' }
     | {
@@ -169,6 +171,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     http: { bodyLimitBytes: raw.PARLEY_BODY_LIMIT_BYTES, trustProxy: raw.PARLEY_TRUST_PROXY },
     mail: { smtpUrl: raw.PARLEY_SMTP_URL, from: raw.PARLEY_MAIL_FROM, retentionDays: raw.PARLEY_MAIL_RETENTION_DAYS },
     jobs: { pollMs: raw.PARLEY_JOBS_POLL_MS },
+    retention: { purgeIntervalHours: raw.PARLEY_PURGE_INTERVAL_HOURS },
     blobs:
       raw.PARLEY_BLOB_STORE === 's3'
         ? {

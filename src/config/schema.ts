@@ -178,6 +178,11 @@ export const settings = {
     doc: 'How long a message stays in the outbox (sent or not) before the purge deletes it.',
     default: '30',
   },
+  PARLEY_PURGE_INTERVAL_HOURS: {
+    schema: positiveInt('a whole number of hours').default(24),
+    doc: 'How often the retention purge deletes what has expired (also run by hand with `parley purge`), in hours.',
+    default: '24',
+  },
   PARLEY_BLOB_STORE: {
     schema: z.enum(['local', 's3']).default('local'),
     doc: 'Where encrypted recordings are stored: `local` (PARLEY_BLOB_DIR) or `s3` (any S3-compatible store; PARLEY_S3_*).',

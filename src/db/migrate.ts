@@ -7,6 +7,7 @@ import * as m0004 from './migrations/0004-scheduling-and-consent.ts';
 import * as m0005 from './migrations/0005-call-activity.ts';
 import * as m0006 from './migrations/0006-recordings.ts';
 import * as m0007 from './migrations/0007-retention-and-rights.ts';
+import * as m0008 from './migrations/0008-expiry-checks.ts';
 
 interface DialectMigration {
   up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void>;
@@ -21,6 +22,7 @@ const migrations: Record<string, DialectMigration> = {
   '0005-call-activity': m0005,
   '0006-recordings': m0006,
   '0007-retention-and-rights': m0007,
+  '0008-expiry-checks': m0008,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -21,26 +21,91 @@ export const dataCategories = [
 ] as const;
 export type DataCategory = (typeof dataCategories)[number];
 
-/** Tables with personal data and the purpose/category their rows are written with. */
+/**
+ * How a table's rows expire (G25):
+ * - `expires_at`: each row carries its own expiry (NOT NULL, never empty: migration 0008), computed when it is written
+ *   from the call type's retention or a setting; the retention purge (src/retention/purge.ts) deletes it after that
+ *   instant unless a legal hold, a restriction, a legal minimum or a longer-kept row that needs it keeps it.
+ * - `account`: staff data kept while the staff account exists, by rule (below), without a per-row expiry.
+ */
+export type Expiry =
+  | { readonly kind: 'expires_at'; readonly rule: string }
+  | { readonly kind: 'account'; readonly rule: string };
+
+export interface PersonalDataEntry {
+  readonly purpose: Purpose;
+  readonly category: DataCategory;
+  /** Whose data: customers (the subjects of calls and requests) or the organisation's own staff. */
+  readonly holder: 'customer' | 'staff';
+  readonly expiry: Expiry;
+}
+
+const expiresAt = (rule: string): Expiry => ({ kind: 'expires_at', rule });
+
+/** Tables with personal data, the purpose/category their rows are written with, and how they expire. */
 export const personalDataTables = {
-  users: { purpose: 'staff_account_management', category: 'staff_account' },
-  user_sessions: { purpose: 'security', category: 'staff_security' },
-  setup_tokens: { purpose: 'staff_account_management', category: 'staff_security' },
-  training_attestations: { purpose: 'accountability', category: 'staff_training' },
-  mail_outbox: { purpose: 'call_delivery', category: 'communications' },
-  subjects: { purpose: 'call_delivery', category: 'customer_contact' },
-  calls: { purpose: 'call_delivery', category: 'call_metadata' },
-  participants: { purpose: 'call_delivery', category: 'call_metadata' },
-  consent_records: { purpose: 'accountability', category: 'consent_records' },
-  call_attendance: { purpose: 'call_delivery', category: 'call_metadata' },
-  call_chat_messages: { purpose: 'chat', category: 'chat' },
+  users: {
+    purpose: 'staff_account_management',
+    category: 'staff_account',
+    holder: 'staff',
+    expiry: { kind: 'account', rule: 'Kept while the account exists; a leaver is disabled (sign-in refused) and keeps no other data.' },
+  },
+  user_sessions: {
+    purpose: 'security',
+    category: 'staff_security',
+    holder: 'staff',
+    expiry: { kind: 'account', rule: 'Refused after expires_at (PARLEY_SESSION_TTL_HOURS); deleted at sign-out, lockout or when the account goes.' },
+  },
+  setup_tokens: {
+    purpose: 'staff_account_management',
+    category: 'staff_security',
+    holder: 'staff',
+    expiry: { kind: 'account', rule: 'Refused after expires_at (PARLEY_SETUP_LINK_TTL_HOURS) or once used; holds a hash only.' },
+  },
+  training_attestations: {
+    purpose: 'accountability',
+    category: 'staff_training',
+    holder: 'staff',
+    expiry: { kind: 'account', rule: 'Kept while the account exists: proof that whoever played a recording was trained (G54).' },
+  },
+  mail_outbox: { purpose: 'call_delivery', category: 'communications', holder: 'customer', expiry: expiresAt('Queued time + PARLEY_MAIL_RETENTION_DAYS, sent or not.') },
+  subjects: { purpose: 'call_delivery', category: 'customer_contact', holder: 'customer', expiry: expiresAt("The call type's call-metadata days after their last call; kept while any row still refers to them.") },
+  calls: { purpose: 'call_delivery', category: 'call_metadata', holder: 'customer', expiry: expiresAt("End of the call + the call type's call-metadata days; kept while any row still refers to it.") },
+  participants: { purpose: 'call_delivery', category: 'call_metadata', holder: 'customer', expiry: expiresAt('As the call; kept while any row still refers to it.') },
+  consent_records: { purpose: 'accountability', category: 'consent_records', holder: 'customer', expiry: expiresAt("Recorded time + the call type's consent days (proof of consent outlives the call)." ) },
+  call_attendance: { purpose: 'call_delivery', category: 'call_metadata', holder: 'customer', expiry: expiresAt("Join time + the call type's call-metadata days.") },
+  call_chat_messages: { purpose: 'chat', category: 'chat', holder: 'customer', expiry: expiresAt("Sent time + the call type's chat days.") },
   /** Aggregates only, but tied to a call, so they expire with its metadata. */
-  call_quality: { purpose: 'call_delivery', category: 'call_metadata' },
-  recordings: { purpose: 'recording', category: 'call_metadata' },
-  recording_tracks: { purpose: 'recording', category: 'recording' },
-  rights_requests: { purpose: 'rights_requests', category: 'rights_requests' },
-  subject_exports: { purpose: 'rights_requests', category: 'subject_exports' },
-} as const satisfies Record<string, { purpose: Purpose; category: DataCategory }>;
+  call_quality: { purpose: 'call_delivery', category: 'call_metadata', holder: 'customer', expiry: expiresAt("Session end + the call type's call-metadata days.") },
+  recordings: { purpose: 'recording', category: 'call_metadata', holder: 'customer', expiry: expiresAt("Stop + the call type's recording days; legal obligation: never before retain_until (5 years, 7 on an authority's request, G56).") },
+  recording_tracks: { purpose: 'recording', category: 'recording', holder: 'customer', expiry: expiresAt("End of capture + the call type's recording days (as its recording when extended); key destroyed first (G27).") },
+  rights_requests: { purpose: 'rights_requests', category: 'rights_requests', holder: 'customer', expiry: expiresAt('Set by the rights-request workflow when the request is received and completed (src/subject-rights/).') },
+  subject_exports: { purpose: 'rights_requests', category: 'subject_exports', holder: 'customer', expiry: expiresAt('Set when the access export is built: the download window; key destroyed first (G27).') },
+} as const satisfies Record<string, PersonalDataEntry>;
+
+/**
+ * Tables without personal data (or with pseudonymous ids only), each with the reason. A test (test/db/expiry-schema)
+ * walks the real schema and fails for a table in neither list, so a new table is classified when it is added.
+ */
+export const nonPersonalTables = {
+  organisations: "The controller's own details (legal name, address, DPO contact published in its notice): kept while the organisation exists.",
+  call_types: "An organisation's call configuration (purposes, bases, retention): no data about people.",
+  privacy_notices: 'Published notice texts, immutable evidence of what customers were told (G14); no data about people.',
+  jobs: 'Background work; payloads hold ids only. Done rows are bookkeeping.',
+  audit_events:
+    'Pseudonymous ids, role names and fixed codes only (G54, G26): no names, emails or text. Kept for accountability; once the rows the ids name are purged, nothing links them to a person.',
+  audit_heads: 'The head (sequence number and hash) of each audit chain.',
+  org_keys: "Key-encryption keys of an organisation, sealed by the master key; no data about people.",
+  api_tokens: 'Credentials of other systems (a label, a role and a hash); created_by is a user id.',
+  login_throttle:
+    'Failed-login counters keyed by a keyed hash of an email (not reversible without the server key); each row is reset by a successful login or its window.',
+  legal_holds: 'Case references (G37) on ids; the reference and reason name a case, not a person, by design of the form.',
+  retention_unlock: 'SQLite only: a marker row that lets the retention purge delete consent records inside its transaction.',
+  kysely_migration: "Kysely's record of applied migrations.",
+  kysely_migration_lock: "Kysely's migration lock.",
+} as const satisfies Record<string, string>;
+
+export type NonPersonalTable = keyof typeof nonPersonalTables;
 
 export type PersonalDataTable = keyof typeof personalDataTables;
 

@@ -162,13 +162,15 @@ export async function buildHttpApp(deps: Deps, options: HttpAppOptions): Promise
     });
   }
 
-  // The customer's join page (`/j/<token>`) is its own small bundle, without the console; any other page is the
-  // console. Neither shell may be cached: the join page's address holds the person's link.
+  // The customer's join page (`/j/<token>`) and the public rights-request pages (`/rights/…`) are their own small
+  // bundle, without the console; any other page is the console. Neither shell may be cached: the join page's address holds the person's link.
   const hasJoinPage = hasWeb && existsSync(path.join(webRoot, 'join.html'));
   app.setNotFoundHandler(async (request, reply) => {
     const isPage = request.method === 'GET' && !request.url.startsWith('/api/') && (request.headers.accept ?? '').includes('text/html');
     if (isPage && hasWeb) {
-      const shell = request.url.startsWith('/j/') && hasJoinPage ? 'join.html' : 'index.html';
+      // The public rights-request pages (`/rights/…`) are part of the customer bundle too (G28).
+      const customer = request.url.startsWith('/j/') || request.url.startsWith('/rights/');
+      const shell = customer && hasJoinPage ? 'join.html' : 'index.html';
       reply.header('cache-control', 'no-store');
       return reply.type('text/html; charset=utf-8').sendFile(shell);
     }

@@ -8,6 +8,8 @@ export const jobPayloadSchemas = {
   'mail.send': z.strictObject({ mailId: z.string() }),
   /** Erase what was recorded of a participant on consent they withdrew (G13). */
   'recording.erase_withdrawn': z.strictObject({ recordingId: z.string(), participantId: z.string() }),
+  /** Delete what has expired (src/retention/purge.ts); re-queues itself every PARLEY_PURGE_INTERVAL_HOURS. */
+  'retention.purge': z.strictObject({}),
 } as const;
 
 export type JobKind = keyof typeof jobPayloadSchemas;

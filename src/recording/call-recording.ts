@@ -257,6 +257,8 @@ export class CallRecording {
             restricted_at: null,
             created_at: active.startedAt,
             expires_at: iso(addDays(now, this.facts.recordingsDays)),
+            // Legal obligation (G56): not deletable before the call type's period from the start, whatever happens later.
+            retain_until: active.mode === 'legal_obligation' ? iso(addDays(now, this.facts.recordingsDays)) : null,
             ...tagged('recordings'),
           })
           .execute();

@@ -13,6 +13,7 @@ import { BlobNotFoundError } from '../storage/blob-store.ts';
 import { signMediaLink, verifyMediaLink } from './media-links.ts';
 import type { LinkPurpose } from './recording.schema.ts';
 import { findRecording, isPlayable } from './recording-views.ts';
+import { isSubjectRestricted } from '../subject-rights/restriction.ts';
 
 /**
  * Playback and download of recorded tracks (G20, G22, G54). Asking for a link is where the rules are applied —
@@ -77,7 +78,7 @@ export async function issueMediaLink(
   const recording = await findRecording(deps.db, orgId, input.recordingId, { agentId: ownAgent(p) });
   const track = await deps.db
     .selectFrom('recording_tracks')
-    .select(['id', 'status', 'wrapped_key', 'ciphertext_bytes'])
+    .select(['id', 'status', 'wrapped_key', 'ciphertext_bytes', 'subject_id'])
     .where('org_id', '=', orgId)
     .where('recording_id', '=', recording.id)
     .where('id', '=', input.trackId)
@@ -120,6 +121,8 @@ export async function issueMediaLink(
     );
   }
   if (recording.restricted_at !== null) return refuse('restricted', restricted());
+  // Restriction of everything about the person on this track (G20, subject-rights/restriction.ts).
+  if (await isSubjectRestricted(deps.db, orgId, track.subject_id)) return refuse('restricted', restricted());
   if (!isPlayable(track)) throw trackNotPlayable(track.status === 'complete' || track.status === 'incomplete' ? 'erased' : track.status);
 
   const userId = p.userId;
@@ -223,8 +226,8 @@ export async function openMedia(deps: Deps, p: Principal, token: string, rangeHe
     .where('org_id', '=', orgId)
     .where('id', '=', track.recording_id)
     .executeTakeFirstOrThrow();
-  if (recording.restricted_at !== null) {
-    // Restricted after the link was issued: refused and audited like a refused link (G20, G54).
+  if (recording.restricted_at !== null || (await isSubjectRestricted(deps.db, orgId, track.subject_id))) {
+    // Restricted (the recording, or the person on the track) after the link was issued: refused and audited like a refused link (G20, G54).
     await deps.db.transaction().execute((tx) =>
       deps.audit.append(tx, orgId, actorOf(p), { type: 'recording.access_refused', data: { recordingId: recording.id, reason: 'restricted' } }),
     );

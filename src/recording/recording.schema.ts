@@ -90,3 +90,13 @@ export const mediaLinkSchema = z.object({
 
 /** The token is checked by its signature, not its shape: anything up to the router's limit reaches the handler. */
 export const mediaParamsSchema = z.strictObject({ token: z.string().min(1).max(300) });
+
+/** DELETE /api/recordings/:recordingId — what was erased (tracks already erased are not counted again). */
+export const erasedRecordingSchema = z.object({ recordingId: z.string(), erasedTracks: z.number().int() });
+
+/** An authority's request to keep a legal-obligation recording longer (G56): 7 years at most, with its reference. */
+export const retentionExtensionBodySchema = z.strictObject({
+  reference: z.string().trim().min(1, 'the authority\'s reference is required').max(200),
+  years: z.number().int().min(6, 'an extension is longer than the 5-year minimum').max(7, 'at most 7 years'),
+});
+export const retentionExtensionSchema = z.object({ recordingId: z.string(), retainUntil: z.string(), extensionReference: z.string() });

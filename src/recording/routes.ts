@@ -6,17 +6,25 @@ import { AppError } from '../shared/app-error.ts';
 import { issueMediaLink, openMedia, ownAgent } from './playback.ts';
 import {
   createLinkBodySchema,
+  erasedRecordingSchema,
   listRecordingsQuerySchema,
   mediaLinkSchema,
   mediaParamsSchema,
   recordingDetailSchema,
   recordingParamsSchema,
   recordingViewSchema,
+  retentionExtensionBodySchema,
+  retentionExtensionSchema,
   trackParamsSchema,
 } from './recording.schema.ts';
 import { getRecordingDetail, listRecordings } from './recording-views.ts';
+import { actorOf } from '../http/principal.ts';
+import { eraseRecording } from '../retention/erase-recording.ts';
+import { extendRecordingRetention } from '../retention/extend-recording-retention.ts';
 
 const READERS = { roles: ['admin', 'dpo', 'agent'] } as const;
+/** Erasure and retention decisions (G36, G56) are the DPO's and the administrator's. */
+const RETENTION = { roles: ['admin', 'dpo'] } as const;
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema };
 
 export const recordingRoutes: RouteModule = (app, deps) => {
@@ -109,6 +117,43 @@ export const recordingRoutes: RouteModule = (app, deps) => {
         });
       }
       return reply.code(answer.status).headers(answer.headers).send(answer.body);
+    },
+  );
+
+  app.delete(
+    '/api/recordings/:recordingId',
+    {
+      config: { access: RETENTION },
+      schema: {
+        tags: ['recordings'],
+        summary:
+          'Erase a recording now: every track\'s data key, then its media (crypto-shredding, audited). 423 while restricted, 409 LEGAL_HOLD under a legal hold, 409 LEGAL_MINIMUM for a legal-obligation recording before its minimum period ends',
+        params: recordingParamsSchema,
+        response: { 200: erasedRecordingSchema, ...errors, 409: errorBodySchema, 423: errorBodySchema },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      return eraseRecording(deps, p.orgId, actorOf(p), request.params.recordingId);
+    },
+  );
+
+  app.post(
+    '/api/recordings/:recordingId/retention-extension',
+    {
+      config: { access: RETENTION },
+      schema: {
+        tags: ['recordings'],
+        summary:
+          "Keep a legal-obligation recording longer at an authority's request (G56: up to 7 years from its start), with the authority's reference (audited). Refused for consent recordings",
+        params: recordingParamsSchema,
+        body: retentionExtensionBodySchema,
+        response: { 200: retentionExtensionSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      return extendRecordingRetention(deps, p.orgId, actorOf(p), request.params.recordingId, request.body);
     },
   );
 };

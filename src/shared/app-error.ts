@@ -7,6 +7,8 @@ export const errorCodes = {
   MALFORMED_JSON: 400,
   INVALID_ID: 400,
   CONFIRMATION_FAILED: 400,
+  /** A wrong one-time code on a rights request; the message says how many attempts remain. */
+  CODE_WRONG: 400,
   UNAUTHENTICATED: 401,
   INVALID_CREDENTIALS: 401,
   TOTP_INVALID: 401,
@@ -24,23 +26,41 @@ export const errorCodes = {
   JOIN_LINK_INVALID: 404,
   /** A recording link that is forged, garbled or not of this organisation: one answer for all of them. */
   LINK_INVALID: 404,
+  /** An access-export download link that is forged, garbled or for another export. */
+  EXPORT_LINK_INVALID: 404,
   METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
   EMAIL_TAKEN: 409,
   LAST_ADMIN: 409,
   /** A recorded track still being written, failed, or erased: there is nothing to play. */
   TRACK_NOT_PLAYABLE: 409,
+  /** A legal-obligation recording inside its minimum retention period (G56): it cannot be deleted yet. */
+  LEGAL_MINIMUM: 409,
+  /** The item is under an active legal hold (G37): it cannot be deleted until the hold is released or ends. */
+  LEGAL_HOLD: 409,
+  /** An authority's retention extension asked for a recording it cannot apply to (consent recording, > 7 years). */
+  RETENTION_EXTENSION_REFUSED: 400,
   SETUP_LINK_INVALID: 410,
   JOIN_LINK_EXPIRED: 410,
   JOIN_CALL_CANCELLED: 410,
   LINK_EXPIRED: 410,
+  /** An access-export download link past its expiry: ask for a new one on the request page. */
+  EXPORT_LINK_EXPIRED: 410,
+  /** The access export itself expired, failed or was erased: nothing to download any more. */
+  EXPORT_GONE: 410,
+  /** A rights request's one-time code ran out (15 minutes) or was used: ask for a new one. */
+  CODE_EXPIRED: 410,
   PAYLOAD_TOO_LARGE: 413,
   URI_TOO_LONG: 414,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RANGE_NOT_SATISFIABLE: 416,
   ACCOUNT_LOCKED: 423,
+  /** A rights request after too many wrong one-time codes: only the DPO can help now (G31). */
+  RIGHTS_REQUEST_LOCKED: 423,
   /** Processing of the recording is restricted (G20): stored, but not played, exported or downloaded. */
   RECORDING_RESTRICTED: 423,
+  /** Processing of everything about a data subject is restricted (G20): no playback, export or deletion. */
+  SUBJECT_RESTRICTED: 423,
   RATE_LIMITED: 429,
   INTERNAL: 500,
   /** A recorded track's ciphertext failed authentication: altered or damaged in storage. */

@@ -28,6 +28,8 @@ export const idPrefixes = {
   chatMessage: 'msg',
   callQuality: 'cq',
   request: 'req',
+  export: 'exp',
+  legalHold: 'hold',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -13,6 +13,9 @@ for (const d of dialects) {
     let fresh: TestDatabase;
     let handle: DatabaseHandle;
 
+    /** This test's own tables: on PostgreSQL, other test files create schemas with the same table names at the same time. */
+    const ownTables = async () => (await handle.db.introspection.getTables()).filter((t) => !fresh.pgSchema || t.schema === fresh.pgSchema);
+
     beforeAll(async () => {
       dir = mkdtempSync(path.join(tmpdir(), 'parley-mig-'));
       fresh = await freshDatabase(d.name, dir);
@@ -29,14 +32,14 @@ for (const d of dialects) {
       expect(first.applied).toContain('0001-foundation');
       const second = await migrateToLatest(handle);
       expect(second.applied).toEqual([]);
-      const tables = (await handle.db.introspection.getTables()).map((t) => t.name);
+      const tables = (await ownTables()).map((t) => t.name);
       for (const name of ['organisations', 'users', 'user_sessions', 'setup_tokens', 'api_tokens', 'training_attestations', 'audit_events', 'audit_heads']) {
         expect(tables).toContain(name);
       }
     });
 
     it('gives every personal-data table a non-null org_id, purpose and data_category (G1, G25)', async () => {
-      const tables = await handle.db.introspection.getTables();
+      const tables = await ownTables();
       for (const name of Object.keys(personalDataTables)) {
         const table = tables.find((t) => t.name === name);
         expect(table, name).toBeDefined();

@@ -38,6 +38,17 @@ const bodies: Record<string, unknown> = {
   'GET /api/recordings/:recordingId': undefined,
   'POST /api/recordings/:recordingId/tracks/:trackId/links': { purpose: 'play' },
   'GET /api/recording-media/:token': undefined,
+  'DELETE /api/recordings/:recordingId': undefined,
+  'POST /api/recordings/:recordingId/retention-extension': { reference: 'BaFin WA 12-345', years: 7 },
+  'POST /api/legal-holds/:holdId/release': {},
+  'GET /api/rights-requests/:requestId': undefined,
+  'POST /api/rights-requests/:requestId/export': {},
+  'POST /api/rights-requests/:requestId/erase': {},
+  'POST /api/rights-requests/:requestId/restrict': {},
+  'POST /api/rights-requests/:requestId/lift-restriction': { noticeText: 'We lift the restriction.' },
+  'POST /api/rights-requests/:requestId/complete': { note: 'Done.' },
+  'POST /api/rights-requests/:requestId/extend': { months: 1, reasons: 'Busy.' },
+  'POST /api/rights-requests/:requestId/refuse': { reasons: 'No.' },
 };
 
 /** Routes whose 404 carries a more specific code than NOT_FOUND. */
@@ -88,7 +99,19 @@ for (const d of dialects) {
         purpose: 'play',
         exp: Math.floor(Date.now() / 1000) + 600,
       });
+      const rightsRequest = await t.client().post(`/api/public/organisations/${a.orgId}/rights-requests`, { type: 'access', email: 'customer-of-a@example.test' });
+      expect(rightsRequest.status, rightsRequest.raw).toBe(202);
+      const hold = await a.client.post('/api/legal-holds', {
+        scope: 'call',
+        targetId: call.body.id,
+        reference: 'Org A case 1',
+        reason: 'Litigation',
+        endsOn: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10),
+      });
+      expect(hold.status, hold.raw).toBe(201);
       ids = {
+        holdId: hold.body.id,
+        requestId: rightsRequest.body.requestId,
         userId: agentA.userId,
         tokenId: token.body.apiToken.id,
         callTypeId: callType.body.id,
@@ -131,6 +154,21 @@ for (const d of dialects) {
       expect(notice.body).toMatchObject({ status: 'draft', texts: { en: { recipients: 'Org A processors' } } });
     });
 
+    it('binds an access-export download link to its organisation: the same export id under another organisation is unknown (404)', async () => {
+      const { insertRequest } = await import('../subject-rights/seed-subjects.ts');
+      const { createAccessExport } = await import('../../src/subject-rights/access-export.ts');
+      const { exportDownloadToken } = await import('../../src/subject-rights/codes.ts');
+      const deps = t.parley.deps;
+      const requestId = await insertRequest(deps, a.orgId, ids.subjectId!);
+      const { exportId } = await createAccessExport(deps, a.orgId, requestId, ids.subjectId!);
+      const get = (orgId: string) =>
+        t.parley.app.inject({ method: 'GET', url: `/api/public/exports/${exportId}?token=${encodeURIComponent(exportDownloadToken(deps, orgId, exportId).token)}` });
+      const foreign = await get(b.orgId);
+      expect(foreign.statusCode).toBe(404);
+      expect(JSON.parse(foreign.body).error.code).toBe('EXPORT_LINK_INVALID');
+      expect((await get(a.orgId)).statusCode).toBe(200);
+    });
+
     it('never lists another organisation\'s objects', async () => {
       const lists = t.parley.app.routeTable.filter((r) => r.method === 'GET' && r.url.startsWith('/api/') && !r.url.includes(':'));
       const secretsOfA = [
@@ -159,6 +197,17 @@ for (const d of dialects) {
       expect((await apiB.request('DELETE', `/api/api-tokens/${ids.tokenId}`)).status).toBe(404);
       expect((await apiB.get(`/api/recordings/${ids.recordingId}`)).status).toBe(404);
       expect((await apiB.post(`/api/recordings/${ids.recordingId}/tracks/${ids.trackId}/links`, { purpose: 'download' })).status).toBe(404);
+      expect((await apiB.delete(`/api/recordings/${ids.recordingId}`)).status).toBe(404);
+      expect((await apiB.post(`/api/legal-holds/${ids.holdId}/release`)).status).toBe(404);
+      // Nor can a hold be placed on another organisation's call, subject or recording.
+      const endsOn = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+      for (const [scope, targetId] of [['call', ids.callId], ['subject', ids.subjectId], ['recording', ids.recordingId]]) {
+        const res = await apiB.post('/api/legal-holds', { scope, targetId, reference: 'B', reason: 'B', endsOn });
+        expect(res.status, `${scope}: ${res.raw}`).toBe(404);
+      }
+      // Organisation A's recording and hold are untouched.
+      expect((await a.client.get('/api/legal-holds?active=true')).body.legalHolds.map((h: { id: string }) => h.id)).toContain(ids.holdId);
+      expect((await a.client.get(`/api/recordings/${ids.recordingId}`)).status).toBe(200);
       const users = await apiB.get('/api/users');
       expect(users.raw).not.toContain(ids.userId);
     });

@@ -37,6 +37,10 @@ for (const d of dialects) {
     let mailId: string;
     let recordingId: string;
     let trackId: string;
+    /** Per role that may act: a consent recording to erase, a legal-obligation one to extend, a hold to release. */
+    const retention = {} as Record<Role, { erasable: string; legal: string; hold: string }>;
+    /** Open (verified) rights requests of each type, one set per role that may act on them. */
+    const rr = {} as Record<Role, Record<'access' | 'erasure' | 'restriction' | 'objection' | 'extend' | 'refuse', string>>;
 
     beforeAll(async () => {
       t = await startTestParley(d.name);
@@ -81,6 +85,31 @@ for (const d of dialects) {
       expect((await admin.client.post(`/api/users/${dpoId}/training`, { course: 'GDPR', completedOn: new Date().toISOString().slice(0, 10) })).status).toBe(201);
     });
     afterAll(async () => t?.close());
+
+    beforeAll(async () => {
+      const deps = t.parley.deps;
+      const endsOn = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+      for (const role of ['dpo', 'admin'] as const) {
+        const legal = await insertRecording(deps, admin.orgId, callId, { mode: 'legal_obligation' });
+        const hold = await admin.client.post('/api/legal-holds', { scope: 'recording', targetId: legal, reference: `Case ${role}`, reason: 'Litigation', endsOn });
+        expect(hold.status, hold.raw).toBe(201);
+        retention[role] = { erasable: await insertRecording(deps, admin.orgId, callId), legal, hold: hold.body.id };
+      }
+      retention.agent = retention.dpo;
+    });
+
+    beforeAll(async () => {
+      const { receiveRequest } = await import('../../src/subject-rights/requests.ts');
+      const open = async (type: 'access' | 'erasure' | 'restriction' | 'objection') => {
+        const r = await receiveRequest(t.parley.deps, admin.orgId, { type, email: `rr.${Math.random()}@example.test`, details: 'x', locale: 'en' });
+        await t.parley.deps.db.updateTable('rights_requests').set({ status: 'open', verified_at: new Date().toISOString() }).where('id', '=', r.requestId).execute();
+        return r.requestId;
+      };
+      for (const role of ['dpo', 'admin'] as const) {
+        rr[role] = { access: await open('access'), erasure: await open('erasure'), restriction: await open('restriction'), objection: await open('objection'), extend: await open('access'), refuse: await open('access') };
+      }
+      rr.agent = rr.dpo;
+    });
 
     const matrix = (role: Role = 'admin'): Row[] => [
       { method: 'GET', url: '/api/organisation', allowed: ['admin', 'dpo', 'agent'] },
@@ -141,6 +170,30 @@ for (const d of dialects) {
         allowed: ['dpo'],
         denied: { admin: 'PLAYBACK_ROLE_REQUIRED', agent: 404 },
       },
+      { method: 'DELETE', url: `/api/recordings/${retention[role].erasable}`, allowed: ['admin', 'dpo'] },
+      {
+        method: 'POST',
+        url: `/api/recordings/${retention[role].legal}/retention-extension`,
+        body: { reference: `BaFin ${role}`, years: 7 },
+        allowed: ['admin', 'dpo'],
+      },
+      { method: 'GET', url: '/api/legal-holds?active=true', allowed: ['admin', 'dpo'] },
+      {
+        method: 'POST',
+        url: '/api/legal-holds',
+        body: { scope: 'recording', targetId: recordingId, reference: `Case of ${role}`, reason: 'Audit', endsOn: new Date(Date.now() + 86_400_000 * 10).toISOString().slice(0, 10) },
+        allowed: ['admin', 'dpo'],
+      },
+      { method: 'POST', url: `/api/legal-holds/${retention[role].hold}/release`, allowed: ['admin', 'dpo'] },
+      { method: 'GET', url: '/api/rights-requests', allowed: ['admin', 'dpo'] },
+      { method: 'GET', url: `/api/rights-requests/${rr[role].access}`, allowed: ['admin', 'dpo'] },
+      { method: 'POST', url: `/api/rights-requests/${rr[role].access}/export`, body: {}, allowed: ['admin', 'dpo'] },
+      { method: 'POST', url: `/api/rights-requests/${rr[role].erasure}/erase`, body: {}, allowed: ['admin', 'dpo'] },
+      { method: 'POST', url: `/api/rights-requests/${rr[role].restriction}/restrict`, body: {}, allowed: ['admin', 'dpo'] },
+      { method: 'POST', url: `/api/rights-requests/${rr[role].restriction}/lift-restriction`, body: { noticeText: 'We will lift the restriction on 1 June.' }, allowed: ['admin', 'dpo'] },
+      { method: 'POST', url: `/api/rights-requests/${rr[role].objection}/complete`, body: { note: 'Handled.' }, allowed: ['admin', 'dpo'] },
+      { method: 'POST', url: `/api/rights-requests/${rr[role].extend}/extend`, body: { months: 2, reasons: 'Complex request.' }, allowed: ['admin', 'dpo'] },
+      { method: 'POST', url: `/api/rights-requests/${rr[role].refuse}/refuse`, body: { reasons: 'Manifestly unfounded.' }, allowed: ['admin', 'dpo'] },
     ];
 
     it('covers every role-gated route in the matrix', () => {
@@ -156,6 +209,10 @@ for (const d of dialects) {
         [mailId, ':mailId'],
         [recordingId, ':recordingId'],
         [trackId, ':trackId'],
+        [retention.admin.erasable, ':recordingId'],
+        [retention.admin.legal, ':recordingId'],
+        [retention.admin.hold, ':holdId'],
+        ...Object.values(rr.admin).map((id) => [id, ':requestId'] as [string, string]),
       ];
       const rows = matrix().map((r) => `${r.method} ${placeholders.reduce((url, [id, name]) => url.replace(id, name), r.url.split('?')[0]!)}`);
       for (const r of gated) {
@@ -226,6 +283,16 @@ for (const d of dialects) {
       expect(link.status, link.raw).toBe(201);
       expect((await anon.get(link.body.url)).status).toBe(401);
       expect((await anon.get('/api/recording-media/anything')).status).toBe(401);
+    });
+
+    it('lets the access-export download in without a session or role: the token in the link is the only authority', async () => {
+      const anon = t.client();
+      const missing = await anon.get('/api/public/exports/exp_0000000000000000000000000');
+      expect(missing.status).toBe(400);
+      const forged = await anon.get('/api/public/exports/exp_0000000000000000000000000?token=forged.token');
+      expect(forged.status).toBe(404);
+      expect(forged.body.error.code).toBe('EXPORT_LINK_INVALID');
+      expect(t.parley.app.routeTable.find((r) => r.url === '/api/public/exports/:exportId')?.access).toBe('public');
     });
   });
 }

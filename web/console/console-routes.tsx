@@ -11,8 +11,10 @@ import { LiveCallPage } from './features/live-call/live-call-page.tsx';
 import { BrowseOutboxPage } from './features/outbox/browse-outbox-page.tsx';
 import { ManageNoticesPage } from './features/notices/manage-notices-page.tsx';
 import { OrganisationSettingsPage } from './features/organisation/organisation-settings-page.tsx';
+import { RightsRequestsPage } from './features/rights-requests/rights-requests-page.tsx';
 import { ReviewRecordingsPage } from './features/recordings/review-recordings-page.tsx';
 import { ManageUsersPage } from './features/users/manage-users-page.tsx';
+import { ManageLegalHoldsPage } from './features/legal-holds/manage-legal-holds-page.tsx';
 import { ConsoleLayout } from './layout/console-layout.tsx';
 import { can, roleLabels, type Permission } from './roles.ts';
 
@@ -57,8 +59,22 @@ export const sections: readonly Section[] = [
     permission: 'notices.manage',
     page: ManageNoticesPage,
   },
+  {
+    path: '/legal-holds',
+    label: 'Legal holds',
+    description: 'Keep data beyond its expiry for a case',
+    permission: 'legalHolds.manage',
+    page: ManageLegalHoldsPage,
+  },
   { path: '/users', label: 'Users', description: 'Accounts, roles, training', permission: 'users.read', page: ManageUsersPage },
   { path: '/api-tokens', label: 'API tokens', description: 'Access for other systems', permission: 'apiTokens.manage', page: ManageApiTokensPage },
+  {
+    path: '/rights-requests',
+    label: 'Rights requests',
+    description: 'Access, erasure, restriction — with due dates',
+    permission: 'rightsRequests.handle',
+    page: RightsRequestsPage,
+  },
   { path: '/outbox', label: 'Outbox', description: 'Mail sent to customers and staff', permission: 'outbox.read', page: BrowseOutboxPage },
   { path: '/audit', label: 'Audit log', description: 'Who did what, and when', permission: 'audit.read', page: BrowseAuditLogPage },
 ];

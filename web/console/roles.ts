@@ -36,8 +36,12 @@ const permissions = {
   'calls.schedule': ['admin', 'agent'],
   'consents.read': ['admin', 'dpo'],
   'outbox.read': ['admin', 'dpo'],
+  /** The queue of data-subject requests and the actions on them (export, erase, restrict, extend, refuse). */
+  'rightsRequests.handle': ['admin', 'dpo'],
   /** Listing recordings (agents: of their own calls). Playing them is the organisation's choice of roles, checked by the server. */
   'recordings.read': ['admin', 'dpo', 'agent'],
+  /** Legal holds (G37): placing, listing and releasing them. */
+  'legalHolds.manage': ['admin', 'dpo'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof permissions;
