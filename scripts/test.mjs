@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 const CHROMIUM = '/usr/bin/chromium';
 const TURNSERVER = '/usr/bin/turnserver';
 const FFMPEG = '/usr/bin/ffmpeg';
+const PDFTOTEXT = '/usr/bin/pdftotext';
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', ...opts });
@@ -15,17 +16,19 @@ function run(cmd, args, opts = {}) {
 }
 
 // Debian packages the tests need: Chromium, coturn's turnserver for the test through a TURN relay, and ffmpeg
-// (ffmpeg/ffprobe decode the recordings, and generate real VP8/Opus for the recording tests).
+// (ffmpeg/ffprobe decode the recordings, and generate real VP8/Opus for the recording tests), and poppler-utils'
+// pdftotext (the generated PDF documents are opened and their text read back).
 const missing = [
   ...(existsSync(CHROMIUM) ? [] : ['chromium']),
   ...(existsSync(TURNSERVER) ? [] : ['coturn']),
   ...(existsSync(FFMPEG) ? [] : ['ffmpeg']),
+  ...(existsSync(PDFTOTEXT) ? [] : ['poppler-utils']),
 ];
 if (missing.length > 0) {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot) {
     console.error(
-      `Parley's tests need Debian's ${missing.join(' and ')} (${CHROMIUM}, ${TURNSERVER}, ${FFMPEG}).\n` +
+      `Parley's tests need Debian's ${missing.join(' and ')} (${CHROMIUM}, ${TURNSERVER}, ${FFMPEG}, ${PDFTOTEXT}).\n` +
         `Install with:  sudo apt-get update && sudo apt-get install -y ${missing.join(' ')}\n` +
         'then run npm test again.',
     );

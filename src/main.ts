@@ -36,9 +36,13 @@ import { openBlobStore } from './storage/open-blob-store.ts';
 import type { BlobStore } from './storage/blob-store.ts';
 import { CallHub, type CallHubOptions } from './media/signalling/call-hub.ts';
 import { signallingRoutes } from './media/signalling/routes.ts';
+import { createDeliverWebhookHandler, createPruneDeliveriesHandler } from './webhooks/deliver-webhook.ts';
+import { webhookRoutes } from './webhooks/routes.ts';
+import { documentRoutes } from './documents/routes.ts';
+import { breachRoutes } from './breaches/routes.ts';
 
 /** Every capability's HTTP routes, in one list: adding a capability adds a line here. */
-export const routeModules: readonly RouteModule[] = [healthRoutes, accountRoutes, organisationRoutes, auditRoutes, mailRoutes, schedulingRoutes, joinRoutes, consentRoutes, callTypeRoutes, noticeRoutes, recordingRoutes, rightsRequestRoutes, legalHoldRoutes, exportRoutes];
+export const routeModules: readonly RouteModule[] = [healthRoutes, accountRoutes, organisationRoutes, auditRoutes, mailRoutes, schedulingRoutes, joinRoutes, consentRoutes, callTypeRoutes, noticeRoutes, recordingRoutes, rightsRequestRoutes, legalHoldRoutes, exportRoutes, webhookRoutes, breachRoutes, documentRoutes];
 
 export const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/web');
 
@@ -119,6 +123,8 @@ export async function buildParley(config: Config, options: BuildOptions = {}): P
         'mail.send': createSendMailHandler(deps, mailTransport),
         'recording.erase_withdrawn': createEraseWithdrawnHandler(deps),
         'retention.purge': createPurgeHandler(deps),
+        'webhook.deliver': createDeliverWebhookHandler(deps),
+        'webhook.prune': createPruneDeliveriesHandler(deps),
       },
     });
     return {

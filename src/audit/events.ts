@@ -20,6 +20,8 @@ export const retentionTables = [
   'participants',
   'calls',
   'subjects',
+  'breach_updates',
+  'breaches',
 ] as const;
 
 export const auditEventSchema = z.discriminatedUnion('type', [
@@ -213,7 +215,7 @@ export const auditEventSchema = z.discriminatedUnion('type', [
     data: z.strictObject({
       requestId: id,
       subjectId: id,
-      category: z.enum(['subject', 'participants', 'attendance', 'chatMessages', 'consentRecords', 'recordingTracks', 'exports', 'mails']),
+      category: z.enum(['subject', 'subjectContact', 'participants', 'attendance', 'chatMessages', 'consentRecords', 'recordingTracks', 'exports', 'mails']),
       count: z.number().int(),
       ids: z.array(id),
     }),
@@ -231,10 +233,35 @@ export const auditEventSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({ type: z.literal('subject.restricted'), data: z.strictObject({ subjectId: id, requestId: id }) }),
   /** Restriction lifted; the subject was told (G20): the SHA-256 of the notice they were sent, never its text. */
+  /** Webhook endpoints (G21, src/webhooks/): ids and event-type codes only; never the URL or the secret. */
+  z.strictObject({ type: z.literal('webhook.created'), data: z.strictObject({ webhookId: id, events: z.array(z.string()) }) }),
+  z.strictObject({ type: z.literal('webhook.updated'), data: z.strictObject({ webhookId: id, fields: z.array(z.string()) }) }),
+  z.strictObject({ type: z.literal('webhook.secret_rotated'), data: z.strictObject({ webhookId: id }) }),
+  z.strictObject({ type: z.literal('webhook.deleted'), data: z.strictObject({ webhookId: id }) }),
+  z.strictObject({ type: z.literal('webhook.test_sent'), data: z.strictObject({ webhookId: id, deliveryId: id }) }),
+  /** Accountability documents (G39, G51, G53, src/documents/): ids, field names and version numbers only. */
+  z.strictObject({ type: z.literal('sub_processor.created'), data: z.strictObject({ subProcessorId: id }) }),
+  z.strictObject({ type: z.literal('sub_processor.updated'), data: z.strictObject({ subProcessorId: id, fields: z.array(z.string()) }) }),
+  z.strictObject({ type: z.literal('sub_processor.deleted'), data: z.strictObject({ subProcessorId: id }) }),
+  /** The DPO approved the mini-DPIA as generated from this configuration (organisation and call type versions). */
+  z.strictObject({
+    type: z.literal('documents.dpia_approved'),
+    data: z.strictObject({
+      configVersion: z.number().int(),
+      callTypes: z.array(z.strictObject({ callTypeId: id, version: z.number().int() })),
+    }),
+  }),
   z.strictObject({
     type: z.literal('subject.restriction_lifted'),
     data: z.strictObject({ subjectId: id, requestId: id, noticeHash: z.string().regex(/^[0-9a-f]{64}$/) }),
   }),
+  /** The breach register (G49, src/breaches/): ids, type codes and the names of changed fields — never the free text. */
+  z.strictObject({
+    type: z.literal('breach.recorded'),
+    data: z.strictObject({ breachId: id, types: z.array(z.enum(['confidentiality', 'integrity', 'availability'])) }),
+  }),
+  z.strictObject({ type: z.literal('breach.edited'), data: z.strictObject({ breachId: id, fields: z.array(z.string().regex(/^[a-zA-Z]+$/)) }) }),
+  z.strictObject({ type: z.literal('breach.update_added'), data: z.strictObject({ breachId: id, updateId: id }) }),
 ]);
 
 export type AuditEvent = z.infer<typeof auditEventSchema>;

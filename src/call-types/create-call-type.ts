@@ -1,6 +1,7 @@
 import type { AuditActor } from '../audit/events.ts';
 import type { Tx } from '../db/database.ts';
 import type { Deps } from '../deps.ts';
+import { markDpiaNeedsReview } from '../documents/dpia-review.ts';
 import { iso } from '../shared/clock.ts';
 import { newId, type OrgId } from '../shared/ids.ts';
 import type { CallTypeConfig, CallTypeView, CreateCallTypeInput } from './call-type.schema.ts';
@@ -43,6 +44,8 @@ export async function createCallType(
   const row = { id, org_id: orgId, ...toCallTypeColumns(config), version: 1, archived_at: null, created_at: now, updated_at: now };
   await tx.insertInto('call_types').values(row).execute();
   await deps.audit.append(tx, orgId, actor, { type: 'call_type.created', data: { callTypeId: id } });
+  // G51: a new call type brings its own recording, retention, E2EE and biometric settings: an approved DPIA needs review.
+  await markDpiaNeedsReview(tx, deps, orgId, ['call_type.created']);
   return toCallTypeView(row);
 }
 

@@ -1,6 +1,7 @@
 import stringify from 'safe-stable-stringify';
 import type { AuditActor } from '../audit/events.ts';
 import type { Deps } from '../deps.ts';
+import { dpiaRelevantFields, markDpiaNeedsReview } from '../documents/dpia-review.ts';
 import { AppError, notFound } from '../shared/app-error.ts';
 import { iso } from '../shared/clock.ts';
 import type { CallTypeId, OrgId } from '../shared/ids.ts';
@@ -80,6 +81,8 @@ export async function updateCallType(
       throw new AppError('CONFLICT', 'Someone else changed this call type at the same time. Reload it and try again.');
     }
     await deps.audit.append(tx, orgId, actor, { type: 'call_type.updated', data: { callTypeId, fields, version } });
+    // G51: a change to recording, retention, E2EE or biometric settings puts an approved DPIA back to review.
+    await markDpiaNeedsReview(tx, deps, orgId, dpiaRelevantFields(fields));
     return toCallTypeView(
       await tx.selectFrom('call_types').selectAll().where('org_id', '=', orgId).where('id', '=', callTypeId).executeTakeFirstOrThrow(),
     );

@@ -228,6 +228,21 @@ export const settings = {
     doc: 'Lifetime of a recording playback or download link (it also needs the signed-in user who asked for it).',
     default: '15',
   },
+  PARLEY_OPERATOR_NAME: {
+    schema: z.string().trim().min(1).max(200).default('The operator of this Parley installation'),
+    doc: 'Legal name of whoever runs this installation for the organisations on it (the processor): named in the generated DPA and records of processing.',
+    default: 'The operator of this Parley installation',
+  },
+  PARLEY_OPERATOR_ADDRESS: {
+    schema: z.string().trim().max(1000).default(''),
+    doc: 'Postal address of the operator, for the generated DPA and records of processing (shown as not provided until set).',
+    default: '(none)',
+  },
+  PARLEY_OPERATOR_CONTACT_EMAIL: {
+    schema: z.email('expected an email address').optional(),
+    doc: 'Where organisations reach the operator about data protection (instructions, audits, breaches); named in the generated DPA.',
+    default: '(none)',
+  },
   PARLEY_CONFIG_FILE: {
     schema: z.string().min(1).optional(),
     doc: 'Optional JSON file with any of these settings as keys; environment variables win over it.',

@@ -6,6 +6,7 @@ import type { Deps } from '../deps.ts';
 import { iso } from '../shared/clock.ts';
 import { addDays } from '../shared/dates.ts';
 import { newId, type Id, type OrgId } from '../shared/ids.ts';
+import { emitWebhook } from '../webhooks/emit-webhook.ts';
 
 export type ConsentAction = 'given' | 'declined' | 'withdrawn';
 
@@ -57,6 +58,7 @@ export async function appendConsent(tx: Tx, deps: Pick<Deps, 'clock' | 'audit'>,
     type: 'consent.recorded',
     data: { consentId: id, callId: entry.callId, subjectId: entry.subjectId, purpose: entry.consentPurpose, action: entry.action },
   });
+  await emitWebhook(tx, deps, orgId, { type: 'consent.recorded', data: { consentId: id, callId: entry.callId, subjectId: entry.subjectId, purpose: entry.consentPurpose, action: entry.action } });
   return id;
 }
 

@@ -8,6 +8,9 @@ import * as m0005 from './migrations/0005-call-activity.ts';
 import * as m0006 from './migrations/0006-recordings.ts';
 import * as m0007 from './migrations/0007-retention-and-rights.ts';
 import * as m0008 from './migrations/0008-expiry-checks.ts';
+import * as m0009 from './migrations/0009-webhooks.ts';
+import * as m0010 from './migrations/0010-documents.ts';
+import * as m0011 from './migrations/0011-breaches.ts';
 
 interface DialectMigration {
   up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void>;
@@ -23,6 +26,9 @@ const migrations: Record<string, DialectMigration> = {
   '0006-recordings': m0006,
   '0007-retention-and-rights': m0007,
   '0008-expiry-checks': m0008,
+  '0009-webhooks': m0009,
+  '0010-documents': m0010,
+  '0011-breaches': m0011,
 };
 
 class StaticProvider implements MigrationProvider {

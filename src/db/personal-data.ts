@@ -18,6 +18,7 @@ export const dataCategories = [
   'recording',
   'rights_requests',
   'subject_exports',
+  'breach_records',
 ] as const;
 export type DataCategory = (typeof dataCategories)[number];
 
@@ -81,6 +82,9 @@ export const personalDataTables = {
   recording_tracks: { purpose: 'recording', category: 'recording', holder: 'customer', expiry: expiresAt("End of capture + the call type's recording days (as its recording when extended); key destroyed first (G27).") },
   rights_requests: { purpose: 'rights_requests', category: 'rights_requests', holder: 'customer', expiry: expiresAt('Set by the rights-request workflow when the request is received and completed (src/subject-rights/).') },
   subject_exports: { purpose: 'rights_requests', category: 'subject_exports', holder: 'customer', expiry: expiresAt('Set when the access export is built: the download window; key destroyed first (G27).') },
+  /** Free text about a breach may name the people affected: sealed, and kept only as long as the authority may ask. */
+  breaches: { purpose: 'accountability', category: 'breach_records', holder: 'customer', expiry: expiresAt('Awareness + 5 years (BREACH_RECORD_YEARS, src/breaches/): the Art. 33(5) documentation an authority may ask to see.') },
+  breach_updates: { purpose: 'accountability', category: 'breach_records', holder: 'customer', expiry: expiresAt('As its breach (awareness + 5 years).') },
 } as const satisfies Record<string, PersonalDataEntry>;
 
 /**
@@ -101,6 +105,11 @@ export const nonPersonalTables = {
     'Failed-login counters keyed by a keyed hash of an email (not reversible without the server key); each row is reset by a successful login or its window.',
   legal_holds: 'Case references (G37) on ids; the reference and reason name a case, not a person, by design of the form.',
   retention_unlock: 'SQLite only: a marker row that lets the retention purge delete consent records inside its transaction.',
+  webhook_endpoints: "Recipients of signed webhooks (another system's https address, a label, the subscribed event types, the sealed signing secret); created_by is a user id.",
+  webhook_deliveries:
+    'The webhook outbox (src/webhooks/): event type, pseudonymous ids, fixed codes and counts only — never names, emails or text — and the HTTP status of each attempt. Each row has an expires_at (created + 30 days) and is deleted then by the webhook.prune job.',
+  sub_processors: 'Companies the organisation declares as sub-processors (G39): company name, purpose, place, country, EEA flag, transfer tool — no contact persons.',
+  dpia_reviews: "State of the organisation's mini-DPIA (G51): a state code, the approving user's id, a configuration stamp, setting codes and timestamps.",
   kysely_migration: "Kysely's record of applied migrations.",
   kysely_migration_lock: "Kysely's migration lock.",
 } as const satisfies Record<string, string>;

@@ -443,6 +443,113 @@ export interface RecordingTracksTable {
   data_category: string;
 }
 
+/** A recipient of signed webhooks (migration 0009, src/webhooks/). */
+export interface WebhookEndpointsTable {
+  id: string;
+  org_id: string;
+  url: string;
+  description: string;
+  /** JSON array of the event types it is sent. */
+  events: string;
+  /** 0/1 on both dialects. */
+  enabled: number;
+  /** The signing secret, sealed with the key provider (context: the endpoint id); never shown again. */
+  secret_sealed: string;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+  secret_rotated_at: string | null;
+}
+
+/** The webhook outbox: one row per event and endpoint, written in the transaction of the change (migration 0009). */
+export interface WebhookDeliveriesTable {
+  id: string;
+  org_id: string;
+  endpoint_id: string;
+  event_id: string;
+  event_type: string;
+  /** The exact JSON body sent (ids and codes only); signed at each attempt. */
+  payload: string;
+  status: string;
+  attempts: number;
+  last_status: number | null;
+  last_error: string | null;
+  /** JSON array of every attempt: `{ at, status, error, ms }`. */
+  attempt_log: string;
+  next_attempt_at: string | null;
+  created_at: string;
+  delivered_at: string | null;
+  expires_at: string;
+}
+
+/** The breach register (migration 0011, src/breaches/, G48–G50). Free text is sealed in `details_sealed`. */
+export interface BreachesTable {
+  id: string;
+  org_id: string;
+  /** When the controller became aware: the 72 h clock to notify the authority starts here (Art. 33(1)). */
+  aware_at: string;
+  /** JSON array of breach types (confidentiality, integrity, availability). */
+  types: string;
+  approx_subjects: number | null;
+  approx_records: number | null;
+  decision: string;
+  authority_notified_at: string | null;
+  subject_communication: string;
+  subjects_communicated_at: string | null;
+  details_sealed: string;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+  expires_at: string;
+  purpose: string;
+  data_category: string;
+}
+
+/** A follow-up update of a breach: append-only (migration 0011). */
+export interface BreachUpdatesTable {
+  id: string;
+  org_id: string;
+  breach_id: string;
+  at: string;
+  text_sealed: string;
+  created_by: string;
+  expires_at: string;
+  purpose: string;
+  data_category: string;
+}
+
+/** A sub-processor the organisation's calls rely on (migration 0010, src/documents/; G39, G53). */
+export interface SubProcessorsTable {
+  id: string;
+  org_id: string;
+  name: string;
+  purpose: string;
+  /** Where it processes the data: a place or country, as the organisation states it. */
+  location: string;
+  /** ISO 3166-1 alpha-2 country code. */
+  country: string;
+  /** 0/1 on both dialects. */
+  in_eea: number;
+  /** `adequacy_decision`, `sccs_tia` or `none` (only allowed inside the EEA). */
+  transfer_tool: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The state of an organisation's mini-DPIA (migration 0010, src/documents/; G51). One row per organisation, once approved. */
+export interface DpiaReviewsTable {
+  org_id: string;
+  /** `approved` or `needs_review`. */
+  state: string;
+  approved_by: string | null;
+  approved_at: string | null;
+  /** The configuration stamp (organisation and call type versions) the DPO approved. */
+  approved_config: string | null;
+  /** JSON array of the setting codes whose change asked for a review. */
+  review_reasons: string;
+  updated_at: string;
+}
+
 export interface Database {
   organisations: OrganisationsTable;
   users: UsersTable;
@@ -470,4 +577,10 @@ export interface Database {
   legal_holds: LegalHoldsTable;
   rights_requests: RightsRequestsTable;
   subject_exports: SubjectExportsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  sub_processors: SubProcessorsTable;
+  dpia_reviews: DpiaReviewsTable;
+  breaches: BreachesTable;
+  breach_updates: BreachUpdatesTable;
 }

@@ -10,6 +10,10 @@ export const jobPayloadSchemas = {
   'recording.erase_withdrawn': z.strictObject({ recordingId: z.string(), participantId: z.string() }),
   /** Delete what has expired (src/retention/purge.ts); re-queues itself every PARLEY_PURGE_INTERVAL_HOURS. */
   'retention.purge': z.strictObject({}),
+  /** POST one webhook delivery to its endpoint, signed (src/webhooks/deliver-webhook.ts); retried with the runner's backoff. */
+  'webhook.deliver': z.strictObject({ deliveryId: z.string() }),
+  /** Delete an organisation's webhook deliveries past their expiry; re-queues itself for the next one to expire. */
+  'webhook.prune': z.strictObject({}),
 } as const;
 
 export type JobKind = keyof typeof jobPayloadSchemas;

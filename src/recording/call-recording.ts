@@ -15,6 +15,7 @@ import { agentScript, recordingPrompt, type RecordingPromptText, type RecordingT
 import { TrackCapture } from './track-capture.ts';
 import type { TrackWriter } from './track-writer.ts';
 import { closeTrack, openTrack, type TrackBasis, type TrackEndReason, type TrackSource } from './tracks.ts';
+import { emitWebhook } from '../webhooks/emit-webhook.ts';
 
 /** What a live call's recording needs to know about its call and call type. */
 export interface RecordingFacts {
@@ -266,6 +267,7 @@ export class CallRecording {
           type: 'recording.started',
           data: { recordingId: active.recordingId, callId: this.facts.callId, mode: active.mode },
         });
+        await emitWebhook(tx, this.deps, this.facts.orgId, { type: 'recording.started', data: { recordingId: active.recordingId, callId: this.facts.callId, mode: active.mode } });
       });
     });
     this.#log.info({ recordingId: active.recordingId, mode: active.mode }, 'recording started');
@@ -311,6 +313,7 @@ export class CallRecording {
           type: 'recording.stopped',
           data: { recordingId: active.recordingId, callId: this.facts.callId, reason },
         });
+        await emitWebhook(tx, this.deps, this.facts.orgId, { type: 'recording.stopped', data: { recordingId: active.recordingId, callId: this.facts.callId, reason } });
       });
     });
   }

@@ -9,6 +9,7 @@ import { addDays } from '../shared/dates.ts';
 import { newId, type OrgId } from '../shared/ids.ts';
 import { finaliseBlob } from './finalise-blob.ts';
 import { TrackWriter } from './track-writer.ts';
+import { emitWebhook } from '../webhooks/emit-webhook.ts';
 
 export type TrackSource = 'camera' | 'screen';
 export type TrackBasis = 'consent' | 'legal_obligation' | 'legitimate_interest';
@@ -239,6 +240,7 @@ export async function eraseTrack(
       .where('id', '=', trackId)
       .execute();
     await deps.audit.append(tx, orgId, actor, { type: 'recording.track_erased', data: { recordingId: row.recording_id, trackId, reason } });
+    await emitWebhook(tx, deps, orgId, { type: 'recording.track_erased', data: { recordingId: row.recording_id, trackId, reason } });
   });
   await deps.blobs.delete(row.blob_key);
   await deps.blobs.delete(liveBlobKey(orgId, row.recording_id, trackId));

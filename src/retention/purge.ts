@@ -123,6 +123,9 @@ const stages: readonly Stage[] = [
       { table: 'subject_exports', column: 'subject_id' },
     ],
   },
+  // The breach register (Art. 33(5)) is kept for its own period, follow-up updates with their breach.
+  { table: 'breach_updates', links: {} },
+  { table: 'breaches', links: {}, referencedBy: [{ table: 'breach_updates', column: 'breach_id' }] },
 ];
 
 type Row = {

@@ -12,6 +12,7 @@ import { newId, type CallTypeId, type Id, type OrgId, type UserId } from '../sha
 import { callMail, type CallMailFacts } from './call-mails.ts';
 import { joinUrl } from './join-links.ts';
 import type { CallView, Locale, ScheduleCallInput } from './scheduling.schema.ts';
+import { emitWebhook } from '../webhooks/emit-webhook.ts';
 
 export type CallId = Id<'call'>;
 
@@ -271,6 +272,7 @@ export async function scheduleCall(deps: Deps, orgId: OrgId, actor: AuditActor, 
     }
     await queueMail(tx, deps, { orgId, kind: 'call.agent_confirmation', to: facts.agent.to, purpose: 'call_delivery', content: callMail('agent_confirmation', facts.agent) });
     await deps.audit.append(tx, orgId, actor, { type: 'call.scheduled', data: { callId, callTypeId: callType.id, subjectId: subject.id } });
+    await emitWebhook(tx, deps, orgId, { type: 'call.scheduled', data: { callId, callTypeId: callType.id, subjectId: subject.id } });
     return getCall(tx, orgId, callId);
   });
 }
@@ -320,6 +322,7 @@ export async function cancelCall(deps: Deps, orgId: OrgId, actor: AuditActor, ca
       await queueMail(tx, deps, { orgId, kind: 'call.cancelled', to: customer.to, purpose: 'call_delivery', content: callMail('cancelled', customer) });
     }
     await deps.audit.append(tx, orgId, actor, { type: 'call.cancelled', data: { callId: call.id } });
+    await emitWebhook(tx, deps, orgId, { type: 'call.cancelled', data: { callId: call.id } });
     return getCall(tx, orgId, call.id);
   });
 }

@@ -40,6 +40,10 @@ export const errorCodes = {
   LEGAL_HOLD: 409,
   /** An authority's retention extension asked for a recording it cannot apply to (consent recording, > 7 years). */
   RETENTION_EXTENSION_REFUSED: 400,
+  /** A breach notified to the authority more than 72 h after awareness, without the reasons for the delay (G49). */
+  LATE_NOTIFICATION_REASON_REQUIRED: 400,
+  /** The "data was encrypted" exemption from telling data subjects, without a statement that the keys are safe (G50). */
+  KEYS_STATEMENT_REQUIRED: 400,
   SETUP_LINK_INVALID: 410,
   JOIN_LINK_EXPIRED: 410,
   JOIN_CALL_CANCELLED: 410,

@@ -30,6 +30,12 @@ export const idPrefixes = {
   request: 'req',
   export: 'exp',
   legalHold: 'hold',
+  webhook: 'whk',
+  webhookDelivery: 'whd',
+  webhookEvent: 'whe',
+  subProcessor: 'spr',
+  breach: 'brc',
+  breachUpdate: 'bru',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

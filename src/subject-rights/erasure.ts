@@ -35,7 +35,8 @@ export interface ErasureReport {
 }
 
 type Keep = { reason: KeptReason; reference: string; until: string };
-type ErasedCategory = 'subject' | 'participants' | 'attendance' | 'chatMessages' | 'consentRecords' | 'recordingTracks' | 'exports' | 'mails';
+/** `subjectContact`: the name and email of a subject row kept (pseudonymised) because a kept item refers to it. */
+type ErasedCategory = 'subject' | 'subjectContact' | 'participants' | 'attendance' | 'chatMessages' | 'consentRecords' | 'recordingTracks' | 'exports' | 'mails';
 
 /** The exception lasting longest (a later end date wins; on a tie the first one found). */
 function longest(...candidates: (Keep | undefined)[]): Keep | undefined {
@@ -210,7 +211,8 @@ export async function eraseSubject(
     mails: mailsToErase,
     exports: exportRows.map((e) => e.id),
     participants: participantsToErase,
-    subject: subjectAction === 'none' ? [] : [subjectId],
+    subject: subjectAction === 'delete' ? [subjectId] : [],
+    subjectContact: subjectAction === 'pseudonymise' ? [subjectId] : [],
   };
   await db.transaction().execute(async (tx) => {
     if (tracksToErase.length > 0) await tx.deleteFrom('recording_tracks').where('org_id', '=', orgId).where('id', 'in', tracksToErase).execute();

@@ -90,13 +90,46 @@ const keptReason: Record<RequestLocale, Record<ErasureMailReport['kept'][number]
   de: { legal_hold: 'eine rechtliche Aufbewahrungsanordnung', legal_obligation: 'eine gesetzliche Aufbewahrungspflicht', consent_proof: 'den Nachweis Ihrer Einwilligungsentscheidungen' },
 };
 
+/** What each category of the erasure report means, in the requester's words. */
+const categoryNames: Record<RequestLocale, Record<string, string>> = {
+  en: {
+    subject: 'your customer record',
+    subjectContact: 'your name and email address',
+    participants: 'your participation in calls',
+    calls: 'calls you took part in',
+    attendance: 'when you joined and left calls',
+    chatMessages: 'chat messages you sent',
+    consentRecords: 'consent decisions',
+    recordings: 'recordings you appear in',
+    recordingTracks: 'recordings of you (audio and video)',
+    exports: 'copies of your data made for you',
+    mails: 'emails sent to you',
+    rightsRequests: 'your data protection requests',
+  },
+  de: {
+    subject: 'Ihr Kundendatensatz',
+    subjectContact: 'Ihr Name und Ihre E-Mail-Adresse',
+    participants: 'Ihre Teilnahme an Gesprächen',
+    calls: 'Gespräche, an denen Sie teilgenommen haben',
+    attendance: 'wann Sie Gesprächen beigetreten sind und sie verlassen haben',
+    chatMessages: 'von Ihnen gesendete Chatnachrichten',
+    consentRecords: 'Einwilligungsentscheidungen',
+    recordings: 'Aufzeichnungen, in denen Sie vorkommen',
+    recordingTracks: 'Aufzeichnungen von Ihnen (Ton und Bild)',
+    exports: 'für Sie erstellte Kopien Ihrer Daten',
+    mails: 'an Sie gesendete E-Mails',
+    rightsRequests: 'Ihre Datenschutzanfragen',
+  },
+};
+const categoryName = (locale: RequestLocale, category: string) => categoryNames[locale][category] ?? category;
+
 export function erasureMail(input: { locale: RequestLocale; org: OrgFacts; report: ErasureMailReport; timeZone: string }): MailContent {
   const { locale, org, report } = input;
   const de = locale === 'de';
-  const erased = report.erased.filter((e) => e.count > 0).map((e) => `- ${e.category}: ${e.count}`);
+  const erased = report.erased.filter((e) => e.count > 0).map((e) => `- ${categoryName(locale, e.category)}: ${e.count}`);
   const kept = report.kept.map(
     (k) =>
-      `- ${k.category}: ${keptReason[locale][k.reason]} (${k.reference}), ${de ? 'bis' : 'until'} ${day(k.until, locale, input.timeZone)}`,
+      `- ${categoryName(locale, k.category)}: ${keptReason[locale][k.reason]} (${k.reference}), ${de ? 'bis' : 'until'} ${day(k.until, locale, input.timeZone)}`,
   );
   return {
     subject: de ? `Ihre Daten wurden gelöscht — ${org.legalName}` : `Your data was erased — ${org.legalName}`,

@@ -44,6 +44,8 @@ import {
   type RequestStatus,
 } from './requests.schema.ts';
 import { liftRestriction, restrictSubject } from './restriction.ts';
+import { emitWebhook } from '../webhooks/emit-webhook.ts';
+import { erasureSummary } from '../webhooks/webhook-events.ts';
 
 /**
  * Rights requests (G28–G31), from the public page to the DPO's decision. The requester's address and what they
@@ -163,6 +165,7 @@ export async function receiveRequest(deps: Deps, orgId: OrgId, input: PublicRequ
       })
       .execute();
     await deps.audit.append(tx, orgId, { type: 'anonymous' }, { type: 'rights_request.received', data: { requestId: id, requestType: input.type } });
+    await emitWebhook(tx, deps, orgId, { type: 'rights_request.received', data: { requestId: id, requestType: input.type } });
     await issueCodeTx(tx, deps, orgId, id, input.locale);
   });
   return { requestId: id, status: 'unverified' as const, codeValidMinutes: CODE_TTL_MINUTES, statusPage: `/rights/requests/${id}` };
@@ -402,6 +405,7 @@ export async function produceExport(deps: Deps, orgId: OrgId, actor: AuditActor,
       type: 'rights_request.completed',
       data: { requestId: row.id, action: 'export_produced', exportId: made.exportId },
     });
+    await emitWebhook(tx, deps, orgId, { type: 'rights_request.completed', data: { requestId: row.id, requestType: 'access', action: 'export_produced', subjectId: row.subject_id } });
     await mailRequester(tx, deps, orgId, row, 'rights_request.export_ready', (locale, org) =>
       exportReadyMail({ locale, org, requestUrl: requestPageUrl(deps, row.id), expiresAt: made.expiresAt, timeZone: deps.config.timeZone }),
     );
@@ -418,6 +422,8 @@ export async function eraseForRequest(deps: Deps, orgId: OrgId, actor: AuditActo
   await deps.db.transaction().execute(async (tx) => {
     await complete(tx, deps, orgId, row, { action: 'erased', report });
     await deps.audit.append(tx, orgId, actor, { type: 'rights_request.completed', data: { requestId: row.id, action: 'erased' } });
+    if (row.subject_id) await emitWebhook(tx, deps, orgId, { type: 'subject.erased', data: { subjectId: row.subject_id, requestId: row.id, ...erasureSummary(report) } });
+    await emitWebhook(tx, deps, orgId, { type: 'rights_request.completed', data: { requestId: row.id, requestType: 'erasure', action: 'erased', subjectId: row.subject_id } });
     await mailRequester(tx, deps, orgId, row, 'rights_request.erased', (locale, org) =>
       erasureMail({ locale, org, report, timeZone: deps.config.timeZone }),
     );
@@ -434,6 +440,8 @@ export async function restrictForRequest(deps: Deps, orgId: OrgId, actor: AuditA
   await deps.db.transaction().execute(async (tx) => {
     await complete(tx, deps, orgId, row, { action: 'restricted', liftedAt: null });
     await deps.audit.append(tx, orgId, actor, { type: 'rights_request.completed', data: { requestId: row.id, action: 'restricted' } });
+    if (row.subject_id) await emitWebhook(tx, deps, orgId, { type: 'subject.restricted', data: { subjectId: row.subject_id, requestId: row.id } });
+    await emitWebhook(tx, deps, orgId, { type: 'rights_request.completed', data: { requestId: row.id, requestType: 'restriction', action: 'restricted', subjectId: row.subject_id } });
     await mailRequester(tx, deps, orgId, row, 'rights_request.restricted', (locale, org) => restrictedMail({ locale, org }));
   });
   return getRequest(deps, orgId, requestId);
@@ -453,6 +461,7 @@ export async function liftRestrictionForRequest(deps: Deps, orgId: OrgId, actor:
     const lifted: Outcome = { action: 'restricted', liftedAt: iso(deps.clock.now()) };
     await tx.updateTable('rights_requests').set({ outcome: JSON.stringify(lifted) }).where('org_id', '=', orgId).where('id', '=', row.id).execute();
     await deps.audit.append(tx, orgId, actor, { type: 'rights_request.completed', data: { requestId: row.id, action: 'restriction_lifted' } });
+    if (row.subject_id) await emitWebhook(tx, deps, orgId, { type: 'subject.restriction_lifted', data: { subjectId: row.subject_id, requestId: row.id } });
     await mailRequester(tx, deps, orgId, row, 'rights_request.restriction_lifted', (locale, org) => restrictionLiftedMail({ locale, org, noticeText }));
   });
   return getRequest(deps, orgId, requestId);
@@ -467,6 +476,8 @@ export async function completeWithNote(deps: Deps, orgId: OrgId, actor: AuditAct
   await deps.db.transaction().execute(async (tx) => {
     await complete(tx, deps, orgId, row, { action });
     await deps.audit.append(tx, orgId, actor, { type: 'rights_request.completed', data: { requestId: row.id, action } });
+    if (row.subject_id && action === 'rectified') await emitWebhook(tx, deps, orgId, { type: 'subject.rectified', data: { subjectId: row.subject_id, requestId: row.id } });
+    await emitWebhook(tx, deps, orgId, { type: 'rights_request.completed', data: { requestId: row.id, requestType: row.type as 'objection' | 'rectification', action, subjectId: row.subject_id } });
     await mailRequester(tx, deps, orgId, row, 'rights_request.completed', (locale, org) =>
       completedMail({ locale, org, type: row.type as RequestType, note }),
     );

@@ -49,6 +49,16 @@ const bodies: Record<string, unknown> = {
   'POST /api/rights-requests/:requestId/complete': { note: 'Done.' },
   'POST /api/rights-requests/:requestId/extend': { months: 1, reasons: 'Busy.' },
   'POST /api/rights-requests/:requestId/refuse': { reasons: 'No.' },
+  'PATCH /api/webhooks/:webhookId': { description: 'Taken over' },
+  'DELETE /api/webhooks/:webhookId': undefined,
+  'POST /api/webhooks/:webhookId/rotate-secret': {},
+  'POST /api/webhooks/:webhookId/test': {},
+  'GET /api/webhooks/:webhookId/deliveries': undefined,
+  'PATCH /api/sub-processors/:subProcessorId': { name: 'Taken over' },
+  'DELETE /api/sub-processors/:subProcessorId': undefined,
+  'GET /api/breaches/:breachId': undefined,
+  'PATCH /api/breaches/:breachId': { measures: 'Taken over' },
+  'POST /api/breaches/:breachId/updates': { text: 'Taken over' },
 };
 
 /** Routes whose 404 carries a more specific code than NOT_FOUND. */
@@ -109,7 +119,24 @@ for (const d of dialects) {
         endsOn: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10),
       });
       expect(hold.status, hold.raw).toBe(201);
+      const webhook = await a.client.post('/api/webhooks', { url: 'https://crm.org-a.example/parley-hooks', description: 'Org A CRM', events: ['call.scheduled'] });
+      expect(webhook.status, webhook.raw).toBe(201);
+      const breach = await a.client.post('/api/breaches', {
+        awareAt: new Date(Date.now() - 3_600_000).toISOString(),
+        types: ['confidentiality'],
+        dataCategories: 'Org A customer emails',
+        subjectCategories: 'Org A customers',
+        consequences: 'Phishing',
+        measures: 'Org A measures',
+        contactPoint: 'Org A DPO',
+      });
+      expect(breach.status, breach.raw).toBe(201);
+      const subProcessor = await a.client.post('/api/sub-processors', { name: 'Org A Hosting', purpose: 'Hosting', location: 'Berlin', country: 'DE' });
+      expect(subProcessor.status, subProcessor.raw).toBe(201);
       ids = {
+        subProcessorId: subProcessor.body.id,
+        breachId: breach.body.id,
+        webhookId: webhook.body.webhook.id,
         holdId: hold.body.id,
         requestId: rightsRequest.body.requestId,
         userId: agentA.userId,
@@ -129,7 +156,8 @@ for (const d of dialects) {
     it('answers 404 to another organisation for every endpoint that takes an id', async () => {
       // Public routes with a parameter (the customer's join link) are authorised by the link itself, not by an
       // organisation's credentials; test/join covers them.
-      const withParams = t.parley.app.routeTable.filter((r) => r.url.includes(':') && r.access !== 'public');
+      // A generated document is named by its kind, not an id: each organisation gets its own (tested below).
+      const withParams = t.parley.app.routeTable.filter((r) => r.url.includes(':') && r.access !== 'public' && r.url !== '/api/documents/:kind');
       expect(withParams.length).toBeGreaterThan(5);
       for (const route of withParams) {
         const key = `${route.method} ${route.url}`;
@@ -152,6 +180,21 @@ for (const d of dialects) {
       expect((await a.client.get(`/api/calls/${ids.callId}`)).body).toMatchObject({ status: 'scheduled', durationMinutes: 30 });
       const notice = await a.client.get(`/api/notices/${ids.noticeId}`);
       expect(notice.body).toMatchObject({ status: 'draft', texts: { en: { recipients: 'Org A processors' } } });
+      const [webhook] = (await a.client.get('/api/webhooks')).body.webhooks;
+      expect(webhook).toMatchObject({ id: ids.webhookId, description: 'Org A CRM', secretRotatedAt: null });
+      expect((await a.client.get(`/api/breaches/${ids.breachId}`)).body).toMatchObject({ measures: 'Org A measures', updates: [] });
+      expect((await a.client.get('/api/sub-processors')).body.subProcessors).toMatchObject([{ id: ids.subProcessorId, name: 'Org A Hosting' }]);
+    });
+
+    it('generates each document from the caller\'s organisation only', async () => {
+      for (const kind of ['dpa', 'dpia', 'ropa', 'sub-processors', 'policy-snippet']) {
+        for (const format of ['html', 'md']) {
+          const res = await b.client.get(`/api/documents/${kind}?format=${format}`);
+          expect(res.status, `${kind} ${format}: ${res.raw}`).toBe(200);
+          expect(res.raw).toContain('Org B Clinic');
+          for (const s of ['Org A Bank', 'Org A mortgage advice', 'Org A Hosting', a.orgId, ids.callTypeId!]) expect(res.raw, `${kind} leaks ${s}`).not.toContain(s);
+        }
+      }
     });
 
     it('binds an access-export download link to its organisation: the same export id under another organisation is unknown (404)', async () => {
@@ -181,6 +224,9 @@ for (const d of dialects) {
         'Org A processors',
         'Org A Customer',
         'customer-of-a@example.test',
+        'crm.org-a.example',
+        'Org A Hosting',
+        'Org A customer emails',
       ];
       for (const route of lists) {
         const res = await b.client.get(route.url);

@@ -40,6 +40,12 @@ for (const d of dialects) {
     /** Per role that may act: a consent recording to erase, a legal-obligation one to extend, a hold to release. */
     const retention = {} as Record<Role, { erasable: string; legal: string; hold: string }>;
     /** Open (verified) rights requests of each type, one set per role that may act on them. */
+    /** Per role that may act: a webhook endpoint to change, test, rotate and finally delete. */
+    const hooks = {} as Record<Role, string>;
+    /** Per role that may act: a sub-processor to change and finally delete. */
+    const subProcessors = {} as Record<Role, string>;
+    /** A breach in the register to read, edit and follow up. */
+    let breachId: string;
     const rr = {} as Record<Role, Record<'access' | 'erasure' | 'restriction' | 'objection' | 'extend' | 'refuse', string>>;
 
     beforeAll(async () => {
@@ -109,6 +115,35 @@ for (const d of dialects) {
         rr[role] = { access: await open('access'), erasure: await open('erasure'), restriction: await open('restriction'), objection: await open('objection'), extend: await open('access'), refuse: await open('access') };
       }
       rr.agent = rr.dpo;
+    });
+
+    beforeAll(async () => {
+      for (const role of ['dpo', 'admin'] as const) {
+        const created = await admin.client.post('/api/webhooks', { url: `https://crm.example.com/hooks/${role}`, events: ['subject.erased'] });
+        expect(created.status, created.raw).toBe(201);
+        hooks[role] = created.body.webhook.id;
+      }
+      hooks.agent = hooks.dpo;
+      for (const role of ['dpo', 'admin'] as const) {
+        const created = await admin.client.post('/api/sub-processors', { name: `Hosting ${role}`, purpose: 'Hosting', location: 'Frankfurt', country: 'DE' });
+        expect(created.status, created.raw).toBe(201);
+        subProcessors[role] = created.body.id;
+      }
+      subProcessors.agent = subProcessors.dpo;
+    });
+
+    beforeAll(async () => {
+      const breach = await admin.client.post('/api/breaches', {
+        awareAt: new Date(Date.now() - 3_600_000).toISOString(),
+        types: ['availability'],
+        dataCategories: 'Call metadata',
+        subjectCategories: 'Customers',
+        consequences: 'None likely',
+        measures: 'Restored from backup',
+        contactPoint: 'The DPO',
+      });
+      expect(breach.status, breach.raw).toBe(201);
+      breachId = breach.body.id;
     });
 
     const matrix = (role: Role = 'admin'): Row[] => [
@@ -194,6 +229,32 @@ for (const d of dialects) {
       { method: 'POST', url: `/api/rights-requests/${rr[role].objection}/complete`, body: { note: 'Handled.' }, allowed: ['admin', 'dpo'] },
       { method: 'POST', url: `/api/rights-requests/${rr[role].extend}/extend`, body: { months: 2, reasons: 'Complex request.' }, allowed: ['admin', 'dpo'] },
       { method: 'POST', url: `/api/rights-requests/${rr[role].refuse}/refuse`, body: { reasons: 'Manifestly unfounded.' }, allowed: ['admin', 'dpo'] },
+      { method: 'GET', url: '/api/webhooks', allowed: ['admin', 'dpo'] },
+      { method: 'POST', url: '/api/webhooks', body: { url: 'https://crm.example.com/hooks/new', events: ['call.ended'] }, allowed: ['admin', 'dpo'] },
+      { method: 'PATCH', url: `/api/webhooks/${hooks[role]}`, body: { description: `Changed by ${role}` }, allowed: ['admin', 'dpo'] },
+      { method: 'GET', url: `/api/webhooks/${hooks[role]}/deliveries`, allowed: ['admin', 'dpo'] },
+      { method: 'POST', url: `/api/webhooks/${hooks[role]}/test`, body: {}, allowed: ['admin', 'dpo'] },
+      { method: 'POST', url: `/api/webhooks/${hooks[role]}/rotate-secret`, body: {}, allowed: ['admin', 'dpo'] },
+      { method: 'DELETE', url: `/api/webhooks/${hooks[role]}`, allowed: ['admin', 'dpo'] },
+      { method: 'GET', url: '/api/breaches', allowed: ['admin', 'dpo'] },
+      {
+        method: 'POST',
+        url: '/api/breaches',
+        body: { awareAt: new Date(Date.now() - 60_000).toISOString(), types: ['integrity'], dataCategories: 'd', subjectCategories: 's', consequences: 'c', measures: 'm', contactPoint: 'p' },
+        allowed: ['admin', 'dpo'],
+      },
+      { method: 'GET', url: `/api/breaches/${breachId}`, allowed: ['admin', 'dpo'] },
+      { method: 'PATCH', url: `/api/breaches/${breachId}`, body: { measures: `Measures of ${role}` }, allowed: ['admin', 'dpo'] },
+      { method: 'POST', url: `/api/breaches/${breachId}/updates`, body: { text: `Follow-up by ${role}` }, allowed: ['admin', 'dpo'] },
+      { method: 'GET', url: '/api/sub-processors', allowed: ['admin', 'dpo'] },
+      { method: 'POST', url: '/api/sub-processors', body: { name: `New ${role}`, purpose: 'Mail', location: 'Paris', country: 'FR' }, allowed: ['admin', 'dpo'] },
+      { method: 'PATCH', url: `/api/sub-processors/${subProcessors[role]}`, body: { purpose: `Changed by ${role}` }, allowed: ['admin', 'dpo'] },
+      { method: 'DELETE', url: `/api/sub-processors/${subProcessors[role]}`, allowed: ['admin', 'dpo'] },
+      { method: 'GET', url: '/api/documents', allowed: ['admin', 'dpo'] },
+      { method: 'GET', url: '/api/documents/sub-processors.json', allowed: ['admin', 'dpo'] },
+      { method: 'GET', url: '/api/documents/dpa?format=md', allowed: ['admin', 'dpo'] },
+      // Only the DPO approves the DPIA (G51).
+      { method: 'POST', url: '/api/documents/dpia/approve', allowed: ['dpo'] },
     ];
 
     it('covers every role-gated route in the matrix', () => {
@@ -213,6 +274,10 @@ for (const d of dialects) {
         [retention.admin.legal, ':recordingId'],
         [retention.admin.hold, ':holdId'],
         ...Object.values(rr.admin).map((id) => [id, ':requestId'] as [string, string]),
+        [hooks.admin, ':webhookId'],
+        [breachId, ':breachId'],
+        [subProcessors.admin, ':subProcessorId'],
+        ['/api/documents/dpa', '/api/documents/:kind'],
       ];
       const rows = matrix().map((r) => `${r.method} ${placeholders.reduce((url, [id, name]) => url.replace(id, name), r.url.split('?')[0]!)}`);
       for (const r of gated) {

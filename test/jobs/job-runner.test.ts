@@ -32,7 +32,7 @@ for (const d of dialects) {
         clock: t.clock,
         logger: t.parley.deps.logger,
         pollMs: 10,
-        handlers: { 'recording.erase_withdrawn': unused, 'retention.purge': unused, ...handlers },
+        handlers: { 'recording.erase_withdrawn': unused, 'retention.purge': unused, 'webhook.deliver': unused, 'webhook.prune': unused, ...handlers },
       });
 
     it('delivers mail queued before a restart: nothing is lost while Parley is down', async () => {

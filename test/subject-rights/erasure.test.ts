@@ -103,9 +103,11 @@ for (const d of dialects) {
           { category: 'attendance', count: 1 },
           { category: 'exports', count: 1 },
           { category: 'mails', count: ritaMails.length },
-          { category: 'subject', count: 1 },
+          // The record stays (kept items refer to it) but her name and address go: reported as that, not as "subject".
+          { category: 'subjectContact', count: 1 },
         ]),
       );
+      expect(report.erased.map((e) => e.category)).not.toContain('subject');
     });
 
     it('afterwards finds nothing but the reported exceptions; the address and name are gone', async () => {

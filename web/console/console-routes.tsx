@@ -15,6 +15,9 @@ import { RightsRequestsPage } from './features/rights-requests/rights-requests-p
 import { ReviewRecordingsPage } from './features/recordings/review-recordings-page.tsx';
 import { ManageUsersPage } from './features/users/manage-users-page.tsx';
 import { ManageLegalHoldsPage } from './features/legal-holds/manage-legal-holds-page.tsx';
+import { ManageWebhooksPage } from './features/webhooks/manage-webhooks-page.tsx';
+import { ManageDocumentsPage } from './features/documents/manage-documents-page.tsx';
+import { BreachRegisterPage } from './features/breaches/breach-register-page.tsx';
 import { ConsoleLayout } from './layout/console-layout.tsx';
 import { can, roleLabels, type Permission } from './roles.ts';
 
@@ -68,12 +71,21 @@ export const sections: readonly Section[] = [
   },
   { path: '/users', label: 'Users', description: 'Accounts, roles, training', permission: 'users.read', page: ManageUsersPage },
   { path: '/api-tokens', label: 'API tokens', description: 'Access for other systems', permission: 'apiTokens.manage', page: ManageApiTokensPage },
+  { path: '/webhooks', label: 'Webhooks', description: 'Tell other systems of erasure and more', permission: 'webhooks.manage', page: ManageWebhooksPage },
+  { path: '/documents', label: 'Documents', description: 'DPA, DPIA, records of processing, sub-processors', permission: 'documents.manage', page: ManageDocumentsPage },
   {
     path: '/rights-requests',
     label: 'Rights requests',
     description: 'Access, erasure, restriction — with due dates',
     permission: 'rightsRequests.handle',
     page: RightsRequestsPage,
+  },
+  {
+    path: '/breaches',
+    label: 'Breach register',
+    description: 'Breaches, the 72 h clock, follow-up',
+    permission: 'breaches.manage',
+    page: BreachRegisterPage,
   },
   { path: '/outbox', label: 'Outbox', description: 'Mail sent to customers and staff', permission: 'outbox.read', page: BrowseOutboxPage },
   { path: '/audit', label: 'Audit log', description: 'Who did what, and when', permission: 'audit.read', page: BrowseAuditLogPage },

@@ -42,6 +42,12 @@ const permissions = {
   'recordings.read': ['admin', 'dpo', 'agent'],
   /** Legal holds (G37): placing, listing and releasing them. */
   'legalHolds.manage': ['admin', 'dpo'],
+  /** Signed webhooks to other systems (G21): endpoints, secrets, deliveries. */
+  'webhooks.manage': ['admin', 'dpo'],
+  /** Generated accountability documents (DPA, DPIA, records of processing, policy snippet) and the sub-processor list. */
+  'documents.manage': ['admin', 'dpo'],
+  /** The breach register (G49): recording, editing and following up breaches. */
+  'breaches.manage': ['admin', 'dpo'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof permissions;

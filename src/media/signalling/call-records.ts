@@ -6,6 +6,7 @@ import { iso } from '../../shared/clock.ts';
 import { addDays } from '../../shared/dates.ts';
 import { newId, type OrgId } from '../../shared/ids.ts';
 import type { QualityAggregate } from './quality.ts';
+import { emitWebhook } from '../../webhooks/emit-webhook.ts';
 
 export const CHAT_SEAL_LABEL = 'call-chat';
 
@@ -143,6 +144,7 @@ export class CallRecords {
           .where('status', '=', 'scheduled')
           .execute();
         await this.deps.audit.append(tx, this.facts.orgId, actor, { type: 'call.ended', data: { callId: this.facts.callId } });
+        await emitWebhook(tx, this.deps, this.facts.orgId, { type: 'call.ended', data: { callId: this.facts.callId } });
       }),
     );
   }

@@ -70,6 +70,18 @@ export const auditEventTypes = {
   'subject.data_kept': 'Customer data kept under an exception',
   'subject.restricted': 'Processing of a customer\'s data restricted',
   'subject.restriction_lifted': 'Restriction lifted (customer told)',
+  'webhook.created': 'Webhook endpoint registered',
+  'webhook.updated': 'Webhook endpoint changed',
+  'webhook.secret_rotated': 'Webhook signing secret replaced',
+  'webhook.deleted': 'Webhook endpoint deleted',
+  'webhook.test_sent': 'Webhook test event sent',
+  'sub_processor.created': 'Sub-processor added',
+  'sub_processor.updated': 'Sub-processor changed',
+  'sub_processor.deleted': 'Sub-processor removed',
+  'documents.dpia_approved': 'DPIA approved by the DPO',
+  'breach.recorded': 'Breach recorded in the register',
+  'breach.edited': 'Breach record changed',
+  'breach.update_added': 'Breach follow-up added',
 } as const;
 
 export type AuditEventType = keyof typeof auditEventTypes;

@@ -5,9 +5,26 @@ import { Button } from '../../../shared/ui/button.tsx';
 import { SelectField, TextAreaField } from '../../../shared/ui/field.tsx';
 import { Loading } from '../../../shared/ui/loading.tsx';
 import { PageHeader } from '../../../shared/ui/page-header.tsx';
-import { formatDateTime } from '../../../shared/format.ts';
+import { formatDate, formatDateTime } from '../../../shared/format.ts';
 import { useResource } from '../../../shared/use-resource.ts';
 import { useSubmit } from '../../../shared/use-submit.ts';
+
+/** The erasure report's categories and reasons as the console shows them. */
+const categoryLabels: Record<string, string> = {
+  subject: 'customer record',
+  subjectContact: 'name and email (record kept, pseudonymised)',
+  participants: 'call participations',
+  calls: 'calls',
+  attendance: 'attendance',
+  chatMessages: 'chat messages',
+  consentRecords: 'consent records',
+  recordings: 'recordings',
+  recordingTracks: 'recorded tracks',
+  exports: 'data exports',
+  mails: 'emails',
+  rightsRequests: 'rights requests',
+};
+const keptReasonLabels: Record<string, string> = { legal_hold: 'legal hold', legal_obligation: 'legal obligation', consent_proof: 'proof of consent' };
 import {
   completeWithNote,
   eraseSubject,
@@ -39,6 +56,9 @@ const statusLabels: Readonly<Record<RequestStatus, string>> = {
   withdrawn: 'Withdrawn',
   expired: 'Expired',
 };
+
+/** A kept item's end: a legal hold's last day (`YYYY-MM-DD`), else an instant (ISO-8601). */
+const formatUntil = (until: string) => (/^\d{4}-\d{2}-\d{2}$/.test(until) ? formatDate(until) : formatDateTime(until));
 
 /** The DPO's queue of data-subject requests, most urgent first, and one request with its actions. */
 export function RightsRequestsPage() {
@@ -104,7 +124,8 @@ export function RightsRequestsPage() {
             </tbody>
           </table>
         ))}
-      {openId && <RequestPanel id={openId} onChanged={() => void list.reload()} onClose={() => setOpenId(null)} />}
+      {/* Keyed by request: a note typed for one request must not carry over to (and be sent with) another. */}
+      {openId && <RequestPanel key={openId} id={openId} onChanged={() => void list.reload()} onClose={() => setOpenId(null)} />}
     </>
   );
 }
@@ -170,11 +191,13 @@ function RequestPanel(props: { id: string; onChanged: () => void; onClose: () =>
         <Alert kind="info" title="Erasure report (sent to the requester)">
           <ul>
             {r.outcome.report.erased.map((e) => (
-              <li key={e.category}>Erased {e.count} × {e.category}</li>
+              <li key={e.category}>
+                Erased: {categoryLabels[e.category] ?? e.category} ({e.count})
+              </li>
             ))}
             {r.outcome.report.kept.map((k) => (
               <li key={k.itemId}>
-                Kept {k.category} ({k.reason}, {k.reference}) until {k.until}
+                Kept: {categoryLabels[k.category] ?? k.category} — {keptReasonLabels[k.reason] ?? k.reason} ({k.reference}) until {formatUntil(k.until)}
               </li>
             ))}
           </ul>
