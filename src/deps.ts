@@ -5,6 +5,7 @@ import type { KeyProvider } from './keys/key-provider.ts';
 import type { Logger } from './logging/logger.ts';
 import type { Clock } from './shared/clock.ts';
 import type { BlobStore } from './storage/blob-store.ts';
+import type { ParleySignals } from './shared/signals.ts';
 
 /**
  * What the composition root (main.ts) builds once and hands to every capability. Nothing here is a
@@ -20,4 +21,6 @@ export interface Deps {
   readonly audit: AuditLog;
   /** Encrypted recordings (ciphertext only; keys are in the database, wrapped). */
   readonly blobs: BlobStore;
+  /** In-process notifications between capabilities (after commit, ids only). */
+  readonly signals: ParleySignals;
 }

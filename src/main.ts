@@ -32,6 +32,7 @@ import { createEraseWithdrawnHandler } from './recording/erase-withdrawn.ts';
 import { createPurgeHandler } from './retention/purge-job.ts';
 import { legalHoldRoutes } from './retention/routes.ts';
 import { recoverRecordings } from './recording/recovery.ts';
+import { ParleySignals } from './shared/signals.ts';
 import { openBlobStore } from './storage/open-blob-store.ts';
 import type { BlobStore } from './storage/blob-store.ts';
 import { CallHub, type CallHubOptions } from './media/signalling/call-hub.ts';
@@ -87,6 +88,7 @@ export function buildCore(config: Config, options: BuildOptions = {}) {
     clock,
     audit: createAuditLog({ clock }),
     blobs: options.blobs ?? openBlobStore(config),
+    signals: new ParleySignals((err) => logger.error({ err }, 'signal listener failed')),
   };
   return { deps, database };
 }

@@ -160,7 +160,7 @@ async function stateOf(db: DbOrTx, link: OpenLink, purposes: readonly ConsentPur
  * Earlier processing stays lawful; what depended only on the consent is stopped by its owner (recording).
  */
 export async function withdrawConsent(deps: Deps, token: string, purpose: ConsentPurpose, method: 'join_page' | 'in_call') {
-  return deps.db.transaction().execute(async (tx) => {
+  const { state, link } = await deps.db.transaction().execute(async (tx) => {
     const link = await openLink(tx, deps, token);
     const current = (await currentConsents(tx, link.orgId, link.participantId)).get(purpose);
     if (!current || current.action !== 'given') throw new AppError('CONFLICT', 'There is no consent in force to withdraw for this purpose.');
@@ -181,7 +181,10 @@ export async function withdrawConsent(deps: Deps, token: string, purpose: Consen
     });
     // The same shape as recording decisions: every purpose this call asks about.
     const org = await tx.selectFrom('organisations').select('legal_name').where('id', '=', link.orgId).executeTakeFirstOrThrow();
-    return stateOf(tx, link, consentRequests(callType, org.legal_name, 'en').map((r) => r.purpose));
+    return { state: await stateOf(tx, link, consentRequests(callType, org.legal_name, 'en').map((r) => r.purpose)), link };
   });
+  // Committed: a live recording of this person stops capturing them now (G12, G13).
+  deps.signals.emit('consentWithdrawn', { orgId: link.orgId, callId: link.callId, participantId: link.participantId, purpose });
+  return state;
 }
 

@@ -428,6 +428,26 @@ export class CallRecording {
     });
   }
 
+  /**
+   * The person withdrew their recording consent outside the call (the join page), already in the ledger: their
+   * capture stops at once and the consent-only part is queued for erasure, as with the in-call button.
+   */
+  consentWithdrawnElsewhere(participantId: string): void {
+    const active = this.#active;
+    const person = this.#people.get(participantId);
+    if (this.#closed || !active || !person || person.basis !== 'consent' || person.state !== 'captured') return;
+    this.#endCaptures(participantId, person, 'withdrawn');
+    person.state = 'withdrawn';
+    person.basis = null;
+    this.#broadcast();
+    this.#log.info({ participantId, recordingId: active.recordingId }, 'recording consent withdrawn on the join page');
+    void this.#run('consent withdrawn elsewhere', () =>
+      this.deps.db.transaction().execute((tx) =>
+        enqueueJob(tx, this.deps.clock, this.facts.orgId, 'recording.erase_withdrawn', { recordingId: active.recordingId, participantId }),
+      ).then(() => undefined),
+    );
+  }
+
   /** Appends a consent decision for recording to the ledger (G11), with the exact text's hash and the notice version. */
   async #ledger(participant: RecordingParticipant, action: 'given' | 'declined' | 'withdrawn', prompt: RecordingPromptText | null, withdraws: string | null): Promise<string | null> {
     if (!participant.subjectId) return null;

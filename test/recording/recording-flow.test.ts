@@ -130,4 +130,32 @@ describe('recording through signalling (synthetic media)', () => {
     const events = await world.t.parley.deps.db.selectFrom('audit_events').select(['type']).where('org_id', '=', world.admin.orgId).execute();
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['recording.started', 'recording.acknowledged', 'recording.track_started', 'recording.track_ended', 'recording.stopped']));
   });
+
+  it('a withdrawal on the join page during the call stops the live capture too (G12)', async () => {
+    const call = await scheduleCall(world, consentType);
+    const agent = keep(await TestParticipant.join(world.url, { type: 'join', callId: call.callId, auth: { kind: 'session' } }, { cookie: world.agentCookie }));
+    await agent.signal.next('welcome');
+    const customer = keep(await TestParticipant.join(world.url, { type: 'join', callId: call.callId, auth: { kind: 'link', token: call.customerToken } }));
+    await customer.signal.next('welcome');
+    customer.publish('audio', 'video');
+    agent.signal.send({ type: 'recording-start' });
+    const asked = await customer.signal.next('recording', (m) => m.state.prompt !== null);
+    customer.signal.send({ type: 'recording-answer', given: true, textHash: asked.state.prompt!.textHash });
+    await customer.signal.next('recording', (m) => m.state.you === 'captured');
+    await new Promise((r) => setTimeout(r, 800));
+
+    const withdrawnAt = Date.now();
+    const res = await world.t.client().post(`/api/join/${call.customerToken}/consents/withdraw`, { purpose: 'recording' });
+    expect(res.status, res.raw).toBe(200);
+    await customer.signal.next('recording', (m) => m.state.you === 'withdrawn');
+    await world.t.parley.calls.settled();
+    const tracks = await tracksOf(world, asked.state.recordingId!);
+    const mine = tracks.find((t) => t.participant_id === call.customerId)!;
+    expect(mine.end_reason).toBe('withdrawn');
+    expect(new Date(mine.ended_at!).getTime() - withdrawnAt).toBeLessThan(2_000);
+    const ledger = await world.t.parley.deps.db.selectFrom('consent_records').select(['action', 'method']).where('participant_id', '=', call.customerId).orderBy('recorded_at').execute();
+    expect(ledger.at(-1)).toEqual({ action: 'withdrawn', method: 'join_page' });
+    const jobs = await world.t.parley.deps.db.selectFrom('jobs').select(['kind', 'payload']).where('kind', '=', 'recording.erase_withdrawn').execute();
+    expect(jobs.some((j) => JSON.parse(j.payload).participantId === call.customerId)).toBe(true);
+  });
 });

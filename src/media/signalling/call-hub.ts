@@ -65,9 +65,10 @@ export class CallHub {
   readonly #pendingWrites = new Set<Promise<void>>();
   #heartbeat: NodeJS.Timeout | null = null;
   #closed = false;
+  readonly #stopListening: () => void;
 
   constructor(
-    private readonly deps: Pick<Deps, 'db' | 'keys' | 'clock' | 'config' | 'logger' | 'audit' | 'blobs'>,
+    private readonly deps: Pick<Deps, 'db' | 'keys' | 'clock' | 'config' | 'logger' | 'audit' | 'blobs' | 'signals'>,
     options: CallHubOptions,
   ) {
     this.#log = deps.logger.child({ module: 'signalling' });
@@ -79,6 +80,10 @@ export class CallHub {
     this.#joinTimeoutMs = options.joinTimeoutMs ?? 10_000;
     this.#statsIntervalMs = options.statsIntervalMs ?? 2_000;
     this.#recordingChunkBytes = options.recordingChunkBytes;
+    // A consent withdrawn on the join page reaches the live recording of that call, if there is one.
+    this.#stopListening = deps.signals.on('consentWithdrawn', ({ callId, participantId, purpose }) => {
+      if (purpose === 'recording') this.#calls.get(callId)?.recording?.consentWithdrawnElsewhere(participantId);
+    });
   }
 
   /** Resolves when every database write of live calls asked for so far has finished (for shutdown and tests). */
@@ -127,6 +132,7 @@ export class CallHub {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#stopListening();
     for (const call of [...this.#calls.values()]) call.close('closed');
     for (const connection of [...this.#connections.keys()]) connection.close(closeCodes.normal, 'shutting down');
     this.#timers.clearAll();
