@@ -22,6 +22,8 @@ export const retentionTables = [
   'subjects',
   'breach_updates',
   'breaches',
+  'user_sessions',
+  'setup_tokens',
 ] as const;
 
 export const auditEventSchema = z.discriminatedUnion('type', [

@@ -55,13 +55,13 @@ export const personalDataTables = {
     purpose: 'security',
     category: 'staff_security',
     holder: 'staff',
-    expiry: { kind: 'account', rule: 'Refused after expires_at (PARLEY_SESSION_TTL_HOURS); deleted at sign-out, lockout or when the account goes.' },
+    expiry: { kind: 'account', rule: 'Refused after expires_at (PARLEY_SESSION_TTL_HOURS); deleted at sign-out or lockout, and by the purge once expired.' },
   },
   setup_tokens: {
     purpose: 'staff_account_management',
     category: 'staff_security',
     holder: 'staff',
-    expiry: { kind: 'account', rule: 'Refused after expires_at (PARLEY_SETUP_LINK_TTL_HOURS) or once used; holds a hash only.' },
+    expiry: { kind: 'account', rule: 'Refused after expires_at (PARLEY_SETUP_LINK_TTL_HOURS) or once used; holds a hash only; deleted by the purge once expired.' },
   },
   training_attestations: {
     purpose: 'accountability',

@@ -126,6 +126,9 @@ const stages: readonly Stage[] = [
   // The breach register (Art. 33(5)) is kept for its own period, follow-up updates with their breach.
   { table: 'breach_updates', links: {} },
   { table: 'breaches', links: {}, referencedBy: [{ table: 'breach_updates', column: 'breach_id' }] },
+  // Staff sign-in sessions and set-up links that have expired: nothing can use them any more.
+  { table: 'user_sessions', links: {} },
+  { table: 'setup_tokens', links: {} },
 ];
 
 type Row = {
