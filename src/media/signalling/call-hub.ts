@@ -203,6 +203,7 @@ export class CallHub {
         logger: this.#log,
         records,
         statsIntervalMs: this.#statsIntervalMs,
+        e2ee: identity.e2ee,
         iceServers: (participantId) => iceServersFor(this.deps.config.rtc.turn, participantId, this.deps.clock.now()),
         recording:
           identity.recording.mode === 'off'

@@ -369,6 +369,7 @@ export class CallSession {
       case 'recording-alert':
         this.#update({ recordingAlert: message.message });
         return;
+      case 'e2ee-sender-key':
       case 'answer':
       case 'ice':
       case 'pong':
