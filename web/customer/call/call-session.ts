@@ -9,6 +9,7 @@ import {
   type RecordingState,
   type ServerMessage,
 } from './protocol.ts';
+import { E2eeSession, e2eeSupported, type E2eeState } from './e2ee/e2ee-session.ts';
 
 /**
  * One participant's side of a live call, with no UI: the signalling socket, the peer connection, the local
@@ -61,6 +62,8 @@ export interface CallSnapshot {
   readonly recordingPending: boolean;
   /** Agent only: the last "capture failed" alert; it stays until the page is left, as nothing clears the failure. */
   readonly recordingAlert: string | null;
+  /** End-to-end encryption of this call (safety code, key ids); null when the call is not end-to-end encrypted. */
+  readonly e2ee: E2eeState | null;
 }
 
 export interface CallOptions {
@@ -70,6 +73,9 @@ export interface CallOptions {
   /** The page's language, sent with `join`: the server writes the recording notice and prompts in it. */
   readonly locale?: 'en' | 'de';
 }
+
+/** The `message` of a failed call whose browser cannot encrypt an E2EE call: the view says why, in its language. */
+export const E2EE_UNSUPPORTED = 'e2ee-unsupported';
 
 const RECONNECT_FOR_MS = 25_000;
 const PING_EVERY_MS = 15_000;
@@ -92,6 +98,7 @@ export class CallSession {
     recording: null,
     recordingPending: false,
     recordingAlert: null,
+    e2ee: null,
   };
   readonly #listeners = new Set<() => void>();
   #ws: WebSocket | null = null;
@@ -108,6 +115,8 @@ export class CallSession {
   #lastError: ServerMessage & { type: 'error' } | null = null;
   #chatIds = 0;
   #closed = false;
+  /** Made at the first welcome of an E2EE call; kept across rejoins (same key pair, same worker). */
+  #e2ee: E2eeSession | null = null;
 
   constructor(readonly options: CallOptions) {}
 
@@ -239,6 +248,7 @@ export class CallSession {
     this.#ws = null;
     if (ws && ws.readyState <= WebSocket.OPEN) ws.close(1000);
     this.#closePc();
+    this.#e2ee?.close();
     const { audio, video, screen } = this.#snapshot.local;
     for (const t of [audio, video, screen]) t?.stop();
     this.#listeners.clear();
@@ -252,7 +262,8 @@ export class CallSession {
     const ws = new WebSocket(url);
     this.#ws = ws;
     const { callId, auth, locale } = this.options;
-    ws.onopen = () => this.#send({ type: 'join', callId, auth, ...(locale ? { locale } : {}) });
+    // Declares whether this browser can encrypt: an E2EE call refuses the join otherwise (no silent downgrade).
+    ws.onopen = () => this.#send({ type: 'join', callId, auth, ...(locale ? { locale } : {}), e2ee: e2eeSupported() });
     ws.onmessage = (event) => {
       if (ws !== this.#ws || typeof event.data !== 'string') return;
       const message = parseServerMessage(event.data);
@@ -317,6 +328,11 @@ export class CallSession {
           notice: this.#snapshot.notice === 'relay' ? 'relay' : null,
           recordingPending: false,
         });
+        if (message.e2ee) {
+          this.#e2ee ??= new E2eeSession({ send: (m) => this.#send(m), onChange: (e2ee) => this.#update({ e2ee }) });
+          this.#update({ e2ee: this.#e2ee.state });
+          void this.#e2ee.welcome(message.participantId, message.peers);
+        }
         // A customer still in the lobby may ask too: the server keeps the wish until they are admitted.
         this.#publishAll();
         return;
@@ -333,12 +349,14 @@ export class CallSession {
       case 'peer-updated': {
         const others = this.#snapshot.peers.filter((p) => p.participantId !== message.peer.participantId);
         this.#update({ peers: [...others, message.peer] });
+        this.#e2ee?.peersChanged(this.#snapshot.peers);
         return;
       }
       case 'peer-left': {
         const remote = new Map(this.#snapshot.remote);
         remote.delete(message.participantId);
         this.#update({ peers: this.#snapshot.peers.filter((p) => p.participantId !== message.participantId), remote });
+        this.#e2ee?.peersChanged(this.#snapshot.peers);
         return;
       }
       case 'offer':
@@ -352,6 +370,11 @@ export class CallSession {
         return;
       case 'error':
         this.#lastError = message;
+        if (message.code === 'E2EE_UNSUPPORTED') {
+          // Said in the page's own language (the view knows this marker), not in the server's English.
+          this.#finish('failed', E2EE_UNSUPPORTED);
+          return;
+        }
         if (message.code === 'JOIN_REFUSED' || message.code === 'CALL_CANCELLED' || message.code === 'CALL_OVER') {
           this.#finish('failed', message.message);
           return;
@@ -370,6 +393,8 @@ export class CallSession {
         this.#update({ recordingAlert: message.message });
         return;
       case 'e2ee-sender-key':
+        this.#e2ee?.senderKey(message.from, message.keyId, message.wrapped);
+        return;
       case 'answer':
       case 'ice':
       case 'pong':
@@ -444,12 +469,15 @@ export class CallSession {
       const mid = transceiver.mid;
       if (mid === null || transceiver.currentDirection === 'stopped') continue;
       const source = publishing.get(mid);
+      const subscribed = this.#subscribed.get(mid);
       if (source) {
         transceiver.direction = 'sendonly';
+        this.#e2ee?.attachSender(transceiver.sender, source === 'audio' ? 'audio' : 'video');
         const track = this.#localTrack(source);
         if (transceiver.sender.track !== track) await transceiver.sender.replaceTrack(track);
-      } else if (this.#subscribed.has(mid)) {
+      } else if (subscribed) {
         transceiver.direction = 'recvonly';
+        this.#e2ee?.attachReceiver(transceiver.receiver, subscribed.source === 'audio' ? 'audio' : 'video', subscribed.participantId);
       } else {
         if (transceiver.sender.track) await transceiver.sender.replaceTrack(null);
         transceiver.direction = 'inactive';
