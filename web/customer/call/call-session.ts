@@ -472,9 +472,13 @@ export class CallSession {
       const subscribed = this.#subscribed.get(mid);
       if (source) {
         transceiver.direction = 'sendonly';
-        this.#e2ee?.attachSender(transceiver.sender, source === 'audio' ? 'audio' : 'video');
         const track = this.#localTrack(source);
-        if (transceiver.sender.track !== track) await transceiver.sender.replaceTrack(track);
+        if (transceiver.sender.track === track) {
+          // already sending it
+        } else if (this.#e2ee && track) {
+          await this.#addEncryptedTrack(pc, transceiver, track, this.#e2ee);
+          transceiver.direction = 'sendonly';
+        } else await transceiver.sender.replaceTrack(track);
       } else if (subscribed) {
         transceiver.direction = 'recvonly';
         this.#e2ee?.attachReceiver(transceiver.receiver, subscribed.source === 'audio' ? 'audio' : 'video', subscribed.participantId);
@@ -487,6 +491,34 @@ export class CallSession {
     await pc.setLocalDescription(answer);
     this.#send({ type: 'answer', sdp: pc.localDescription?.sdp ?? answer.sdp ?? '' });
     this.#collectRemote();
+  }
+
+  /**
+   * Attaches a local track to the m-line the server chose, with the E2EE transform set in the same task. Chromium
+   * (156) only runs a video sender's transform when the transform is set right as the track is added with
+   * `addTrack`; after `replaceTrack` (before or after it) video frames bypass the transform and leave in the clear.
+   * `addTrack` reuses the first never-used transceiver of the track's kind, so every other candidate is held by a
+   * placeholder track meanwhile; a sender that still ends up elsewhere is removed and the call fails rather than
+   * send anything unencrypted.
+   */
+  async #addEncryptedTrack(pc: RTCPeerConnection, target: RTCRtpTransceiver, track: MediaStreamTrack, e2ee: E2eeSession): Promise<void> {
+    const kind = track.kind === 'audio' ? 'audio' : 'video';
+    const placeholder = track.clone();
+    placeholder.enabled = false;
+    const held = pc.getTransceivers().filter((t) => t !== target && t.sender.track === null && t.receiver.track.kind === track.kind && t.currentDirection !== 'stopped');
+    await Promise.all(held.map((t) => t.sender.replaceTrack(placeholder)));
+    try {
+      if (target.sender.track) await target.sender.replaceTrack(null);
+      const sender = pc.addTrack(track, new MediaStream([track]));
+      e2ee.attachSender(sender, kind);
+      if (sender !== target.sender) {
+        pc.removeTrack(sender);
+        throw new Error('the encrypted track could not be attached to its m-line');
+      }
+    } finally {
+      await Promise.all(held.map((t) => t.sender.replaceTrack(null)));
+      placeholder.stop();
+    }
   }
 
   #localTrack(source: MediaSource): MediaStreamTrack | null {

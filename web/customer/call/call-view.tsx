@@ -84,7 +84,8 @@ export function CallView(props: {
           </p>
         )}
         {s.e2ee && (
-          <section class="call-e2ee" data-testid="e2ee" data-send-key-id={s.e2ee.sendKeyId} data-receive-key-ids={JSON.stringify(s.e2ee.receiveKeyIds)} aria-label={t.e2ee.title}>
+          <section class="call-e2ee" data-testid="e2ee" data-send-key-id={s.e2ee.sendKeyId} data-receive-key-ids={JSON.stringify(s.e2ee.receiveKeyIds)}
+            data-frames={JSON.stringify(s.e2ee.frames)} aria-label={t.e2ee.title}>
             <p class="call-e2ee-title">
               <strong>{t.e2ee.title}</strong>
               {s.e2ee.safetyCode ? (

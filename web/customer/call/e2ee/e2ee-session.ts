@@ -17,6 +17,7 @@ import type { FromWorker, ToWorker, TransformOptions } from './worker-messages.t
  */
 
 const SWITCH_DELAY_MS = 300;
+const STATS_EVERY_MS = 2_000;
 const WRAP_INFO = new TextEncoder().encode('parley e2ee media key wrap v1');
 
 export interface E2eeState {
@@ -26,6 +27,8 @@ export interface E2eeState {
   readonly sendKeyId: number;
   /** Per other participant: the key id of their latest media key received. */
   readonly receiveKeyIds: Readonly<Record<string, number>>;
+  /** Frames encrypted, decrypted, and dropped because they did not decrypt (from the worker, every STATS_EVERY_MS). */
+  readonly frames: { readonly encrypted: number; readonly decrypted: number; readonly dropped: number };
 }
 
 type RTCRtpScriptTransformCtor = new (worker: Worker, options: TransformOptions) => unknown;
@@ -48,7 +51,8 @@ export class E2eeSession {
   #membership = '';
   #keyId = 0;
   #work: Promise<void> = Promise.resolve();
-  #state: E2eeState = { safetyCode: null, sendKeyId: 0, receiveKeyIds: {} };
+  #state: E2eeState = { safetyCode: null, sendKeyId: 0, receiveKeyIds: {}, frames: { encrypted: 0, decrypted: 0, dropped: 0 } };
+  readonly #statsTimer: ReturnType<typeof setInterval>;
   readonly #transforms = new WeakMap<RTCRtpSender | RTCRtpReceiver, string>();
   #switchTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -61,6 +65,7 @@ export class E2eeSession {
       const publicKey = toBase64(new Uint8Array(await crypto.subtle.exportKey('raw', keyPair.publicKey)));
       return { keyPair, publicKey };
     })();
+    this.#statsTimer = setInterval(() => void this.stats().then((frames) => this.#update({ frames })), STATS_EVERY_MS);
   }
 
   get state(): E2eeState {
@@ -71,9 +76,10 @@ export class E2eeSession {
   async welcome(selfId: string, peers: readonly PeerInfo[]): Promise<void> {
     this.#selfId = selfId;
     this.#membership = '';
+    this.#peers = new Map();
+    this.peersChanged(peers);
     const { publicKey } = await this.#ready;
     this.#send({ type: 'e2ee-key', publicKey });
-    this.peersChanged(peers);
   }
 
   /** Every change of the peer list: a new media key when who is connected changed. */
@@ -115,7 +121,7 @@ export class E2eeSession {
 
   /** Encrypts what this sender sends (set once per sender). */
   attachSender(sender: RTCRtpSender, kind: 'audio' | 'video'): void {
-    if (this.#transforms.get(sender) === 'send') return;
+    if (kind === 'audio' && this.#transforms.get(sender) === 'send') return;
     this.#transforms.set(sender, 'send');
     sender.transform = this.#transform({ role: 'send', kind }) as RTCRtpSender['transform'];
   }
@@ -132,8 +138,7 @@ export class E2eeSession {
     return new Promise((resolve) => {
       const onMessage = (event: MessageEvent<FromWorker>) => {
         this.#worker.removeEventListener('message', onMessage);
-        const { encrypted, decrypted, dropped } = event.data;
-        resolve({ encrypted, decrypted, dropped });
+        resolve(event.data as never);
       };
       this.#worker.addEventListener('message', onMessage);
       this.#post({ type: 'stats' });
@@ -141,6 +146,7 @@ export class E2eeSession {
   }
 
   close(): void {
+    clearInterval(this.#statsTimer);
     if (this.#switchTimer) clearTimeout(this.#switchTimer);
     this.#worker.terminate();
   }
