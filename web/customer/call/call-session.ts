@@ -462,7 +462,15 @@ export class CallSession {
 
   async #answer(offer: OfferMessage): Promise<void> {
     const pc = this.#ensurePc();
+    const { encrypted, placeholders } = this.#e2ee ? this.#addEncryptedTracks(pc, offer, this.#e2ee) : { encrypted: new Set<RTCRtpSender>(), placeholders: new Set<RTCRtpSender>() };
     await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
+    // A placeholder is stopped, not replaced: its m-line receives only, and any `replaceTrack` while transforms are
+    // set has made Chromium drop them (frames then bypass encryption).
+    for (const sender of placeholders) sender.track?.stop();
+    // Tracks added for m-lines the offer did not pair them with are taken back.
+    for (const sender of [...encrypted, ...placeholders]) {
+      if (!pc.getTransceivers().some((t) => t.sender === sender && t.mid !== null)) pc.removeTrack(sender);
+    }
     this.#subscribed = new Map(offer.subscribe.map((s) => [s.mid, { participantId: s.participantId, source: s.source }]));
     const publishing = new Map(offer.publish.map((p) => [p.mid, p.source]));
     for (const transceiver of pc.getTransceivers()) {
@@ -473,12 +481,11 @@ export class CallSession {
       if (source) {
         transceiver.direction = 'sendonly';
         const track = this.#localTrack(source);
-        if (transceiver.sender.track === track) {
-          // already sending it
-        } else if (this.#e2ee && track) {
-          await this.#addEncryptedTrack(pc, transceiver, track, this.#e2ee);
-          transceiver.direction = 'sendonly';
-        } else await transceiver.sender.replaceTrack(track);
+        if (transceiver.sender.track !== track) {
+          // E2EE: a sender without its transform must never get a track (it would send in the clear).
+          if (this.#e2ee && track && !encrypted.has(transceiver.sender)) throw new Error('an end-to-end encrypted track could not be attached');
+          await transceiver.sender.replaceTrack(track);
+        }
       } else if (subscribed) {
         transceiver.direction = 'recvonly';
         this.#e2ee?.attachReceiver(transceiver.receiver, subscribed.source === 'audio' ? 'audio' : 'video', subscribed.participantId);
@@ -494,31 +501,32 @@ export class CallSession {
   }
 
   /**
-   * Attaches a local track to the m-line the server chose, with the E2EE transform set in the same task. Chromium
-   * (156) only runs a video sender's transform when the transform is set right as the track is added with
-   * `addTrack`; after `replaceTrack` (before or after it) video frames bypass the transform and leave in the clear.
-   * `addTrack` reuses the first never-used transceiver of the track's kind, so every other candidate is held by a
-   * placeholder track meanwhile; a sender that still ends up elsewhere is removed and the call fails rather than
-   * send anything unencrypted.
+   * E2EE: local tracks for the m-lines this offer newly asks this client to send on are added *before* the offer is
+   * applied, each with its encryption transform set in the same task. Chromium (156) runs a video sender's transform
+   * only when it is set as the track is added like this: set on a transceiver the offer created, before or after
+   * `replaceTrack`, video frames bypass it and leave in the clear. Applying the offer pairs the tracks added with
+   * the new m-lines of their kind in order (JSEP), so every new m-line gets one, in the offer's order: the real
+   * track where this client sends, a placeholder (taken back after the offer is applied) where it receives.
    */
-  async #addEncryptedTrack(pc: RTCPeerConnection, target: RTCRtpTransceiver, track: MediaStreamTrack, e2ee: E2eeSession): Promise<void> {
-    const kind = track.kind === 'audio' ? 'audio' : 'video';
-    const placeholder = track.clone();
-    placeholder.enabled = false;
-    const held = pc.getTransceivers().filter((t) => t !== target && t.sender.track === null && t.receiver.track.kind === track.kind && t.currentDirection !== 'stopped');
-    await Promise.all(held.map((t) => t.sender.replaceTrack(placeholder)));
-    try {
-      if (target.sender.track) await target.sender.replaceTrack(null);
-      const sender = pc.addTrack(track, new MediaStream([track]));
-      e2ee.attachSender(sender, kind);
-      if (sender !== target.sender) {
-        pc.removeTrack(sender);
-        throw new Error('the encrypted track could not be attached to its m-line');
+  #addEncryptedTracks(pc: RTCPeerConnection, offer: OfferMessage, e2ee: E2eeSession): { encrypted: Set<RTCRtpSender>; placeholders: Set<RTCRtpSender> } {
+    const encrypted = new Set<RTCRtpSender>();
+    const placeholders = new Set<RTCRtpSender>();
+    const known = new Set(pc.getTransceivers().map((t) => t.mid));
+    const publishing = new Map(offer.publish.map((p) => [p.mid, p.source]));
+    for (const line of mediaLines(offer.sdp)) {
+      if (known.has(line.mid)) continue;
+      const source = publishing.get(line.mid);
+      const track = source ? this.#localTrack(source) : null;
+      if (track && source) {
+        const sender = pc.addTrack(track, new MediaStream([track]));
+        e2ee.attachSender(sender, source === 'audio' ? 'audio' : 'video');
+        encrypted.add(sender);
+      } else {
+        const placeholder = placeholderTrack(line.kind);
+        placeholders.add(pc.addTrack(placeholder, new MediaStream([placeholder])));
       }
-    } finally {
-      await Promise.all(held.map((t) => t.sender.replaceTrack(null)));
-      placeholder.stop();
     }
+    return { encrypted, placeholders };
   }
 
   #localTrack(source: MediaSource): MediaStreamTrack | null {
@@ -576,4 +584,29 @@ export class CallSession {
     this.#snapshot = { ...this.#snapshot, ...patch };
     for (const l of this.#listeners) l();
   }
+}
+
+/** The m-lines of a session description, in order: each one's mid and kind. */
+function mediaLines(sdp: string): { mid: string; kind: 'audio' | 'video' }[] {
+  const out: { mid: string; kind: 'audio' | 'video' }[] = [];
+  for (const section of sdp.split(/\r?\nm=/).slice(1)) {
+    const kind = section.startsWith('audio') ? 'audio' : section.startsWith('video') ? 'video' : null;
+    const mid = /\r?\na=mid:([^\r\n]+)/.exec(section)?.[1];
+    if (kind && mid !== undefined) out.push({ mid, kind });
+  }
+  return out;
+}
+
+/** A track that carries nothing, used only to pair a receiving m-line while an offer is applied (never sent). */
+function placeholderTrack(kind: 'audio' | 'video'): MediaStreamTrack {
+  if (kind === 'video') {
+    const canvas = document.createElement('canvas');
+    const track = canvas.captureStream(0).getVideoTracks()[0];
+    if (track) return track;
+  }
+  const context = new AudioContext();
+  const track = context.createMediaStreamDestination().stream.getAudioTracks()[0];
+  void context.close();
+  if (!track) throw new Error('no placeholder track');
+  return track;
 }

@@ -138,7 +138,8 @@ export class E2eeSession {
     return new Promise((resolve) => {
       const onMessage = (event: MessageEvent<FromWorker>) => {
         this.#worker.removeEventListener('message', onMessage);
-        resolve(event.data as never);
+        const { encrypted, decrypted, dropped } = event.data;
+        resolve({ encrypted, decrypted, dropped });
       };
       this.#worker.addEventListener('message', onMessage);
       this.#post({ type: 'stats' });

@@ -26,7 +26,6 @@ const KEPT_KEYS = 4;
 let sendKey: SendKey | null = null;
 const receiveKeys = new Map<string, Map<number, CryptoKey>>();
 const counts = { encrypted: 0, decrypted: 0, dropped: 0 };
-const debug = { vEnc: 0, vDec: 0, vDrop: 0, vNoKey: 0, vKeyframes: 0 } as Record<string, number>;
 
 self.onmessage = (event: MessageEvent<ToWorker>) => {
   const m = event.data;
@@ -48,7 +47,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       receiveKeys.delete(m.participantId);
       return;
     case 'stats':
-      self.postMessage({ type: 'stats', ...counts, ...debug } as FromWorker);
+      self.postMessage({ type: 'stats', ...counts });
       return;
     default:
       m satisfies never;
@@ -57,7 +56,6 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
 
 self.onrtctransform = (event) => {
   const { readable, writable, options } = event.transformer;
-  debug[`t_${options.role}_${options.kind}`] = (debug[`t_${options.role}_${options.kind}`] ?? 0) + 1;
   const transform = new TransformStream<RTCEncodedVideoFrame | RTCEncodedAudioFrame, RTCEncodedVideoFrame | RTCEncodedAudioFrame>({
     async transform(frame, controller) {
       const data = new Uint8Array(frame.data);
@@ -67,7 +65,6 @@ self.onrtctransform = (event) => {
         const keyframe = 'type' in frame && frame.type === 'key';
         frame.data = (await encryptFrame(data, clearHeaderBytes(options.kind, keyframe), key)).buffer as ArrayBuffer;
         counts.encrypted++;
-        if (options.kind === 'video') { debug.vEnc!++; if (keyframe) debug.vKeyframes!++; }
         controller.enqueue(frame);
         return;
       }
@@ -75,15 +72,13 @@ self.onrtctransform = (event) => {
       const key = keyId === null ? undefined : receiveKeys.get(options.participantId)?.get(keyId);
       const plain = key ? await decryptFrame(data, key) : null;
       if (!plain) {
-        if (options.kind === 'video') { debug.vDrop!++; if (!key) debug.vNoKey!++; }
         counts.dropped++;
         return;
       }
       frame.data = plain.buffer as ArrayBuffer;
       counts.decrypted++;
-      if (options.kind === 'video') debug.vDec!++;
       controller.enqueue(frame);
     },
   });
-  void readable.pipeThrough(transform).pipeTo(writable).catch((err: unknown) => { debug[`err_${options.role}_${options.kind}`] = String(err) as never; });
+  void readable.pipeThrough(transform).pipeTo(writable).catch(() => undefined);
 };
