@@ -69,8 +69,18 @@ export const clientMessage = z.discriminatedUnion('type', [
   /**
    * `e2ee`: the browser can encrypt media end to end (it has `RTCRtpScriptTransform`). A call type that requires
    * E2EE refuses a join without it (E2EE_UNSUPPORTED) rather than silently carrying the call unencrypted.
+   * `publish`: sources to publish from the start, so the first offer carries them (the same as `publish` messages
+   * sent after the welcome, one negotiation sooner). E2EE needs it: Chromium keeps a sender's encryption transform
+   * only for tracks added before the first offer that carries their m-line is applied (see call-session.ts).
    */
-  z.object({ type: z.literal('join'), callId, auth: joinAuth, locale: z.enum(['en', 'de']).optional(), e2ee: z.boolean().optional() }),
+  z.object({
+    type: z.literal('join'),
+    callId,
+    auth: joinAuth,
+    locale: z.enum(['en', 'de']).optional(),
+    e2ee: z.boolean().optional(),
+    publish: z.array(mediaSource).max(3).optional(),
+  }),
   z.object({ type: z.literal('answer'), sdp }),
   /** A trickled candidate of the client; `null` candidate fields end the candidates. */
   z.object({ type: z.literal('ice'), candidate: iceCandidate }),

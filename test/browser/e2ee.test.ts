@@ -121,10 +121,14 @@ describe('an end-to-end encrypted call in Chromium', () => {
     await customerPage.screenshot({ path: `${SHOTS}-1-customer.png`, fullPage: true });
   });
 
-  // Open (see the session report): in the customer's page Chromium 156 passes the sender's frames around the
-  // transform (its first offer carries the agent's m-lines and its own together); the agent's page then drops them
-  // as undecryptable (never shows them), so the agent does not see the customer yet.
-  it.todo('the agent decrypts and decodes the customer\'s video');
+  it('the agent decrypts and decodes the customer\'s video', async () => {
+    await expect.poll(async () => decodedVideo(await inboundRtp(agentPage)).length, { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
+    await expect
+      .poll(() => agentPage.locator('[data-testid="tile-remote"] video').evaluate((v) => (v as unknown as { videoWidth: number }).videoWidth), { timeout: 15_000 })
+      .toBeGreaterThan(0);
+    await expect.poll(async () => (await frames(agentPage)).decrypted, { timeout: 10_000 }).toBeGreaterThan(50);
+    await expect.poll(async () => (await frames(customerPage)).encrypted, { timeout: 10_000 }).toBeGreaterThan(50);
+  });
 
   it('shows the same safety code on both sides, and says what is and is not end-to-end encrypted', async () => {
     await expect.poll(() => safetyCode(agentPage)).toMatch(/^\d{4} \d{4} \d{4} \d{4} \d{4}$/);
@@ -183,9 +187,11 @@ describe('an end-to-end encrypted call in Chromium', () => {
     await expect.poll(async () => (await keyIds(customerPage)).send).toBeGreaterThan(during.customer.send);
     await expect.poll(() => safetyCode(agentPage)).toBe(codeBefore);
     expect(await safetyCode(customerPage)).toBe(codeBefore);
-    // The customer still decodes the agent after the change of keys.
-    const decodedBefore = decodedVideo(await inboundRtp(customerPage))[0]?.framesDecoded ?? 0;
-    await expect.poll(async () => decodedVideo(await inboundRtp(customerPage))[0]?.framesDecoded ?? 0, { timeout: 10_000 }).toBeGreaterThan(decodedBefore + 10);
+    // The remaining two still decode each other after the change of keys.
+    for (const page of [agentPage, customerPage]) {
+      const decodedBefore = decodedVideo(await inboundRtp(page))[0]?.framesDecoded ?? 0;
+      await expect.poll(async () => decodedVideo(await inboundRtp(page))[0]?.framesDecoded ?? 0, { timeout: 10_000 }).toBeGreaterThan(decodedBefore + 10);
+    }
   });
 
   it('kept every request on the same origin, with no console errors and no CSP violations', () => {

@@ -227,7 +227,7 @@ export class CallHub {
       call = created;
     }
     state.joined = { callId: identity.callId, participantId: identity.participantId };
-    call.attach(connection, identity);
+    call.attach(connection, identity, { publish: message.publish ?? [] });
   }
 
   #onClosed(connection: SignalConnection): void {

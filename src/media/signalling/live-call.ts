@@ -134,7 +134,7 @@ export class LiveCall {
   }
 
   /** A socket whose join was accepted becomes (or takes over) this participant's connection. */
-  attach(connection: SignalConnection, identity: JoinIdentity): void {
+  attach(connection: SignalConnection, identity: JoinIdentity, options: { readonly publish?: readonly MediaSource[] } = {}): void {
     if (this.#closed) {
       connection.error('CALL_OVER', texts.ended, { close: closeCodes.normal });
       return;
@@ -196,6 +196,8 @@ export class LiveCall {
       // A rejoining client has a new peer connection: it asks for its sources again.
       if (p.admission === 'admitted') p.wanted.clear();
     }
+    // Sources the join asked for are published with the first offer (kept for later when waiting in the lobby).
+    for (const source of options.publish ?? []) p.wanted.add(source);
     p.connection = connection;
     p.known.clear();
     const peers = this.#visibleTo(p).map((other) => this.#infoOf(other));

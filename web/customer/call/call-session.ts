@@ -263,7 +263,7 @@ export class CallSession {
     this.#ws = ws;
     const { callId, auth, locale } = this.options;
     // Declares whether this browser can encrypt: an E2EE call refuses the join otherwise (no silent downgrade).
-    ws.onopen = () => this.#send({ type: 'join', callId, auth, ...(locale ? { locale } : {}), e2ee: e2eeSupported() });
+    ws.onopen = () => this.#send({ type: 'join', callId, auth, ...(locale ? { locale } : {}), e2ee: e2eeSupported(), publish: [...this.#publishing] });
     ws.onmessage = (event) => {
       if (ws !== this.#ws || typeof event.data !== 'string') return;
       const message = parseServerMessage(event.data);
@@ -521,7 +521,8 @@ export class CallSession {
         const sender = pc.addTrack(track, new MediaStream([track]));
         e2ee.attachSender(sender, source === 'audio' ? 'audio' : 'video');
         encrypted.add(sender);
-      } else {
+      } else if (line.direction === 'sendrecv' || line.direction === 'recvonly') {
+        // Only m-lines on which the offerer would receive take an added track; others need no placeholder.
         const placeholder = placeholderTrack(line.kind);
         placeholders.add(pc.addTrack(placeholder, new MediaStream([placeholder])));
       }
@@ -586,13 +587,14 @@ export class CallSession {
   }
 }
 
-/** The m-lines of a session description, in order: each one's mid and kind. */
-function mediaLines(sdp: string): { mid: string; kind: 'audio' | 'video' }[] {
-  const out: { mid: string; kind: 'audio' | 'video' }[] = [];
+/** The m-lines of a session description, in order: each one's mid, kind and direction (the offerer's). */
+function mediaLines(sdp: string): { mid: string; kind: 'audio' | 'video'; direction: string }[] {
+  const out: { mid: string; kind: 'audio' | 'video'; direction: string }[] = [];
   for (const section of sdp.split(/\r?\nm=/).slice(1)) {
     const kind = section.startsWith('audio') ? 'audio' : section.startsWith('video') ? 'video' : null;
     const mid = /\r?\na=mid:([^\r\n]+)/.exec(section)?.[1];
-    if (kind && mid !== undefined) out.push({ mid, kind });
+    const direction = /\r?\na=(sendrecv|sendonly|recvonly|inactive)/.exec(section)?.[1] ?? 'sendrecv';
+    if (kind && mid !== undefined) out.push({ mid, kind, direction });
   }
   return out;
 }
