@@ -8,7 +8,8 @@ import { inboundRtp, launchChromiumWithFakeMedia, RECORD_PEER_CONNECTIONS, start
 
 // Issue 8, "Must show": an agent and a customer in an end-to-end encrypted call decode each other's video while
 // the frames the SFU forwards are not decodable on the server (its own recorder of those frames yields no clean
-// video); both sides show the same safety code; a third participant joins and leaves, and the media keys change.
+// video, while the same recorder on a call without E2EE decodes cleanly); both sides show the same safety code; a
+// third participant joins and leaves, and the media keys change.
 
 const ORG = 'Praxis Dr. Muster';
 const CUSTOMER = { displayName: 'Karla Kundin', email: 'karla.kundin@example.test' };
@@ -81,11 +82,22 @@ describe('an end-to-end encrypted call in Chromium', () => {
     return { page, context };
   }
 
-  async function joinAsCustomer(page: Page, participantId: string): Promise<void> {
-    await page.goto(`${server.origin}/j/${joinToken(server.parley.deps, participantId, callId)}`);
+  async function joinAsCustomer(page: Page, participantId: string, call = callId): Promise<void> {
+    await page.goto(`${server.origin}/j/${joinToken(server.parley.deps, participantId, call)}`);
     await page.getByRole('button', { name: /I have read/i }).click();
     await page.getByRole('button', { name: 'Picture and sound work — I am ready' }).click();
     await page.getByTestId('join-call').click();
+  }
+
+  /** What the server's own recorder makes of a participant's forwarded video over 4 s. */
+  async function recordOnServer(call: string, participantId: string): Promise<{ packets: number; webm: Buffer }> {
+    const track = server.parley.media.getRoom(call)?.getPeer(participantId)?.publications.find((p) => p.source === 'video');
+    expect(track).toBeDefined();
+    const chunks: Buffer[] = [];
+    const capture = new TrackCapture([track!], (bytes) => chunks.push(bytes), () => undefined);
+    await new Promise((r) => setTimeout(r, 4_000));
+    await capture.stop();
+    return { packets: capture.packets, webm: Buffer.concat(chunks) };
   }
 
   const safetyCode = (page: Page) => page.getByTestId('safety-code').innerText();
@@ -140,16 +152,8 @@ describe('an end-to-end encrypted call in Chromium', () => {
   });
 
   it('the frames the server forwards are not decodable: its own recorder of them yields no clean video', async () => {
-    const room = server.parley.media.getRoom(callId);
-    const track = room?.getPeer(agentParticipantId)?.publications.find((p) => p.source === 'video');
-    expect(track).toBeDefined();
-    const chunks: Buffer[] = [];
-    const errors: unknown[] = [];
-    const capture = new TrackCapture([track!], (bytes) => chunks.push(bytes), (err) => errors.push(err));
-    await new Promise((r) => setTimeout(r, 4_000));
-    await capture.stop();
-    expect(capture.packets).toBeGreaterThan(50);
-    const webm = Buffer.concat(chunks);
+    const { packets, webm } = await recordOnServer(callId, agentParticipantId);
+    expect(packets).toBeGreaterThan(50);
     let result: ProbeResult | null = null;
     try {
       result = await probe(webm);
@@ -157,8 +161,11 @@ describe('an end-to-end encrypted call in Chromium', () => {
       // ffprobe refusing the file outright is undecodable too.
       expect(String(err)).toMatch(/ffprobe failed/);
     }
-    console.log('server-side view of the E2EE video:', webm.length, 'bytes', result ? { decodedFrames: result.decodedFrames, errors: result.decodeErrors.slice(0, 300) } : 'unreadable');
-    if (result) expect(result.decodeErrors.length > 0 || (result.framesByType['video'] ?? 0) === 0).toBe(true);
+    // ffmpeg: "Invalid partitions" for every frame, nothing decoded.
+    if (result) {
+      expect(result.decodeErrors).toMatch(/Invalid/);
+      expect(result.framesByType['video'] ?? 0).toBe(0);
+    }
   });
 
   it('a third participant joins and leaves, and the media keys change on both remaining sides', async () => {
@@ -192,6 +199,43 @@ describe('an end-to-end encrypted call in Chromium', () => {
       const decodedBefore = decodedVideo(await inboundRtp(page))[0]?.framesDecoded ?? 0;
       await expect.poll(async () => decodedVideo(await inboundRtp(page))[0]?.framesDecoded ?? 0, { timeout: 10_000 }).toBeGreaterThan(decodedBefore + 10);
     }
+  });
+
+  it('the same recorder on the same kind of call without E2EE yields video that decodes cleanly', async () => {
+    for (const c of contexts.splice(0)) await c.close();
+    const ct = await admin.client.post('/api/call-types', {
+      name: 'Beratung',
+      purposes: [{ purpose: 'call_delivery', basis: 'contract' }],
+      lobbyEnabled: false,
+    });
+    expect(ct.status, ct.raw).toBe(201);
+    const call = await agent.client.post('/api/calls', {
+      callTypeId: ct.body.id,
+      startsAt: new Date(server.clock.now().getTime() + 10 * 60_000).toISOString(),
+      durationMinutes: 30,
+      customer: CUSTOMER,
+      locale: 'en',
+    });
+    expect(call.status, call.raw).toBe(201);
+    const plainCallId: string = call.body.id;
+    const plainAgentId: string = call.body.participants.find((p: { kind: string }) => p.kind === 'agent').id;
+    const plainCustomerId: string = call.body.participants.find((p: { kind: string }) => p.kind === 'customer').id;
+    const agentPlain = (await openPage('agent-plain')).page;
+    await agentPlain.goto(`${server.origin}/login`);
+    await agentPlain.getByLabel('Email address').fill(agent.email);
+    await agentPlain.getByLabel('Password').fill(TEST_PASSWORD);
+    await agentPlain.getByRole('button', { name: 'Sign in' }).click();
+    await agentPlain.waitForURL((url) => !url.pathname.startsWith('/login'));
+    await agentPlain.goto(`${server.origin}/live/${plainCallId}`);
+    const customerPlain = (await openPage('customer-plain')).page;
+    await joinAsCustomer(customerPlain, plainCustomerId, plainCallId);
+    await expect.poll(async () => decodedVideo(await inboundRtp(customerPlain)).length, { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
+    expect(await customerPlain.getByTestId('e2ee').count()).toBe(0);
+    const { packets, webm } = await recordOnServer(plainCallId, plainAgentId);
+    expect(packets).toBeGreaterThan(50);
+    const result = await probe(webm);
+    expect(result.decodeErrors).toBe('');
+    expect(result.framesByType['video'] ?? 0).toBeGreaterThan(20);
   });
 
   it('kept every request on the same origin, with no console errors and no CSP violations', () => {
