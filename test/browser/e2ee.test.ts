@@ -215,6 +215,21 @@ describe('an end-to-end encrypted call in Chromium', () => {
     }
   });
 
+  it('a browser without Encoded Transforms is refused and told why instead of joining unencrypted', async () => {
+    for (const c of contexts.splice(0)) await c.close();
+    const context = await browser.newContext({ locale: 'de-DE' });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.addInitScript({ content: 'delete window.RTCRtpScriptTransform;' });
+    await page.goto(`${server.origin}/j/${joinToken(server.parley.deps, customerId, callId)}?lang=de`);
+    await page.getByRole('button', { name: /gelesen|I have read/i }).click();
+    await page.getByRole('button', { name: /bereit|I am ready/i }).click();
+    await page.getByTestId('join-call').click();
+    const text = await page.getByTestId('e2ee-unsupported').innerText();
+    expect(text).toMatch(/Ende-zu-Ende-verschlüsselt|end-to-end encrypted/);
+    expect(await page.getByTestId('e2ee-unsupported').count()).toBe(1);
+  });
+
   it('the same recorder on the same kind of call without E2EE yields video that decodes cleanly', async () => {
     for (const c of contexts.splice(0)) await c.close();
     const ct = await admin.client.post('/api/call-types', {
