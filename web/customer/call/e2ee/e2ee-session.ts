@@ -119,9 +119,12 @@ export class E2eeSession {
     });
   }
 
-  /** Encrypts what this sender sends (set once per sender). */
+  /**
+   * Encrypts what this sender sends (set once per sender). Call it right after `addTrack`, before the offer that
+   * carries the sender's m-line is applied: Chromium 156 ignores a transform set any other way (call-session.ts).
+   */
   attachSender(sender: RTCRtpSender, kind: 'audio' | 'video'): void {
-    if (kind === 'audio' && this.#transforms.get(sender) === 'send') return;
+    if (this.#transforms.get(sender) === 'send') return;
     this.#transforms.set(sender, 'send');
     sender.transform = this.#transform({ role: 'send', kind }) as RTCRtpSender['transform'];
   }
