@@ -21,6 +21,14 @@ export const MAX_MESSAGE_BYTES = 64 * 1024;
 export const MAX_SDP_CHARS = 60_000;
 export const MAX_SERVER_SDP_CHARS = 1_000_000;
 export const MAX_CHAT_CHARS = 2_000;
+/**
+ * End-to-end encryption (issue 8). A public key is an uncompressed P-256 point (65 bytes → 88 base64 characters);
+ * a wrapped media key is a 12-byte IV and an AES-GCM-sealed 32-byte key with its 16-byte tag (60 bytes → 80
+ * characters). The bounds leave room for a later curve but keep a relayed message small; the server checks only
+ * these shapes and never reads what they carry.
+ */
+export const MAX_E2EE_PUBLIC_KEY_CHARS = 200;
+export const MAX_E2EE_WRAPPED_KEY_CHARS = 200;
 
 /** WebSocket close codes the server uses. */
 export const closeCodes = {
@@ -37,6 +45,9 @@ export const closeCodes = {
 const participantId = z.string().regex(/^par_[0-9a-z]{25}$/, 'expected a participant id');
 const callId = z.string().regex(/^call_[0-9a-z]{25}$/, 'expected a call id');
 const sdp = z.string().min(1).max(MAX_SDP_CHARS);
+const base64 = (max: number) => z.string().min(1).max(max).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'expected base64');
+/** A sender's media key generation: a new one whenever someone joins or leaves. */
+const e2eeKeyId = z.number().int().min(0).max(0xffff_ffff);
 export const mediaSource = z.enum(['audio', 'video', 'screen']);
 export type MediaSource = z.infer<typeof mediaSource>;
 
@@ -55,7 +66,21 @@ const joinAuth = z.discriminatedUnion('kind', [
 
 export const clientMessage = z.discriminatedUnion('type', [
   /** First message on a socket; also how a participant rejoins within the grace period. */
-  z.object({ type: z.literal('join'), callId, auth: joinAuth, locale: z.enum(['en', 'de']).optional() }),
+  /**
+   * `e2ee`: the browser can encrypt media end to end (it has `RTCRtpScriptTransform`). A call type that requires
+   * E2EE refuses a join without it (E2EE_UNSUPPORTED) rather than silently carrying the call unencrypted.
+   * `publish`: sources to publish from the start, so the first offer carries them (the same as `publish` messages
+   * sent after the welcome, one negotiation sooner). E2EE needs it: Chromium keeps a sender's encryption transform
+   * only for tracks added before the first offer that carries their m-line is applied (see call-session.ts).
+   */
+  z.object({
+    type: z.literal('join'),
+    callId,
+    auth: joinAuth,
+    locale: z.enum(['en', 'de']).optional(),
+    e2ee: z.boolean().optional(),
+    publish: z.array(mediaSource).max(3).optional(),
+  }),
   z.object({ type: z.literal('answer'), sdp }),
   /** A trickled candidate of the client; `null` candidate fields end the candidates. */
   z.object({ type: z.literal('ice'), candidate: iceCandidate }),
@@ -80,6 +105,10 @@ export const clientMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('recording-answer'), given: z.boolean(), textHash: z.string().regex(/^[0-9a-f]{64}$/, 'expected a SHA-256 hex hash') }),
   /** A customer withdraws their recording consent: capture of them stops within 2 s (G12, G13). */
   z.object({ type: z.literal('recording-withdraw') }),
+  /** E2EE calls: this participant's ECDH public key for this call session (raw P-256, base64); told to the others in their peer info. */
+  z.object({ type: z.literal('e2ee-key'), publicKey: base64(MAX_E2EE_PUBLIC_KEY_CHARS) }),
+  /** E2EE calls: the sender's current media key, wrapped for one other participant; the server relays it untouched. */
+  z.object({ type: z.literal('e2ee-sender-key'), to: participantId, keyId: e2eeKeyId, wrapped: base64(MAX_E2EE_WRAPPED_KEY_CHARS) }),
 ]);
 export type ClientMessage = z.infer<typeof clientMessage>;
 
@@ -91,6 +120,8 @@ export const peerInfo = z.object({
   state: participantState,
   /** Sources this participant currently publishes. */
   sources: z.array(mediaSource),
+  /** E2EE calls: the participant's ECDH public key (base64), null until they sent one (and in calls without E2EE). */
+  e2eeKey: z.string().nullable(),
 });
 export type PeerInfo = z.infer<typeof peerInfo>;
 
@@ -121,6 +152,8 @@ export const errorCode = z.enum([
   'RECORDING_REQUIRED',
   'RECORDING_NOT_ACTIVE',
   'STALE_TEXT',
+  'E2EE_UNSUPPORTED',
+  'E2EE_NOT_ENABLED',
   'INTERNAL',
 ]);
 export type SignalErrorCode = z.infer<typeof errorCode>;
@@ -192,6 +225,8 @@ export const serverMessage = z.discriminatedUnion('type', [
     iceServers: z.array(iceServer),
     /** True when this is a rejoin within the grace period. */
     resumed: z.boolean(),
+    /** The call's media is end-to-end encrypted: the client must encrypt what it sends and send its `e2ee-key`. */
+    e2ee: z.boolean(),
   }),
   z.object({ type: z.literal('peer-joined'), peer: peerInfo }),
   /** State or published sources of a present peer changed (admitted, reconnecting, screen share on/off). */
@@ -222,6 +257,8 @@ export const serverMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('recording'), state: recordingState }),
   /** To the agent: capture failed (legal-obligation recording is then flagged as failed, G55). */
   z.object({ type: z.literal('recording-alert'), message: z.string() }),
+  /** E2EE calls: another participant's media key, wrapped for this participant (relayed as sent). */
+  z.object({ type: z.literal('e2ee-sender-key'), from: participantId, keyId: e2eeKeyId, wrapped: z.string() }),
 ]);
 export type ServerMessage = z.infer<typeof serverMessage>;
 

@@ -209,6 +209,7 @@ export class CallHub {
         logger: this.#log,
         records,
         statsIntervalMs: this.#statsIntervalMs,
+        e2ee: identity.e2ee,
         iceServers: (participantId) => iceServersFor(this.deps.config.rtc.turn, participantId, this.deps.clock.now()),
         recording:
           identity.recording.mode === 'off'
@@ -232,7 +233,7 @@ export class CallHub {
       call = created;
     }
     state.joined = { callId: identity.callId, participantId: identity.participantId };
-    call.attach(connection, identity);
+    call.attach(connection, identity, { publish: message.publish ?? [] });
   }
 
   #onClosed(connection: SignalConnection): void {

@@ -27,6 +27,8 @@ export interface JoinIdentity {
   readonly subjectId: string | null;
   /** The language the participant's page asked for (recording prompts are written in it). */
   readonly locale: 'en' | 'de';
+  /** The call type requires end-to-end encrypted media (the join declared it can). */
+  readonly e2ee: boolean;
   /** What the call's recording needs (src/recording/call-recording.ts). */
   readonly recording: Omit<RecordingFacts, 'orgId' | 'callId'>;
 }
@@ -48,6 +50,8 @@ const messages = {
   staffLink: 'This link is for a staff member: sign in to the console instead.',
   signIn: 'Sign in to the console to join this call.',
   notAgent: 'Only the agent hosting this call can join it from the console.',
+  e2eeUnsupported:
+    'This call is end-to-end encrypted, and this browser cannot encrypt video calls. Open the link in a current Chrome, Edge or another Chromium-based browser to join.',
 } as const;
 
 /**
@@ -66,7 +70,7 @@ export async function authenticateJoin(
     if (link.status === 'cancelled') return refused('CALL_CANCELLED', messages.cancelled);
     if (link.status === 'expired') return refused('CALL_OVER', messages.over);
     if (!link.subjectId) return refused('JOIN_REFUSED', messages.staffLink);
-    return identityOf(deps, link.orgId, link.callId, link.participantId, join.locale ?? 'en');
+    return checkE2ee(join, await identityOf(deps, link.orgId, link.callId, link.participantId, join.locale ?? 'en'));
   }
 
   // Cross-site pages cannot use the agent's cookie: it is SameSite=Strict, and the origin is checked as well.
@@ -95,7 +99,13 @@ export async function authenticateJoin(
     .where('user_id', '=', session.userId)
     .executeTakeFirst();
   if (!participant) return refused('JOIN_REFUSED', messages.notAgent);
-  return identityOf(deps, session.orgId, call.id, participant.id, join.locale ?? 'en');
+  return checkE2ee(join, await identityOf(deps, session.orgId, call.id, participant.id, join.locale ?? 'en'));
+}
+
+/** An E2EE call is never joined by a client that would send media unencrypted (no silent downgrade). */
+function checkE2ee(join: Extract<ClientMessage, { type: 'join' }>, result: JoinResult): JoinResult {
+  if (result.ok && result.identity.e2ee && join.e2ee !== true) return refused('E2EE_UNSUPPORTED', messages.e2eeUnsupported);
+  return result;
 }
 
 async function identityOf(deps: Pick<Deps, 'db'>, orgId: OrgId, callId: string, participantId: string, locale: 'en' | 'de'): Promise<JoinResult> {
@@ -124,6 +134,7 @@ async function identityOf(deps: Pick<Deps, 'db'>, orgId: OrgId, callId: string, 
       chatKept: callType.chatKept,
       subjectId: row.kind === 'agent' ? null : row.subject_id,
       locale,
+      e2ee: callType.e2eeRequired,
       recording: {
         callTypeId: callType.id as CallTypeId,
         mode: callType.recordingMode,

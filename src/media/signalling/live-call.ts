@@ -25,6 +25,11 @@ export interface LiveCallOptions {
   readonly statsIntervalMs?: number | undefined;
   /** The ICE servers (TURN with fresh credentials) each participant is told about when they join; none by default. */
   readonly iceServers?: ((participantId: string) => IceServer[]) | undefined;
+  /**
+   * The call's media is end-to-end encrypted: participants exchange public keys and wrapped media keys through the
+   * server, which relays them and never holds a media key (default false: `e2ee-*` messages are refused).
+   */
+  readonly e2ee?: boolean | undefined;
   /** Builds the call's recording controller (none: recording messages are refused). */
   readonly recording?: ((host: RecordingHost) => CallRecording) | undefined;
 }
@@ -51,6 +56,8 @@ interface Participant {
   readonly sampler: QualitySampler;
   /** This participant as the recording sees them. */
   readonly view: RecordingParticipant;
+  /** E2EE: the public key of the participant's current call session (base64), as they sent it. */
+  e2eeKey: string | null;
 }
 
 export type LiveCallEvents = {
@@ -127,7 +134,7 @@ export class LiveCall {
   }
 
   /** A socket whose join was accepted becomes (or takes over) this participant's connection. */
-  attach(connection: SignalConnection, identity: JoinIdentity): void {
+  attach(connection: SignalConnection, identity: JoinIdentity, options: { readonly publish?: readonly MediaSource[] } = {}): void {
     if (this.#closed) {
       connection.error('CALL_OVER', texts.ended, { close: closeCodes.normal });
       return;
@@ -170,6 +177,7 @@ export class LiveCall {
         locale: identity.locale,
         sampler: new QualitySampler(),
         view,
+        e2eeKey: null,
       };
       this.#participants.set(p.id, p);
       if (!this.#started) {
@@ -188,11 +196,21 @@ export class LiveCall {
       // A rejoining client has a new peer connection: it asks for its sources again.
       if (p.admission === 'admitted') p.wanted.clear();
     }
+    // Sources the join asked for are published with the first offer (kept for later when waiting in the lobby).
+    for (const source of options.publish ?? []) p.wanted.add(source);
     p.connection = connection;
     p.known.clear();
     const peers = this.#visibleTo(p).map((other) => this.#infoOf(other));
     for (const info of peers) p.known.set(info.participantId, JSON.stringify(info));
-    connection.send({ type: 'welcome', participantId: p.id, kind: p.kind, peers, iceServers: this.options.iceServers?.(p.id) ?? [], resumed });
+    connection.send({
+      type: 'welcome',
+      participantId: p.id,
+      kind: p.kind,
+      peers,
+      iceServers: this.options.iceServers?.(p.id) ?? [],
+      resumed,
+      e2ee: this.options.e2ee === true,
+    });
     this.#log.info({ participantId: p.id, kind: p.kind, resumed, admission: p.admission }, 'participant joined');
     if (p.admission === 'waiting') connection.send({ type: 'lobby-waiting', message: texts.lobby });
     else this.#startPeer(p);
@@ -279,6 +297,10 @@ export class LiveCall {
         }
         this.#recording.handle(p.view, message);
         return;
+      case 'e2ee-key':
+      case 'e2ee-sender-key':
+        this.#relayE2ee(p, message);
+        return;
       case 'admit':
       case 'decline':
       case 'end':
@@ -327,6 +349,36 @@ export class LiveCall {
     this.#log.info('call closed');
     this.events.emit('closed');
     this.events.removeAllListeners();
+  }
+
+  /**
+   * E2EE key material: a participant's public key becomes part of their peer info (so everyone who may see them
+   * learns it through the usual sync); a wrapped media key goes to the one admitted participant it names, as sent.
+   * The server checks only who may talk to whom, never the content (it could not unwrap it anyway).
+   */
+  #relayE2ee(p: Participant, message: Extract<ClientMessage, { type: 'e2ee-key' | 'e2ee-sender-key' }>): void {
+    const connection = p.connection;
+    if (!connection) return;
+    if (this.options.e2ee !== true) {
+      connection.error('E2EE_NOT_ENABLED', 'This call is not end-to-end encrypted.');
+      return;
+    }
+    if (message.type === 'e2ee-key') {
+      if (p.e2eeKey === message.publicKey) return;
+      p.e2eeKey = message.publicKey;
+      this.#syncAll();
+      return;
+    }
+    if (p.admission !== 'admitted') {
+      connection.error('NOT_ADMITTED', texts.notAdmitted);
+      return;
+    }
+    const target = this.#participants.get(message.to);
+    if (!target || target === p || target.admission !== 'admitted') {
+      connection.error('UNKNOWN_PARTICIPANT', 'No such participant is in this call.');
+      return;
+    }
+    target.connection?.send({ type: 'e2ee-sender-key', from: p.id, keyId: message.keyId, wrapped: message.wrapped });
   }
 
   #decide(connection: SignalConnection, targetId: string, decision: 'admit' | 'decline'): void {
@@ -438,6 +490,7 @@ export class LiveCall {
       displayName: p.displayName,
       state: p.admission === 'waiting' ? 'waiting' : p.connection ? 'admitted' : 'reconnecting',
       sources: p.peer?.publishedSources ?? [],
+      e2eeKey: p.e2eeKey,
     };
   }
 

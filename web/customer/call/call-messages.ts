@@ -1,5 +1,17 @@
 import type { CaptureState } from './protocol.ts';
 
+/** What an end-to-end encrypted call says about itself: exactly what is protected and what is not. */
+export interface E2eeMessages {
+  readonly title: string;
+  readonly safetyCode: string;
+  readonly waitingForOthers: string;
+  readonly compare: string;
+  readonly protectedText: string;
+  readonly notProtectedText: string;
+  /** Shown when this browser cannot take part (no Encoded Transforms). */
+  readonly unsupported: string;
+}
+
 /** The words of the call screen, shared by the customer's page (English, German) and the console (English). */
 export interface CallMessages {
   /** The language of these words, sent with `join` so the server's recording notice matches the page. */
@@ -33,6 +45,7 @@ export interface CallMessages {
   readonly negotiationProblem: string;
   /** The media connection through the TURN relay failed (refused credentials, relay unreachable). */
   readonly relayProblem: string;
+  readonly e2ee: E2eeMessages;
   readonly controls: string;
   readonly participants: string;
   readonly recording: RecordingMessages;
@@ -92,6 +105,15 @@ export const callMessagesEn: CallMessages = {
   mediaProblem: 'Your camera or microphone could not be used. You can still see, hear and chat.',
   negotiationProblem: 'The picture or sound could not be set up. Leave and join again if it does not come back.',
   relayProblem: 'Could not connect to the media relay (TURN), so picture and sound cannot get through. Check your network or ask the organiser; Parley keeps trying.',
+  e2ee: {
+    title: 'End-to-end encrypted',
+    safetyCode: 'Safety code',
+    waitingForOthers: 'The safety code appears when someone else joins.',
+    compare: 'Compare this code with the others, for example by reading it aloud: if it is the same for everyone, nobody in between — not even our server — can see or hear the call.',
+    protectedText: 'End-to-end encrypted: your audio, video and screen share. They are encrypted in your browser with keys the server never has.',
+    notProtectedText: 'Not end-to-end encrypted: chat messages. The server also sees who joined and when, and how much data flowed.',
+    unsupported: 'This call is end-to-end encrypted, and this browser cannot encrypt video calls. Open the link in a current Chrome, Edge or another Chromium-based browser.',
+  },
   controls: 'Call controls',
   participants: 'Participants',
   recording: {
@@ -155,6 +177,15 @@ export const callMessagesDe: CallMessages = {
   mediaProblem: 'Kamera oder Mikrofon konnten nicht verwendet werden. Sie können trotzdem sehen, hören und schreiben.',
   negotiationProblem: 'Bild oder Ton konnten nicht eingerichtet werden. Verlassen Sie das Gespräch und treten Sie erneut bei, falls es so bleibt.',
   relayProblem: 'Keine Verbindung zum Medien-Relay (TURN) möglich, daher kommen Bild und Ton nicht durch. Prüfen Sie Ihr Netzwerk oder wenden Sie sich an den Veranstalter; Parley versucht es weiter.',
+  e2ee: {
+    title: 'Ende-zu-Ende-verschlüsselt',
+    safetyCode: 'Sicherheitscode',
+    waitingForOthers: 'Der Sicherheitscode erscheint, sobald jemand anderes beitritt.',
+    compare: 'Vergleichen Sie diesen Code mit den anderen, zum Beispiel durch Vorlesen: Ist er bei allen gleich, kann niemand dazwischen – auch nicht unser Server – das Gespräch sehen oder hören.',
+    protectedText: 'Ende-zu-Ende-verschlüsselt: Ihr Ton, Ihr Bild und Ihre Bildschirmfreigabe. Sie werden in Ihrem Browser mit Schlüsseln verschlüsselt, die der Server nie erhält.',
+    notProtectedText: 'Nicht Ende-zu-Ende-verschlüsselt: Chatnachrichten. Der Server sieht außerdem, wer wann teilgenommen hat und wie viele Daten flossen.',
+    unsupported: 'Dieses Gespräch ist Ende-zu-Ende-verschlüsselt, und dieser Browser kann Videogespräche nicht verschlüsseln. Öffnen Sie den Link in einem aktuellen Chrome, Edge oder einem anderen Chromium-basierten Browser.',
+  },
   controls: 'Gesprächssteuerung',
   participants: 'Teilnehmende',
   recording: {

@@ -9,6 +9,7 @@ import {
   type RecordingState,
   type ServerMessage,
 } from './protocol.ts';
+import { E2eeSession, e2eeSupported, type E2eeState } from './e2ee/e2ee-session.ts';
 
 /**
  * One participant's side of a live call, with no UI: the signalling socket, the peer connection, the local
@@ -61,6 +62,8 @@ export interface CallSnapshot {
   readonly recordingPending: boolean;
   /** Agent only: the last "capture failed" alert; it stays until the page is left, as nothing clears the failure. */
   readonly recordingAlert: string | null;
+  /** End-to-end encryption of this call (safety code, key ids); null when the call is not end-to-end encrypted. */
+  readonly e2ee: E2eeState | null;
 }
 
 export interface CallOptions {
@@ -70,6 +73,9 @@ export interface CallOptions {
   /** The page's language, sent with `join`: the server writes the recording notice and prompts in it. */
   readonly locale?: 'en' | 'de';
 }
+
+/** The `message` of a failed call whose browser cannot encrypt an E2EE call: the view says why, in its language. */
+export const E2EE_UNSUPPORTED = 'e2ee-unsupported';
 
 const RECONNECT_FOR_MS = 25_000;
 const PING_EVERY_MS = 15_000;
@@ -92,6 +98,7 @@ export class CallSession {
     recording: null,
     recordingPending: false,
     recordingAlert: null,
+    e2ee: null,
   };
   readonly #listeners = new Set<() => void>();
   #ws: WebSocket | null = null;
@@ -108,6 +115,8 @@ export class CallSession {
   #lastError: ServerMessage & { type: 'error' } | null = null;
   #chatIds = 0;
   #closed = false;
+  /** Made at the first welcome of an E2EE call; kept across rejoins (same key pair, same worker). */
+  #e2ee: E2eeSession | null = null;
 
   constructor(readonly options: CallOptions) {}
 
@@ -239,6 +248,7 @@ export class CallSession {
     this.#ws = null;
     if (ws && ws.readyState <= WebSocket.OPEN) ws.close(1000);
     this.#closePc();
+    this.#e2ee?.close();
     const { audio, video, screen } = this.#snapshot.local;
     for (const t of [audio, video, screen]) t?.stop();
     this.#listeners.clear();
@@ -252,7 +262,8 @@ export class CallSession {
     const ws = new WebSocket(url);
     this.#ws = ws;
     const { callId, auth, locale } = this.options;
-    ws.onopen = () => this.#send({ type: 'join', callId, auth, ...(locale ? { locale } : {}) });
+    // Declares whether this browser can encrypt: an E2EE call refuses the join otherwise (no silent downgrade).
+    ws.onopen = () => this.#send({ type: 'join', callId, auth, ...(locale ? { locale } : {}), e2ee: e2eeSupported(), publish: [...this.#publishing] });
     ws.onmessage = (event) => {
       if (ws !== this.#ws || typeof event.data !== 'string') return;
       const message = parseServerMessage(event.data);
@@ -317,6 +328,11 @@ export class CallSession {
           notice: this.#snapshot.notice === 'relay' ? 'relay' : null,
           recordingPending: false,
         });
+        if (message.e2ee) {
+          this.#e2ee ??= new E2eeSession({ send: (m) => this.#send(m), onChange: (e2ee) => this.#update({ e2ee }) });
+          this.#update({ e2ee: this.#e2ee.state });
+          void this.#e2ee.welcome(message.participantId, message.peers);
+        }
         // A customer still in the lobby may ask too: the server keeps the wish until they are admitted.
         this.#publishAll();
         return;
@@ -333,12 +349,14 @@ export class CallSession {
       case 'peer-updated': {
         const others = this.#snapshot.peers.filter((p) => p.participantId !== message.peer.participantId);
         this.#update({ peers: [...others, message.peer] });
+        this.#e2ee?.peersChanged(this.#snapshot.peers);
         return;
       }
       case 'peer-left': {
         const remote = new Map(this.#snapshot.remote);
         remote.delete(message.participantId);
         this.#update({ peers: this.#snapshot.peers.filter((p) => p.participantId !== message.participantId), remote });
+        this.#e2ee?.peersChanged(this.#snapshot.peers);
         return;
       }
       case 'offer':
@@ -352,6 +370,11 @@ export class CallSession {
         return;
       case 'error':
         this.#lastError = message;
+        if (message.code === 'E2EE_UNSUPPORTED') {
+          // Said in the page's own language (the view knows this marker), not in the server's English.
+          this.#finish('failed', E2EE_UNSUPPORTED);
+          return;
+        }
         if (message.code === 'JOIN_REFUSED' || message.code === 'CALL_CANCELLED' || message.code === 'CALL_OVER') {
           this.#finish('failed', message.message);
           return;
@@ -368,6 +391,9 @@ export class CallSession {
         return;
       case 'recording-alert':
         this.#update({ recordingAlert: message.message });
+        return;
+      case 'e2ee-sender-key':
+        this.#e2ee?.senderKey(message.from, message.keyId, message.wrapped);
         return;
       case 'answer':
       case 'ice':
@@ -436,19 +462,33 @@ export class CallSession {
 
   async #answer(offer: OfferMessage): Promise<void> {
     const pc = this.#ensurePc();
+    const { encrypted, placeholders } = this.#e2ee ? this.#addEncryptedTracks(pc, offer, this.#e2ee) : { encrypted: new Set<RTCRtpSender>(), placeholders: new Set<RTCRtpSender>() };
     await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
+    // A placeholder is stopped, not replaced: its m-line receives only, and any `replaceTrack` while transforms are
+    // set has made Chromium drop them (frames then bypass encryption).
+    for (const sender of placeholders) sender.track?.stop();
+    // Tracks added for m-lines the offer did not pair them with are taken back.
+    for (const sender of [...encrypted, ...placeholders]) {
+      if (!pc.getTransceivers().some((t) => t.sender === sender && t.mid !== null)) pc.removeTrack(sender);
+    }
     this.#subscribed = new Map(offer.subscribe.map((s) => [s.mid, { participantId: s.participantId, source: s.source }]));
     const publishing = new Map(offer.publish.map((p) => [p.mid, p.source]));
     for (const transceiver of pc.getTransceivers()) {
       const mid = transceiver.mid;
       if (mid === null || transceiver.currentDirection === 'stopped') continue;
       const source = publishing.get(mid);
+      const subscribed = this.#subscribed.get(mid);
       if (source) {
         transceiver.direction = 'sendonly';
         const track = this.#localTrack(source);
-        if (transceiver.sender.track !== track) await transceiver.sender.replaceTrack(track);
-      } else if (this.#subscribed.has(mid)) {
+        if (transceiver.sender.track !== track) {
+          // E2EE: a sender without its transform must never get a track (it would send in the clear).
+          if (this.#e2ee && track && !encrypted.has(transceiver.sender)) throw new Error('an end-to-end encrypted track could not be attached');
+          await transceiver.sender.replaceTrack(track);
+        }
+      } else if (subscribed) {
         transceiver.direction = 'recvonly';
+        this.#e2ee?.attachReceiver(transceiver.receiver, subscribed.source === 'audio' ? 'audio' : 'video', subscribed.participantId);
       } else {
         if (transceiver.sender.track) await transceiver.sender.replaceTrack(null);
         transceiver.direction = 'inactive';
@@ -458,6 +498,36 @@ export class CallSession {
     await pc.setLocalDescription(answer);
     this.#send({ type: 'answer', sdp: pc.localDescription?.sdp ?? answer.sdp ?? '' });
     this.#collectRemote();
+  }
+
+  /**
+   * E2EE: local tracks for the m-lines this offer newly asks this client to send on are added *before* the offer is
+   * applied, each with its encryption transform set in the same task. Chromium (156) runs a video sender's transform
+   * only when it is set as the track is added like this: set on a transceiver the offer created, before or after
+   * `replaceTrack`, video frames bypass it and leave in the clear. Applying the offer pairs the tracks added with
+   * the new m-lines of their kind in order (JSEP), so every new m-line gets one, in the offer's order: the real
+   * track where this client sends, a placeholder (taken back after the offer is applied) where it receives.
+   */
+  #addEncryptedTracks(pc: RTCPeerConnection, offer: OfferMessage, e2ee: E2eeSession): { encrypted: Set<RTCRtpSender>; placeholders: Set<RTCRtpSender> } {
+    const encrypted = new Set<RTCRtpSender>();
+    const placeholders = new Set<RTCRtpSender>();
+    const known = new Set(pc.getTransceivers().map((t) => t.mid));
+    const publishing = new Map(offer.publish.map((p) => [p.mid, p.source]));
+    for (const line of mediaLines(offer.sdp)) {
+      if (known.has(line.mid)) continue;
+      const source = publishing.get(line.mid);
+      const track = source ? this.#localTrack(source) : null;
+      if (track && source) {
+        const sender = pc.addTrack(track, new MediaStream([track]));
+        e2ee.attachSender(sender, source === 'audio' ? 'audio' : 'video');
+        encrypted.add(sender);
+      } else if (line.direction === 'sendrecv' || line.direction === 'recvonly') {
+        // Only m-lines on which the offerer would receive take an added track; others need no placeholder.
+        const placeholder = placeholderTrack(line.kind);
+        placeholders.add(pc.addTrack(placeholder, new MediaStream([placeholder])));
+      }
+    }
+    return { encrypted, placeholders };
   }
 
   #localTrack(source: MediaSource): MediaStreamTrack | null {
@@ -515,4 +585,30 @@ export class CallSession {
     this.#snapshot = { ...this.#snapshot, ...patch };
     for (const l of this.#listeners) l();
   }
+}
+
+/** The m-lines of a session description, in order: each one's mid, kind and direction (the offerer's). */
+function mediaLines(sdp: string): { mid: string; kind: 'audio' | 'video'; direction: string }[] {
+  const out: { mid: string; kind: 'audio' | 'video'; direction: string }[] = [];
+  for (const section of sdp.split(/\r?\nm=/).slice(1)) {
+    const kind = section.startsWith('audio') ? 'audio' : section.startsWith('video') ? 'video' : null;
+    const mid = /\r?\na=mid:([^\r\n]+)/.exec(section)?.[1];
+    const direction = /\r?\na=(sendrecv|sendonly|recvonly|inactive)/.exec(section)?.[1] ?? 'sendrecv';
+    if (kind && mid !== undefined) out.push({ mid, kind, direction });
+  }
+  return out;
+}
+
+/** A track that carries nothing, used only to pair a receiving m-line while an offer is applied (never sent). */
+function placeholderTrack(kind: 'audio' | 'video'): MediaStreamTrack {
+  if (kind === 'video') {
+    const canvas = document.createElement('canvas');
+    const track = canvas.captureStream(0).getVideoTracks()[0];
+    if (track) return track;
+  }
+  const context = new AudioContext();
+  const track = context.createMediaStreamDestination().stream.getAudioTracks()[0];
+  void context.close();
+  if (!track) throw new Error('no placeholder track');
+  return track;
 }

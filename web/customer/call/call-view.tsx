@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { CallMessages } from './call-messages.ts';
-import type { CallSession, CallSnapshot } from './call-session.ts';
+import { E2EE_UNSUPPORTED, type CallSession, type CallSnapshot } from './call-session.ts';
 import type { CaptureState } from './protocol.ts';
 import { RecordingIndicator, RecordingPromptDialog, useRecordingCues } from './recording.tsx';
 import './call.css';
@@ -46,7 +46,7 @@ export function CallView(props: {
     return (
       <section class="call-over" data-testid="call-over" data-phase={s.phase} role="status">
         <h2>{text}</h2>
-        {s.message && s.message !== text && <p>{s.message}</p>}
+        {s.message === E2EE_UNSUPPORTED ? <p data-testid="e2ee-unsupported">{t.e2ee.unsupported}</p> : s.message && s.message !== text && <p>{s.message}</p>}
       </section>
     );
   }
@@ -82,6 +82,25 @@ export function CallView(props: {
           <p class="call-notice" role="alert" data-testid="call-notice" data-notice={s.notice === 'media' || s.notice === 'negotiation' || s.notice === 'relay' ? s.notice : 'server'}>
             {s.notice === 'media' ? t.mediaProblem : s.notice === 'negotiation' ? t.negotiationProblem : s.notice === 'relay' ? t.relayProblem : s.notice}
           </p>
+        )}
+        {s.e2ee && (
+          <section class="call-e2ee" data-testid="e2ee" data-send-key-id={s.e2ee.sendKeyId} data-receive-key-ids={JSON.stringify(s.e2ee.receiveKeyIds)}
+            data-frames={JSON.stringify(s.e2ee.frames)} aria-label={t.e2ee.title}>
+            <p class="call-e2ee-title">
+              <strong>{t.e2ee.title}</strong>
+              {s.e2ee.safetyCode ? (
+                <>
+                  {' · '}
+                  {t.e2ee.safetyCode}: <code data-testid="safety-code">{s.e2ee.safetyCode}</code>
+                </>
+              ) : (
+                <> · {t.e2ee.waitingForOthers}</>
+              )}
+            </p>
+            {s.e2ee.safetyCode && <p>{t.e2ee.compare}</p>}
+            <p>{t.e2ee.protectedText}</p>
+            <p>{t.e2ee.notProtectedText}</p>
+          </section>
         )}
         {props.banner}
         <div class="call-body">

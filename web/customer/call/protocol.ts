@@ -17,6 +17,7 @@ const peerInfo = z.object({
   displayName: z.string(),
   state: z.enum(['waiting', 'admitted', 'reconnecting']),
   sources: z.array(mediaSource),
+  e2eeKey: z.nullable(z.string()),
 });
 export type PeerInfo = z.infer<typeof peerInfo>;
 
@@ -48,6 +49,8 @@ const errorCode = z.enum([
   'RECORDING_REQUIRED',
   'RECORDING_NOT_ACTIVE',
   'STALE_TEXT',
+  'E2EE_UNSUPPORTED',
+  'E2EE_NOT_ENABLED',
   'INTERNAL',
 ]);
 
@@ -84,6 +87,7 @@ const serverMessage = z.discriminatedUnion('type', [
       z.object({ urls: z.union([z.string(), z.array(z.string())]), username: z.optional(z.string()), credential: z.optional(z.string()) }),
     ),
     resumed: z.boolean(),
+    e2ee: z.boolean(),
   }),
   z.object({ type: z.literal('peer-joined'), peer: peerInfo }),
   z.object({ type: z.literal('peer-updated'), peer: peerInfo }),
@@ -118,6 +122,7 @@ const serverMessage = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('recording'), state: recordingState }),
   z.object({ type: z.literal('recording-alert'), message: z.string() }),
+  z.object({ type: z.literal('e2ee-sender-key'), from: z.string(), keyId: z.number(), wrapped: z.string() }),
 ]);
 export type ServerMessage = z.infer<typeof serverMessage>;
 export type ParticipantStats = Extract<ServerMessage, { type: 'stats' }>['participants'][number];
