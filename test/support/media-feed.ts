@@ -189,7 +189,10 @@ export interface ProbeResult {
  * disk (G44). The duration comes from the decoded frames' timestamps, so a wrong header Duration cannot fool it.
  */
 export async function probe(media: Buffer): Promise<ProbeResult> {
-  const decode = await runWithInput(FFMPEG, ['-hide_banner', '-nostdin', '-v', 'error', '-i', 'pipe:0', '-f', 'null', '-'], media);
+  // `-fps_mode passthrough`: frames keep their own timestamps. Without it the null muxer resamples a variable frame
+  // rate (a real camera's) to a constant one and reports two frames landing on the same tick as an error, which
+  // says nothing about the file.
+  const decode = await runWithInput(FFMPEG, ['-hide_banner', '-nostdin', '-v', 'error', '-i', 'pipe:0', '-fps_mode', 'passthrough', '-f', 'null', '-'], media);
   const info = await runWithInput(
     FFPROBE,
     [
