@@ -43,6 +43,8 @@ function parseSettings(argv: string[]): z.infer<typeof settingsSchema> {
 const CUSTOMER = { displayName: 'Karla Kundin', email: 'karla.kundin@example.test' };
 const CONTEXT_OPTIONS = { viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/Berlin' } as const;
 const JOIN_TIMEOUT_MS = 20_000;
+/** How long the E2EE transform's cost is measured in a running call. */
+const TRANSFORM_WINDOW_MS = 10_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The stages printed, each from the previous mark (the first from the start of the navigation). */
@@ -116,6 +118,9 @@ async function main(): Promise<void> {
     }
     const runSeconds = (performance.now() - runStart) / 1000;
     report(results, runSeconds);
+    if (settings.e2ee) {
+      await oneJoin(server, browser, contexts, agent, agentPage, callTypeId, pageErrors, true, (page) => reportTransformCost(page));
+    }
     if (pageErrors.length > 0) {
       console.log(`\nPage errors during the run (${pageErrors.length}):`);
       for (const e of pageErrors.slice(0, 10)) console.log(`  ${e}`);
@@ -135,6 +140,8 @@ async function oneJoin(
   callTypeId: string,
   pageErrors: string[],
   e2ee: boolean,
+  /** Runs with the customer still in the call, before they leave (the E2EE cost measurement). */
+  hold?: (page: Page) => Promise<void>,
 ): Promise<JoinMarks> {
   const call = await agent.client.post('/api/calls', {
     callTypeId,
@@ -173,11 +180,52 @@ async function oneJoin(
       if (Date.now() > deadline) throw new Error(`no remote video frame within ${JOIN_TIMEOUT_MS} ms: ${JSON.stringify(await page.evaluate('window.__joinMarks'))}`);
       await sleep(50);
     }
-    return (await page.evaluate('({ ...window.__joinMarks })')) as JoinMarks;
+    const marks = (await page.evaluate('({ ...window.__joinMarks })')) as JoinMarks;
+    if (hold) await hold(page);
+    return marks;
   } finally {
     contexts.delete(context);
     await context.close(); // the customer leaves: socket and peer connection close with the context
   }
+}
+
+interface FrameCounts {
+  videoEncrypted: number;
+  videoEncryptMs: number;
+  videoDecrypted: number;
+  videoDecryptMs: number;
+}
+
+/**
+ * What the encryption transform costs per video stream: the customer's frame worker reports how many video frames it
+ * encrypted (its camera) and decrypted (the agent's camera) and the time spent in AES-GCM for them; read twice,
+ * TRANSFORM_WINDOW_MS apart, in a call already running.
+ */
+async function reportTransformCost(page: Page): Promise<void> {
+  const read = async () => JSON.parse((await page.getByTestId('e2ee').getAttribute('data-frames')) ?? '{}') as FrameCounts;
+  await sleep(2_000);
+  const a = await read();
+  const started = performance.now();
+  await sleep(TRANSFORM_WINDOW_MS);
+  const b = await read();
+  const seconds = (performance.now() - started) / 1000;
+  const row = (what: string, frames: number, cryptoMs: number) => [
+    what,
+    (frames / seconds).toFixed(1),
+    frames > 0 ? ((cryptoMs * 1000) / frames).toFixed(0) : '–',
+    ((cryptoMs / 1000 / seconds) * 100).toFixed(2),
+  ];
+  console.log(`\nEncryption transform at the customer, one video stream each way, over ${seconds.toFixed(1)} s of a running call:\n`);
+  console.log(
+    formatTable(
+      [{ title: 'video' }, { title: 'frames/s', right: true }, { title: 'µs per frame (AES-GCM in the worker)', right: true }, { title: '% of one core', right: true }],
+      [
+        row('encrypt (own camera, 640×480)', b.videoEncrypted - a.videoEncrypted, b.videoEncryptMs - a.videoEncryptMs),
+        row('decrypt (the agent\'s camera)', b.videoDecrypted - a.videoDecrypted, b.videoDecryptMs - a.videoDecryptMs),
+      ],
+    ),
+  );
+  console.log('Wall time inside the worker around WebCrypto per frame (includes awaiting the crypto thread), so an upper bound on CPU.');
 }
 
 const ms = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '–' : Math.round(v).toString());

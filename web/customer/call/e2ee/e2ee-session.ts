@@ -28,7 +28,8 @@ export interface E2eeState {
   /** Per other participant: the key id of their latest media key received. */
   readonly receiveKeyIds: Readonly<Record<string, number>>;
   /** Frames encrypted, decrypted, and dropped because they did not decrypt (from the worker, every STATS_EVERY_MS). */
-  readonly frames: { readonly encrypted: number; readonly decrypted: number; readonly dropped: number };
+  /** Frame counts and the worker's AES-GCM time for video (see worker-messages.ts). */
+  readonly frames: Readonly<Omit<FromWorker, 'type'>>;
 }
 
 type RTCRtpScriptTransformCtor = new (worker: Worker, options: TransformOptions) => unknown;
@@ -51,7 +52,7 @@ export class E2eeSession {
   #membership = '';
   #keyId = 0;
   #work: Promise<void> = Promise.resolve();
-  #state: E2eeState = { safetyCode: null, sendKeyId: 0, receiveKeyIds: {}, frames: { encrypted: 0, decrypted: 0, dropped: 0 } };
+  #state: E2eeState = { safetyCode: null, sendKeyId: 0, receiveKeyIds: {}, frames: { encrypted: 0, decrypted: 0, dropped: 0, videoEncrypted: 0, videoEncryptMs: 0, videoDecrypted: 0, videoDecryptMs: 0 } };
   readonly #statsTimer: ReturnType<typeof setInterval>;
   readonly #transforms = new WeakMap<RTCRtpSender | RTCRtpReceiver, string>();
   #switchTimer: ReturnType<typeof setTimeout> | null = null;
@@ -141,8 +142,8 @@ export class E2eeSession {
     return new Promise((resolve) => {
       const onMessage = (event: MessageEvent<FromWorker>) => {
         this.#worker.removeEventListener('message', onMessage);
-        const { encrypted, decrypted, dropped } = event.data;
-        resolve({ encrypted, decrypted, dropped });
+        const { type: _type, ...counts } = event.data;
+        resolve(counts);
       };
       this.#worker.addEventListener('message', onMessage);
       this.#post({ type: 'stats' });

@@ -25,7 +25,7 @@ const KEPT_KEYS = 4;
 
 let sendKey: SendKey | null = null;
 const receiveKeys = new Map<string, Map<number, CryptoKey>>();
-const counts = { encrypted: 0, decrypted: 0, dropped: 0 };
+const counts = { encrypted: 0, decrypted: 0, dropped: 0, videoEncrypted: 0, videoEncryptMs: 0, videoDecrypted: 0, videoDecryptMs: 0 };
 
 self.onmessage = (event: MessageEvent<ToWorker>) => {
   const m = event.data;
@@ -63,13 +63,19 @@ self.onrtctransform = (event) => {
         const key = sendKey;
         if (!key) return; // nothing leaves unencrypted
         const keyframe = 'type' in frame && frame.type === 'key';
+        const started = performance.now();
         frame.data = (await encryptFrame(data, clearHeaderBytes(options.kind, keyframe), key)).buffer as ArrayBuffer;
         counts.encrypted++;
+        if (options.kind === 'video') {
+          counts.videoEncrypted++;
+          counts.videoEncryptMs += performance.now() - started;
+        }
         controller.enqueue(frame);
         return;
       }
       const keyId = frameKeyId(data);
       const key = keyId === null ? undefined : receiveKeys.get(options.participantId)?.get(keyId);
+      const started = performance.now();
       const plain = key ? await decryptFrame(data, key) : null;
       if (!plain) {
         counts.dropped++;
@@ -77,6 +83,10 @@ self.onrtctransform = (event) => {
       }
       frame.data = plain.buffer as ArrayBuffer;
       counts.decrypted++;
+      if (options.kind === 'video') {
+        counts.videoDecrypted++;
+        counts.videoDecryptMs += performance.now() - started;
+      }
       controller.enqueue(frame);
     },
   });
