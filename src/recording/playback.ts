@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Role } from '../accounts/roles.ts';
 import type { Deps } from '../deps.ts';
 import { actorOf, type Principal } from '../http/principal.ts';
@@ -10,6 +10,7 @@ import { iso } from '../shared/clock.ts';
 import type { OrgId, UserId } from '../shared/ids.ts';
 import { BlobIntegrityError, decryptRange, plaintextLength } from '../storage/blob-format.ts';
 import { BlobNotFoundError } from '../storage/blob-store.ts';
+import { verifiedStream } from '../storage/verified-stream.ts';
 import { signMediaLink, verifyMediaLink } from './media-links.ts';
 import type { LinkPurpose } from './recording.schema.ts';
 import { findRecording, isPlayable } from './recording-views.ts';
@@ -264,31 +265,15 @@ export async function openMedia(deps: Deps, p: Principal, token: string, rangeHe
   const pieces = bounds
     ? decryptRange(read, ciphertextBytes, dataKey, { ...bounds, requireFinal })
     : (async function* (): AsyncGenerator<Buffer> {})();
-  let first: IteratorResult<Buffer>;
+  const trackId = track.id;
+  let body: Readable;
   try {
-    first = await pieces.next();
+    body = await verifiedStream(pieces, (err) =>
+      log.error({ trackId, reason: err instanceof BlobIntegrityError ? err.reason : 'read' }, 'recorded track failed its integrity check while streaming'),
+    );
   } catch (err) {
     if (err instanceof BlobIntegrityError || err instanceof BlobNotFoundError) throw corrupt(log, track.id, err);
     throw err;
-  }
-  const trackId = track.id;
-  async function* rest(): AsyncGenerator<Buffer> {
-    if (first.done) return;
-    yield first.value;
-    try {
-      for (;;) {
-        const next = await pieces.next();
-        if (next.done) return;
-        yield next.value;
-      }
-    } catch (err) {
-      // Headers and earlier bytes are gone: erroring the stream makes the server cut the connection, so the
-      // client sees a broken transfer and never bytes that failed to verify.
-      log.error({ trackId, reason: err instanceof BlobIntegrityError ? err.reason : 'read' }, 'recorded track failed its integrity check while streaming');
-      throw err;
-    } finally {
-      await pieces.return(undefined);
-    }
   }
 
   const length = bounds ? bounds.end - bounds.start + 1 : 0;
@@ -300,5 +285,5 @@ export async function openMedia(deps: Deps, p: Principal, token: string, rangeHe
   };
   if (range.kind === 'range') headers['content-range'] = `bytes ${range.range.start}-${range.range.end}/${size}`;
   if (link.purpose === 'download') headers['content-disposition'] = `attachment; filename="${recording.id}-${track.id}.webm"`;
-  return { kind: 'media', status: range.kind === 'range' ? 206 : 200, headers, body: Readable.from(rest(), { objectMode: false }) };
+  return { kind: 'media', status: range.kind === 'range' ? 206 : 200, headers, body };
 }

@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { Deps } from '../deps.ts';
 import type { RouteModule } from '../http/app.ts';
@@ -9,6 +9,7 @@ import { AppError } from '../shared/app-error.ts';
 import { iso } from '../shared/clock.ts';
 import type { OrgId } from '../shared/ids.ts';
 import { BlobIntegrityError, decryptRange } from '../storage/blob-format.ts';
+import { verifiedStream } from '../storage/verified-stream.ts';
 import { BlobNotFoundError } from '../storage/blob-store.ts';
 import { subjectRestricted } from './access-export.ts';
 import { verifyExportDownloadToken } from './codes.ts';
@@ -59,9 +60,11 @@ export async function openExportDownload(deps: Deps, exportId: string, token: st
   const blobKey = row.blob_key;
   const pieces = decryptRange((s, e) => deps.blobs.read(blobKey, s, e), Number(row.ciphertext_bytes), dataKey, { requireFinal: true });
   // The first piece is decrypted (and the final chunk verified) before any header goes out.
-  let first: IteratorResult<Buffer>;
+  let body: Readable;
   try {
-    first = await pieces.next();
+    body = await verifiedStream(pieces, (err) =>
+      log.error({ exportId, reason: err instanceof BlobIntegrityError ? err.reason : 'read' }, 'access export failed its integrity check while streaming'),
+    );
   } catch (err) {
     if (err instanceof BlobIntegrityError || err instanceof BlobNotFoundError) {
       log.error({ exportId, reason: err instanceof BlobIntegrityError ? err.reason : 'missing' }, 'access export failed its integrity check');
@@ -81,23 +84,7 @@ export async function openExportDownload(deps: Deps, exportId: string, token: st
     await deps.audit.append(tx, orgId, { type: 'anonymous' }, { type: 'rights_request.export_downloaded', data: { requestId: row.request_id, exportId } });
   });
 
-  async function* rest(): AsyncGenerator<Buffer> {
-    if (first.done) return;
-    yield first.value;
-    try {
-      for (;;) {
-        const next = await pieces.next();
-        if (next.done) return;
-        yield next.value;
-      }
-    } catch (err) {
-      log.error({ exportId, reason: err instanceof BlobIntegrityError ? err.reason : 'read' }, 'access export failed its integrity check while streaming');
-      throw err;
-    } finally {
-      await pieces.return(undefined);
-    }
-  }
-  return { filename: `parley-export-${exportId}.zip`, size: Number(row.plaintext_bytes ?? 0), body: Readable.from(rest(), { objectMode: false }) };
+  return { filename: `parley-export-${exportId}.zip`, size: Number(row.plaintext_bytes ?? 0), body };
 }
 
 export const exportRoutes: RouteModule = (app, deps) => {
