@@ -36,8 +36,8 @@ export async function finaliseBlob(input: FinaliseInput): Promise<FinalisedBlob 
 
   const patches = patchesFor(scan);
   const upload = await store.createUpload(input.to.key);
-  let failure: unknown = null;
-  const writer = new TrackWriter(upload, input.to.dataKey, input.to.keyId, (err) => (failure = err));
+  // A failed write is kept by the writer and thrown by finish().
+  const writer = new TrackWriter(upload, input.to.dataKey, input.to.keyId, () => {});
   let offset = 0;
   try {
     for await (const piece of decryptRange(read, from.ciphertextBytes, from.dataKey, {
@@ -49,7 +49,6 @@ export async function finaliseBlob(input: FinaliseInput): Promise<FinalisedBlob 
       offset += piece.length;
     }
     const sizes = await writer.finish();
-    if (failure) throw failure;
     return { ...sizes, durationMs: Math.round(scan.lastBlockMs), blocks: scan.blocks };
   } catch (err) {
     await upload.abort().catch(() => {});

@@ -31,8 +31,6 @@ export class TrackCapture {
   readonly #tail: Promise<void>;
   #resolveTail!: () => void;
   #stopped = false;
-  /** Wall-clock time (performance.now()) of the last RTP packet taken in. */
-  lastPacketAt: number | null = null;
   packets = 0;
 
   constructor(
@@ -95,7 +93,6 @@ export class TrackCapture {
         forward: (rtp: RtpPacket) => {
           if (this.#stopped) return;
           this.packets++;
-          this.lastPacketAt = performance.now();
           try {
             source.input(rtp.clone());
           } catch (err) {
