@@ -32,6 +32,8 @@ export class TrackCapture {
   #resolveTail!: () => void;
   #stopped = false;
   packets = 0;
+  /** Frames dropped because their timestamp did not advance past the previous frame of their track. */
+  framesDropped = 0;
 
   constructor(
     tracks: readonly PublishedTrack[],
@@ -63,6 +65,17 @@ export class TrackCapture {
         clearInvalidPTPacket: true,
       });
       const time = new RtpTimeCallback(input.clockRate);
+      // Each block of a track must come strictly after the one before it (a WebM muxer rule); a frame that does not
+      // (a late duplicate) is dropped and counted.
+      let lastTime = -1;
+      const advances = (frameTime: number): boolean => {
+        if (frameTime > lastTime) {
+          lastTime = frameTime;
+          return true;
+        }
+        this.framesDropped++;
+        return false;
+      };
       if (input.kind === 'video') {
         const jitter = new JitterBufferCallback(input.clockRate);
         // Frames before the first keyframe cannot be decoded: they are dropped here, and a keyframe is asked for.
@@ -81,13 +94,21 @@ export class TrackCapture {
             }
             keyframeSeen = true;
           }
+          if (output.frame && !advances(output.frame.time)) return;
           this.#webm.inputVideo(output);
         });
       } else {
+        // Audio goes through a jitter buffer too: a duplicated or reordered Opus packet would otherwise reach the
+        // WebM writer with a timestamp that does not advance, which players reject.
+        const jitter = new JitterBufferCallback(input.clockRate);
         const depacketizer = new DepacketizeCallback('opus');
-        source.pipe(time.input);
+        source.pipe(jitter.input);
+        jitter.pipe(time.input);
         time.pipe(depacketizer.input);
-        depacketizer.pipe(this.#webm.inputAudio);
+        depacketizer.pipe((output) => {
+          if (output.frame && !advances(output.frame.time)) return;
+          this.#webm.inputAudio(output);
+        });
       }
       const sink: RtpSink = {
         forward: (rtp: RtpPacket) => {

@@ -119,7 +119,9 @@ describe.skipIf(!hasFfmpeg)('recording real media (VP8 and Opus encoded by ffmpe
         const row = tracks.find((t) => t.id === track.id);
         expect(row).toMatchObject({ status: 'complete', end_reason: 'call_ended', codecs: 'vp8,opus' });
         const rec = await deps.db.selectFrom('recordings').selectAll().where('id', '=', recordingId).executeTakeFirstOrThrow();
-        expect(rec).toMatchObject({ status: 'complete', stop_reason: 'call_ended' });
+        // On failure, say why: the recording's failure reason and the server's warnings and errors.
+        const problems = `failure: ${rec.failure}; ${world.t.logs.filter((l) => /"level":(40|50)/.test(l)).join('\n')}`;
+        expect(rec, problems).toMatchObject({ status: 'complete', stop_reason: 'call_ended' });
 
         const webm = await decryptTrack(world, row!.id);
         // The scan above would have found this plaintext: both signatures occur in it.

@@ -192,7 +192,7 @@ export async function probe(media: Buffer): Promise<ProbeResult> {
   // `-fps_mode passthrough`: frames keep their own timestamps. Without it the null muxer resamples a variable frame
   // rate (a real camera's) to a constant one and reports two frames landing on the same tick as an error, which
   // says nothing about the file.
-  const decode = await runWithInput(FFMPEG, ['-hide_banner', '-nostdin', '-v', 'error', '-i', 'pipe:0', '-fps_mode', 'passthrough', '-f', 'null', '-'], media);
+  const decode = await runWithInput(FFMPEG, ['-hide_banner', '-nostdin', '-v', 'error', '-i', 'pipe:0', '-fps_mode', 'passthrough', '-enc_time_base', '-1', '-f', 'null', '-'], media);
   const info = await runWithInput(
     FFPROBE,
     [

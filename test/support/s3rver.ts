@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,7 +16,34 @@ type S3rverClass = new (options: {
   directory: string;
   configureBuckets: Array<{ name: string }>;
 }) => S3rverInstance;
-const S3rver = createRequire(import.meta.url)('s3rver') as S3rverClass;
+const require = createRequire(import.meta.url);
+const S3rver = require('s3rver') as S3rverClass;
+
+/**
+ * s3rver's filesystem store answers a PutObject before its file is fully written (it resolves when the request body
+ * has been read, not when the write stream has finished), so a GetObject right after can read a short file — a flake
+ * seen under load, in s3rver, not in the S3 protocol. Its putObject is wrapped to answer only once the file on disk
+ * has the object's size. Patched once per process, before any server starts.
+ */
+interface FilesystemStoreProto {
+  putObject(object: { bucket: string; key: string }): Promise<{ size: number; md5: string }>;
+  getResourcePath(bucket: string, key: string, resource: string): string;
+}
+const storeProto = (require('s3rver/lib/stores/filesystem') as { prototype: FilesystemStoreProto }).prototype;
+const PATCHED = Symbol.for('parley.s3rver.putObjectWaits');
+if (!(storeProto as unknown as Record<symbol, boolean>)[PATCHED]) {
+  const original = storeProto.putObject;
+  storeProto.putObject = async function putObjectWhenWritten(this: FilesystemStoreProto, object) {
+    const result = await original.call(this, object);
+    const file = this.getResourcePath(object.bucket, object.key, 'object');
+    for (let i = 0; i < 200; i++) {
+      if ((await stat(file).catch(() => null))?.size === result.size) return result;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    throw new Error(`s3rver did not finish writing ${object.key}`);
+  };
+  (storeProto as unknown as Record<symbol, boolean>)[PATCHED] = true;
+}
 
 export interface TestS3 {
   readonly endpoint: string;
