@@ -14,6 +14,8 @@ import { healthRoutes } from './http/health-routes.ts';
 import type { KeyProvider } from './keys/key-provider.ts';
 import { loadOrCreateMasterKey } from './keys/local/local-key-provider.ts';
 import { createLogger, type Logger } from './logging/logger.ts';
+import { E2eeUploads } from './recording/e2ee-uploads.ts';
+import { e2eeUploadRoutes, recordingKeyRoutes } from './recording/e2ee-routes.ts';
 import { noticeRoutes } from './notices/routes.ts';
 import { organisationRoutes } from './organisations/routes.ts';
 import { createJobRunner, type JobRunner } from './jobs/job-runner.ts';
@@ -43,7 +45,7 @@ import { documentRoutes } from './documents/routes.ts';
 import { breachRoutes } from './breaches/routes.ts';
 
 /** Every capability's HTTP routes, in one list: adding a capability adds a line here. */
-export const routeModules: readonly RouteModule[] = [healthRoutes, accountRoutes, organisationRoutes, auditRoutes, mailRoutes, schedulingRoutes, joinRoutes, consentRoutes, callTypeRoutes, noticeRoutes, recordingRoutes, rightsRequestRoutes, legalHoldRoutes, exportRoutes, webhookRoutes, breachRoutes, documentRoutes];
+export const routeModules: readonly RouteModule[] = [healthRoutes, accountRoutes, organisationRoutes, auditRoutes, mailRoutes, schedulingRoutes, joinRoutes, consentRoutes, callTypeRoutes, noticeRoutes, recordingRoutes, recordingKeyRoutes, rightsRequestRoutes, legalHoldRoutes, exportRoutes, webhookRoutes, breachRoutes, documentRoutes];
 
 export const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/web');
 
@@ -109,9 +111,11 @@ export async function buildParley(config: Config, options: BuildOptions = {}): P
       logger: deps.logger,
       ...(negotiationTimeoutMs !== undefined ? { negotiationTimeoutMs } : {}),
     });
-    const calls = new CallHub(deps, { ...hubOptions, media });
+    // Recordings of E2EE calls are uploaded by the agent's browser while the call runs: live state as well.
+    const e2eeUploads = new E2eeUploads(deps.db);
+    const calls = new CallHub(deps, { ...hubOptions, media, e2eeUploads });
     const app = await buildHttpApp(deps, {
-      routes: [...routeModules, signallingRoutes(calls)],
+      routes: [...routeModules, signallingRoutes(calls), e2eeUploadRoutes(e2eeUploads)],
       webRoot: options.webRoot === null ? undefined : (options.webRoot ?? WEB_ROOT),
     });
     const mailTransport = createMailTransport(config.mail);

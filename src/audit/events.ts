@@ -94,7 +94,7 @@ export const auditEventSchema = z.discriminatedUnion('type', [
   /** Capture failed (G55): the agent was alerted; `reason` is a fixed code, never media or names. */
   z.strictObject({
     type: z.literal('recording.failed'),
-    data: z.strictObject({ recordingId: id, callId: id, reason: z.enum(['store', 'encoder', 'no_media', 'region']) }),
+    data: z.strictObject({ recordingId: id, callId: id, reason: z.enum(['store', 'encoder', 'no_media', 'region', 'recording_key']) }),
   }),
   /** A customer acknowledged the notice of a legal-obligation recording. */
   z.strictObject({
@@ -134,6 +134,10 @@ export const auditEventSchema = z.discriminatedUnion('type', [
     type: z.literal('recording.access_refused'),
     data: z.strictObject({ recordingId: id, reason: z.enum(['role', 'training', 'restricted']) }),
   }),
+  /** A DPO made a new recording key for E2EE calls (its public key and passphrase-sealed private key are stored). */
+  z.strictObject({ type: z.literal('recording_key.created'), data: z.strictObject({ keyId: id, fingerprint: z.string() }) }),
+  /** Someone fetched the sealed private recording key to unlock it in their browser (to play an E2EE recording). */
+  z.strictObject({ type: z.literal('recording_key.fetched'), data: z.strictObject({ keyId: id }) }),
   /** `parley keys rotate`: a new key-encryption key version, data keys re-wrapped. */
   z.strictObject({ type: z.literal('keys.rotated'), data: z.strictObject({ kekVersion: z.number().int(), rewrapped: z.number().int() }) }),
   z.strictObject({ type: z.literal('mail.viewed'), data: z.strictObject({ mailId: id }) }),

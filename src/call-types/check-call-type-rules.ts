@@ -35,7 +35,7 @@ const basisWhy: Readonly<Partial<Record<CallTypePurpose, string>>> = {
  * The lawful-basis rules of a call type as it would be stored, after defaults and merging. Shape and ranges are
  * the schema's job; these are the rules between fields. Each issue names the field it concerns.
  */
-export function checkCallTypeRules(c: CallTypeConfig): RuleIssue[] {
+export function checkCallTypeRules(c: CallTypeConfig, org: { readonly hasRecordingKey: boolean } = { hasRecordingKey: false }): RuleIssue[] {
   const issues: RuleIssue[] = [];
   const add = (path: RuleIssue['path'], message: string) => issues.push({ path, message });
 
@@ -97,8 +97,11 @@ export function checkCallTypeRules(c: CallTypeConfig): RuleIssue[] {
   if (c.recordingMode !== 'off' && c.retention.recordingsDays < 1) {
     add(['retention', 'recordingsDays'], 'A call type that records keeps recordings at least 1 day.');
   }
-  if (c.recordingMode !== 'off' && c.e2eeRequired) {
-    add(['e2eeRequired'], 'With end-to-end encryption the server cannot see the media, so it cannot record: turn recording off or E2EE off.');
+  if (c.recordingMode !== 'off' && c.e2eeRequired && !org.hasRecordingKey) {
+    add(
+      ['e2eeRequired'],
+      "With end-to-end encryption the server cannot see the media: the agent's browser records it, encrypted to your organisation's recording key, and there is none yet. A data protection officer creates it in Recording key; until then turn recording off or E2EE off.",
+    );
   }
 
   // G4: training/QA reuse is its own purpose and only exists where there are recordings to reuse.
@@ -137,8 +140,8 @@ export function checkCallTypeRules(c: CallTypeConfig): RuleIssue[] {
 }
 
 /** Throws 400 VALIDATION_FAILED naming the first field in its message and listing every issue in `details`. */
-export function assertCallTypeRules(c: CallTypeConfig): void {
-  const issues = checkCallTypeRules(c);
+export function assertCallTypeRules(c: CallTypeConfig, org?: { readonly hasRecordingKey: boolean }): void {
+  const issues = checkCallTypeRules(c, org);
   const first = issues[0];
   if (!first) return;
   throw new AppError('VALIDATION_FAILED', `The call type is invalid. ${first.path.join('.')}: ${first.message}`, {

@@ -6,6 +6,7 @@ import { iso } from '../shared/clock.ts';
 import { newId, type OrgId } from '../shared/ids.ts';
 import type { CallTypeConfig, CallTypeView, CreateCallTypeInput } from './call-type.schema.ts';
 import { assertCallTypeRules } from './check-call-type-rules.ts';
+import { activeRecordingKey } from '../recording/recording-keys.ts';
 import { toCallTypeColumns, toCallTypeView } from './get-call-type.ts';
 import { DEFAULT_RETENTION_PRESET, retentionPresets } from './retention-presets.ts';
 
@@ -38,7 +39,7 @@ export async function createCallType(
   input: CreateCallTypeInput,
 ): Promise<CallTypeView> {
   const config = withDefaults(input);
-  assertCallTypeRules(config);
+  assertCallTypeRules(config, { hasRecordingKey: (await activeRecordingKey({ db: tx }, orgId)) !== null });
   const id = newId('callType');
   const now = iso(deps.clock.now());
   const row = { id, org_id: orgId, ...toCallTypeColumns(config), version: 1, archived_at: null, created_at: now, updated_at: now };

@@ -7,6 +7,7 @@ import { iso } from '../shared/clock.ts';
 import type { CallTypeId, OrgId } from '../shared/ids.ts';
 import type { CallTypeConfig, CallTypeView, Retention, UpdateCallTypeInput } from './call-type.schema.ts';
 import { assertCallTypeRules } from './check-call-type-rules.ts';
+import { activeRecordingKey } from '../recording/recording-keys.ts';
 import { configOf, toCallTypeColumns, toCallTypeView } from './get-call-type.ts';
 
 /** The merged configuration: fields sent replace, retention merges per category. */
@@ -65,7 +66,7 @@ export async function updateCallType(
     const current = toCallTypeView(row);
     const before = configOf(current);
     const after = merge(before, input);
-    assertCallTypeRules(after);
+    assertCallTypeRules(after, { hasRecordingKey: (await activeRecordingKey({ db: tx }, orgId)) !== null });
     const fields = changedFields(before, after);
     if (fields.length === 0) return current;
 

@@ -11,6 +11,7 @@ import * as m0008 from './migrations/0008-expiry-checks.ts';
 import * as m0009 from './migrations/0009-webhooks.ts';
 import * as m0010 from './migrations/0010-documents.ts';
 import * as m0011 from './migrations/0011-breaches.ts';
+import * as m0012 from './migrations/0012-e2ee-recording.ts';
 
 interface DialectMigration {
   up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void>;
@@ -29,6 +30,7 @@ const migrations: Record<string, DialectMigration> = {
   '0009-webhooks': m0009,
   '0010-documents': m0010,
   '0011-breaches': m0011,
+  '0012-e2ee-recording': m0012,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -100,6 +100,7 @@ export const nonPersonalTables = {
     'Pseudonymous ids, role names and fixed codes only (G54, G26): no names, emails or text. Kept for accountability; once the rows the ids name are purged, nothing links them to a person.',
   audit_heads: 'The head (sequence number and hash) of each audit chain.',
   org_keys: "Key-encryption keys of an organisation, sealed by the master key; no data about people.",
+  recording_keys: "Recording key pairs for E2EE calls: a public key, the private key sealed under a DPO's passphrase, a fingerprint; created_by is a user id.",
   api_tokens: 'Credentials of other systems (a label, a role and a hash); created_by is a user id.',
   login_throttle:
     'Failed-login counters keyed by a keyed hash of an email (not reversible without the server key); each row is reset by a successful login or its window.',

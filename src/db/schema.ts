@@ -441,6 +441,20 @@ export interface RecordingTracksTable {
   expires_at: string;
   purpose: string;
   data_category: string;
+  /** Recorded in the agent's browser (E2EE calls): JSON {v, keyId, epk}; null for server-side capture. */
+  e2ee_envelope: string | null;
+}
+
+/** An organisation's recording key pair for E2EE calls (migration 0012). */
+export interface RecordingKeysTable {
+  id: string;
+  org_id: string;
+  public_jwk: string;
+  fingerprint: string;
+  sealed_private: string;
+  created_by: string | null;
+  created_at: string;
+  retired_at: string | null;
 }
 
 /** A recipient of signed webhooks (migration 0009, src/webhooks/). */
@@ -574,6 +588,7 @@ export interface Database {
   org_keys: OrgKeysTable;
   recordings: RecordingsTable;
   recording_tracks: RecordingTracksTable;
+  recording_keys: RecordingKeysTable;
   legal_holds: LegalHoldsTable;
   rights_requests: RightsRequestsTable;
   subject_exports: SubjectExportsTable;

@@ -158,7 +158,11 @@ export function measureItems(s: DocumentSources): Md[] {
     md`Encryption in transit: media between browsers and the media server is encrypted with DTLS-SRTP in every call; pages, API and signalling use TLS${
       st.publicUrlHttps ? md`` : md` (the public address of this installation is not https yet: it must be served through a TLS reverse proxy)`
     }. Relay (TURN) servers: ${st.turnConfigured ? 'configured, with time-limited credentials' : 'none configured'}.`,
-    md`End-to-end encryption required for call types: ${names(e2ee)}.`,
+    md`End-to-end encryption required for call types: ${names(e2ee)}.${
+      e2ee.some((ct) => ct.recordingMode !== 'off')
+        ? md` Of these, ${names(e2ee.filter((ct) => ct.recordingMode !== 'off'))} are recorded in the host's browser, encrypted there to the organisation's recording key, whose private key is held only under a passphrase of the data protection officer: the service provider cannot read those recordings.`
+        : md``
+    }`,
     md`Encryption at rest: recordings are encrypted with AES-256-GCM, with a separate data key for each recorded track, wrapped by the organisation's key-encryption key. Call types that record: ${names(recorded)}. Storage: ${s.blobLocation.description}.`,
     md`Deletion: when a recording expires or is erased, its data key is destroyed (crypto-shredding) and the encrypted file deleted; the retention purge runs every ${st.purgeIntervalHours} hours and deletes each category after the period its call type sets.`,
     md`Access control: least-privilege roles (administrator, data protection officer, agent); recordings can be played back only by the roles ${s.organisation.playbackRoles.join(', ')}, only after a GDPR training attested within ${st.trainingValidDays} days, through links valid for ${st.recordingLinkMinutes} minutes and bound to the person who asked for them.`,

@@ -259,6 +259,22 @@ export const serverMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('recording-alert'), message: z.string() }),
   /** E2EE calls: another participant's media key, wrapped for this participant (relayed as sent). */
   z.object({ type: z.literal('e2ee-sender-key'), from: participantId, keyId: e2eeKeyId, wrapped: z.string() }),
+  /**
+   * E2EE calls, to the recording agent only: record this participant's source in the browser, encrypted to the
+   * organisation's recording key, and upload it to `/api/e2ee-tracks/<trackId>` (docs/e2ee.md, "Recording").
+   */
+  z.object({
+    type: z.literal('e2ee-capture-start'),
+    trackId: z.string(),
+    participantId,
+    source: z.enum(['camera', 'screen']),
+    recordingKey: z.object({ id: z.string(), publicKey: z.object({ kty: z.literal('EC'), crv: z.literal('P-256'), x: z.string(), y: z.string() }) }),
+  }),
+  /**
+   * Stop recording that track. `withdrawn`: the person withdrew consent, nothing more of them is accepted (the
+   * server already refuses further chunks). Otherwise: send what is left, ending with the last chunk, within 10 s.
+   */
+  z.object({ type: z.literal('e2ee-capture-stop'), trackId: z.string(), reason: z.enum(['stopped', 'withdrawn', 'left', 'sources_changed', 'call_ended', 'shutdown', 'failed']) }),
 ]);
 export type ServerMessage = z.infer<typeof serverMessage>;
 

@@ -14,7 +14,9 @@ import { newId, type CallTypeId, type OrgId } from '../shared/ids.ts';
 import { agentScript, recordingPrompt, type RecordingPromptText, type RecordingTextFacts } from './recording-texts.ts';
 import { TrackCapture } from './track-capture.ts';
 import type { TrackWriter } from './track-writer.ts';
-import { closeTrack, openTrack, type TrackBasis, type TrackEndReason, type TrackSource } from './tracks.ts';
+import { closeTrack, openTrack, type OpenTrackInput, type TrackBasis, type TrackEndReason, type TrackSource } from './tracks.ts';
+import type { E2eeUploads } from './e2ee-uploads.ts';
+import { activeRecordingKey } from './recording-keys.ts';
 import { emitWebhook } from '../webhooks/emit-webhook.ts';
 
 /** What a live call's recording needs to know about its call and call type. */
@@ -58,6 +60,8 @@ interface ActiveCapture {
   /** Published-track ids it was built from: a change of sources means a new track. */
   readonly signature: string;
   capture: TrackCapture | null;
+  /** E2EE calls: the agent whose browser records this capture (the server only stores what it uploads). */
+  browser: { readonly recorderId: string } | null;
   writer: TrackWriter | null;
   trackId: string | null;
   /** Set when the capture must end; the opening work checks it once its track exists. */
@@ -86,6 +90,13 @@ export interface CallRecordingOptions {
   readonly track: (work: Promise<unknown>) => void;
   /** Plaintext bytes per encrypted chunk (tests use small ones to see chunks land sooner). */
   readonly chunkSize?: number | undefined;
+  /**
+   * E2EE calls: the server cannot see the media, so the recording agent's browser records and encrypts it to the
+   * organisation's recording key, and uploads it through this registry (docs/e2ee.md). Null for other calls.
+   */
+  readonly e2ee?: E2eeUploads | null | undefined;
+  /** How long a stopped E2EE capture waits for the browser's last chunk, in ms. */
+  readonly e2eeLastChunkMs?: number | undefined;
 }
 
 const texts = {
@@ -100,6 +111,8 @@ const texts = {
   mustAcknowledge: 'This recording is required by law: it can only be acknowledged, or you can leave the call.',
   region: 'Recordings would be stored outside the EEA, and no transfer safeguard is recorded for your organisation. Ask an admin to record one in the organisation settings.',
   failed: 'Recording failed: part of this call is not being recorded. The failure has been logged. Check the recording in the console.',
+  noRecordingKey:
+    'This call is end-to-end encrypted and your organisation has no recording key yet, so it cannot be recorded. A data protection officer creates one in the console (Recording key).',
 } as const;
 
 /**
@@ -185,6 +198,11 @@ export class CallRecording {
 
   /** A participant left (or their peer went away): their captures end. */
   left(participantId: string): void {
+    // E2EE: the agent whose browser records has gone, so nothing more can be recorded; the recording stops
+    // (and, for legal-obligation recording, starts again when an agent joins).
+    if (this.options.e2ee && this.#active && this.#isRecorder(participantId)) {
+      this.#stop('agent', 'left', null);
+    }
     const person = this.#people.get(participantId);
     if (!person) return;
     this.#endCaptures(participantId, person, 'left');
@@ -506,6 +524,7 @@ export class CallRecording {
       source,
       signature,
       capture: null,
+      browser: null,
       writer: null,
       trackId: null,
       ending: null,
@@ -513,23 +532,14 @@ export class CallRecording {
     };
     person.captures.set(source, slot);
     const basis = person.basis ?? 'legitimate_interest';
+    if (this.options.e2ee) {
+      this.#openBrowserCapture(this.options.e2ee, participant, person, slot, basis, active, resolveOpened);
+      return;
+    }
     const work = (async () => {
       try {
-        const opened = await openTrack(
-          this.deps,
-          {
-            orgId: this.facts.orgId,
-            recordingId: active.recordingId,
-            callId: this.facts.callId,
-            participantId: participant.id,
-            subjectId: participant.subjectId,
-            source,
-            basis,
-            consentId: person.consentId,
-            recordingsDays: this.facts.recordingsDays,
-            chunkSize: this.options.chunkSize,
-          },
-          (err) => this.#captureFailed(err, 'store'),
+        const opened = await openTrack(this.deps, this.#trackInput(participant, person, source, basis, active, false), (err) =>
+          this.#captureFailed(err, 'store'),
         );
         slot.trackId = opened.trackId;
         if (slot.ending !== null || this.#active !== active) {
@@ -553,6 +563,79 @@ export class CallRecording {
     this.options.track(work);
   }
 
+  /**
+   * E2EE calls: the track row and the server-side writer are made here as for any capture, then the recording
+   * agent's browser is told to record this participant's source, encrypted to the organisation's recording key,
+   * and to upload it (e2ee-uploads.ts). The server stores what arrives, framed, under its own encryption too.
+   */
+  #openBrowserCapture(
+    uploads: E2eeUploads,
+    participant: RecordingParticipant,
+    person: Person,
+    slot: ActiveCapture,
+    basis: TrackBasis,
+    active: Active,
+    resolveOpened: () => void,
+  ): void {
+    const work = (async () => {
+      try {
+        const recorder = this.#recorder();
+        if (!recorder?.userId) {
+          this.#log.warn({ participantId: participant.id }, 'no agent browser to record an E2EE capture');
+          return;
+        }
+        const key = await activeRecordingKey(this.deps, this.facts.orgId);
+        if (!key) {
+          this.#fail('recording_key');
+          return;
+        }
+        const opened = await openTrack(this.deps, this.#trackInput(participant, person, slot.source, basis, active, true), (err) =>
+          this.#captureFailed(err, 'store'),
+        );
+        slot.trackId = opened.trackId;
+        slot.writer = opened.writer;
+        if (slot.ending !== null || this.#active !== active) return;
+        uploads.open({ trackId: opened.trackId, orgId: this.facts.orgId, userId: recorder.userId, keyId: key.id, writer: opened.writer });
+        slot.browser = { recorderId: recorder.id };
+        recorder.send({ type: 'e2ee-capture-start', trackId: opened.trackId, participantId: participant.id, source: slot.source, recordingKey: key });
+      } catch (err) {
+        this.#captureFailed(err, 'store');
+      } finally {
+        resolveOpened();
+      }
+    })();
+    this.options.track(work);
+  }
+
+  #trackInput(participant: RecordingParticipant, person: Person, source: TrackSource, basis: TrackBasis, active: Active, e2ee: boolean): OpenTrackInput {
+    return {
+      orgId: this.facts.orgId,
+      recordingId: active.recordingId,
+      callId: this.facts.callId,
+      participantId: participant.id,
+      subjectId: participant.subjectId,
+      source,
+      basis,
+      consentId: person.consentId,
+      recordingsDays: this.facts.recordingsDays,
+      chunkSize: this.options.chunkSize,
+      e2ee,
+    };
+  }
+
+  /** The agent whose browser records an E2EE call: the first agent present and admitted. */
+  #recorder(): RecordingParticipant | undefined {
+    for (const p of this.host.participants()) if (p.kind === 'agent' && p.admitted) return p;
+    return undefined;
+  }
+
+  #isRecorder(participantId: string): boolean {
+    for (const person of this.#people.values()) {
+      for (const slot of person.captures.values()) if (slot.browser?.recorderId === participantId) return true;
+    }
+    return this.#recorder()?.id === participantId;
+  }
+
   #endCaptures(participantId: string, person: Person, reason: TrackEndReason): void {
     for (const slot of [...person.captures.values()]) this.#endCapture(participantId, person, slot, reason);
   }
@@ -562,7 +645,19 @@ export class CallRecording {
     if (person.captures.get(slot.source) === slot) person.captures.delete(slot.source);
     slot.ending = reason;
     const capture = slot.capture;
-    const stopping = capture ? capture.stop() : Promise.resolve();
+    let stopping = capture ? capture.stop() : Promise.resolve();
+    if (slot.browser && slot.trackId && this.options.e2ee) {
+      const uploads = this.options.e2ee;
+      const trackId = slot.trackId;
+      const recorder = this.host.get(slot.browser.recorderId);
+      recorder?.send({ type: 'e2ee-capture-stop', trackId, reason: reason === 'crash' ? 'failed' : reason });
+      if (reason === 'withdrawn' || reason === 'failed' || !recorder) {
+        // Withdrawal (G12): from this line no chunk of this person is taken, whatever the browser still sends.
+        uploads.end(trackId);
+      } else {
+        stopping = uploads.lastChunk(trackId, this.options.e2eeLastChunkMs ?? 10_000).then(() => uploads.end(trackId));
+      }
+    }
     const endedAt = this.deps.clock.now();
     void this.#run(`track end (${reason})`, async () => {
       await slot.opened;
@@ -583,12 +678,15 @@ export class CallRecording {
   }
 
   /** Capture failed: the agent is alerted at once, the failure is audited and the recording flagged (G55). */
-  #fail(reason: 'store' | 'encoder' | 'no_media' | 'region'): void {
+  #fail(reason: 'store' | 'encoder' | 'no_media' | 'region' | 'recording_key'): void {
     const active = this.#active;
     if (!active || active.failed) return;
     active.failed = true;
     for (const participant of this.host.participants()) {
-      if (participant.kind === 'agent') participant.send({ type: 'recording-alert', message: reason === 'region' ? `${texts.failed} ${texts.region}` : texts.failed });
+      if (participant.kind === 'agent') {
+        const why = reason === 'region' ? ` ${texts.region}` : reason === 'recording_key' ? ` ${texts.noRecordingKey}` : '';
+        participant.send({ type: 'recording-alert', message: `${texts.failed}${why}` });
+      }
     }
     void this.#run('recording.failed', () =>
       this.deps.db.transaction().execute(async (tx) => {

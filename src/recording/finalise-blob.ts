@@ -16,6 +16,11 @@ export interface FinaliseInput {
   readonly to: { readonly key: string; readonly dataKey: Buffer; readonly keyId: string };
   /** False for what a crash left: decrypt up to the last whole chunk, cut at the last whole WebM block. */
   readonly requireFinal: boolean;
+  /**
+   * What the plaintext is: the server's own WebM (`webm`, default), or the framed chunks an agent's browser uploaded
+   * for an E2EE call (`e2ee-frames`, opaque to the server: only cut at the last whole frame, nothing patched).
+   */
+  readonly content?: 'webm' | 'e2ee-frames';
 }
 
 /**
@@ -29,12 +34,13 @@ export async function finaliseBlob(input: FinaliseInput): Promise<FinalisedBlob 
   const { store, from } = input;
   const read = (start: number, end: number) => store.read(from.key, start, end);
 
-  const scanner = new WebmScanner();
+  const e2ee = input.content === 'e2ee-frames';
+  const scanner = e2ee ? new FrameScanner() : new WebmScanner();
   for await (const piece of decryptRange(read, from.ciphertextBytes, from.dataKey, { requireFinal: input.requireFinal })) scanner.push(piece);
   const scan = scanner.result();
   if (scan.blocks === 0 || scan.validEnd === 0) return null;
 
-  const patches = patchesFor(scan);
+  const patches = scanner instanceof WebmScanner ? patchesFor(scan as WebmScanResult) : [];
   const upload = await store.createUpload(input.to.key);
   // A failed write is kept by the writer and thrown by finish().
   const writer = new TrackWriter(upload, input.to.dataKey, input.to.keyId, () => {});
@@ -53,6 +59,51 @@ export async function finaliseBlob(input: FinaliseInput): Promise<FinalisedBlob 
   } catch (err) {
     await upload.abort().catch(() => {});
     throw err;
+  }
+}
+
+/**
+ * Finds where the last whole frame of an E2EE track ends (frames: 4-byte length, 1 flag byte, ciphertext; see
+ * web/customer/call/e2ee/recording-crypto.ts). A crash can cut the last one short; what comes before is kept. The
+ * server cannot tell the media's duration from ciphertext: `lastBlockMs` stays 0 and the caller uses wall time.
+ */
+class FrameScanner {
+  /** Absolute offset of the start of the next piece. */
+  #offset = 0;
+  #validEnd = 0;
+  #frames = 0;
+  #header: number[] = [];
+  /** Ciphertext bytes of the current frame still to come. */
+  #remaining = 0;
+
+  push(piece: Buffer): void {
+    let at = 0;
+    while (at < piece.length) {
+      if (this.#remaining > 0) {
+        const take = Math.min(this.#remaining, piece.length - at);
+        this.#remaining -= take;
+        at += take;
+        if (this.#remaining === 0) this.#frameDone(this.#offset + at);
+        continue;
+      }
+      this.#header.push(piece[at]!);
+      at++;
+      if (this.#header.length === 5) {
+        this.#remaining = Buffer.from(this.#header).readUInt32BE(0);
+        this.#header = [];
+        if (this.#remaining === 0) this.#frameDone(this.#offset + at);
+      }
+    }
+    this.#offset += piece.length;
+  }
+
+  #frameDone(end: number): void {
+    this.#frames++;
+    this.#validEnd = end;
+  }
+
+  result(): { validEnd: number; blocks: number; lastBlockMs: number } {
+    return { validEnd: this.#validEnd, blocks: this.#frames, lastBlockMs: 0 };
   }
 }
 

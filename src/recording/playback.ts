@@ -52,7 +52,7 @@ function restricted(): AppError {
 }
 
 /** Whether the user recorded a GDPR training completed within the last `validDays` days (today counts). */
-async function hasRecentTraining(deps: Deps, orgId: OrgId, userId: UserId): Promise<boolean> {
+export async function hasRecentTraining(deps: Deps, orgId: OrgId, userId: UserId): Promise<boolean> {
   const cutoff = iso(new Date(deps.clock.now().getTime() - deps.config.recording.trainingValidDays * 86_400_000)).slice(0, 10);
   const row = await deps.db
     .selectFrom('training_attestations')
@@ -277,13 +277,16 @@ export async function openMedia(deps: Deps, p: Principal, token: string, rangeHe
   }
 
   const length = bounds ? bounds.end - bounds.start + 1 : 0;
+  // A track recorded in the agent's browser (E2EE call) is served as stored: chunks encrypted to the organisation's
+  // recording key, which only a DPO's console can open (docs/e2ee.md); the server cannot make a WebM of it.
+  const e2ee = track.e2ee_envelope !== null;
   const headers: Record<string, string> = {
-    'content-type': 'video/webm',
+    'content-type': e2ee ? 'application/octet-stream' : 'video/webm',
     'accept-ranges': 'bytes',
     'content-length': String(length),
     'cache-control': 'no-store',
   };
   if (range.kind === 'range') headers['content-range'] = `bytes ${range.range.start}-${range.range.end}/${size}`;
-  if (link.purpose === 'download') headers['content-disposition'] = `attachment; filename="${recording.id}-${track.id}.webm"`;
+  if (link.purpose === 'download') headers['content-disposition'] = `attachment; filename="${recording.id}-${track.id}.${e2ee ? 'e2ee' : 'webm'}"`;
   return { kind: 'media', status: range.kind === 'range' ? 206 : 200, headers, body };
 }

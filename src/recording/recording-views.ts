@@ -5,6 +5,7 @@ import { notFound } from '../shared/app-error.ts';
 import type { OrgId, UserId } from '../shared/ids.ts';
 import {
   playableTrackStatuses,
+  trackEnvelopeSchema,
   type RecordingDetail,
   type RecordingParticipantView,
   type RecordingView,
@@ -39,6 +40,7 @@ function toTrackView(t: TrackRow): TrackView {
     endReason: t.end_reason as TrackView['endReason'],
     durationMs: t.duration_ms === null ? null : Number(t.duration_ms),
     playable: isPlayable(t),
+    e2ee: t.e2ee_envelope ? trackEnvelopeSchema.parse(JSON.parse(t.e2ee_envelope)) : null,
   };
 }
 

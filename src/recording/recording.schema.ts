@@ -16,6 +16,17 @@ export const consentStates = ['given', 'declined', 'withdrawn', 'none'] as const
 /** Track states that hold playable media: `incomplete` plays up to where a crash interrupted it. */
 export const playableTrackStatuses: ReadonlySet<string> = new Set(['complete', 'incomplete']);
 
+/** A P-256 public key as a JWK (only the public coordinates): an organisation's recording key, or a track's ephemeral key. */
+export const publicJwkSchema = z.strictObject({
+  kty: z.literal('EC'),
+  crv: z.literal('P-256'),
+  x: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'expected a base64url P-256 coordinate'),
+  y: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'expected a base64url P-256 coordinate'),
+});
+/** What is stored with a track recorded in the agent's browser (E2EE calls): the recording key it was made to, and the ephemeral public key. */
+export const trackEnvelopeSchema = z.strictObject({ v: z.literal(1), keyId: z.string().min(1).max(64), epk: publicJwkSchema });
+export type TrackEnvelope = z.infer<typeof trackEnvelopeSchema>;
+
 export const trackViewSchema = z.object({
   id: z.string(),
   source: z.enum(trackSources),
@@ -27,6 +38,8 @@ export const trackViewSchema = z.object({
   durationMs: z.number().int().nullable(),
   /** Whether a play or download link can be asked for (status complete or incomplete, key present). */
   playable: z.boolean(),
+  /** Recorded in the agent's browser (E2EE call): the media is encrypted to this recording key; null for server-side capture. */
+  e2ee: trackEnvelopeSchema.nullable(),
 });
 export type TrackView = z.infer<typeof trackViewSchema>;
 

@@ -34,6 +34,8 @@ export interface OpenTrackInput {
   readonly recordingsDays: number;
   /** Plaintext bytes per encrypted chunk (tests use small ones). */
   readonly chunkSize?: number | undefined;
+  /** Recorded in the agent's browser (E2EE call): the row is marked so; its envelope arrives with the upload. */
+  readonly e2ee?: boolean | undefined;
 }
 
 export interface OpenedTrack {
@@ -75,6 +77,8 @@ export async function openTrack(deps: TrackDeps, input: OpenTrackInput, onWriteF
         duration_ms: null,
         codecs: input.source === 'camera' ? 'vp8,opus' : 'vp8',
         erased_at: null,
+        // '' = E2EE, envelope not received yet (a track that never got one holds no chunk and is dropped as empty).
+        e2ee_envelope: input.e2ee ? '' : null,
         created_at: iso(now),
         expires_at: iso(addDays(now, input.recordingsDays)),
         ...tagged('recording_tracks'),
@@ -170,6 +174,7 @@ export async function finaliseTrack(
       from: { key: row.blob_key, dataKey: oldKey, ciphertextBytes: Number(row.ciphertext_bytes) },
       to: { key: target, dataKey: fresh.dataKey, keyId: trackId },
       requireFinal: options.requireFinal,
+      content: row.e2ee_envelope !== null ? 'e2ee-frames' : 'webm',
     });
   } catch {
     await markFailed(deps, orgId, trackId, endedAt, daysOf(row));
@@ -189,6 +194,8 @@ export async function finaliseTrack(
     return 'empty';
   }
   const reason = options.endReason ?? (row.end_reason as TrackEndReason | null) ?? 'crash';
+  // An E2EE track's media is opaque here: its duration is the time it was recorded for.
+  if (row.e2ee_envelope !== null) result = { ...result, durationMs: Math.max(0, endedAt.getTime() - new Date(row.started_at).getTime()) };
   const ended = row.ended_at ?? iso(new Date(new Date(row.started_at).getTime() + result.durationMs));
   await deps.db.transaction().execute(async (tx) => {
     await tx

@@ -22,6 +22,8 @@ export const errorCodes = {
   TRAINING_REQUIRED: 403,
   /** A recording link used by a signed-in person other than the one it was issued to. */
   LINK_NOT_YOURS: 403,
+  /** An E2EE track's chunks come only from the browser of the agent who records the call. */
+  NOT_THE_RECORDER: 403,
   NOT_FOUND: 404,
   JOIN_LINK_INVALID: 404,
   /** A recording link that is forged, garbled or not of this organisation: one answer for all of them. */
@@ -38,6 +40,15 @@ export const errorCodes = {
   LEGAL_MINIMUM: 409,
   /** The item is under an active legal hold (G37): it cannot be deleted until the hold is released or ends. */
   LEGAL_HOLD: 409,
+  /** An E2EE recording chunk that is not the next one expected; `details.expected` says where to resume. */
+  CHUNK_OUT_OF_ORDER: 409,
+  /** An E2EE recording chunk sent again with different content than the one stored under that index. */
+  CHUNK_CONFLICT: 409,
+  /** An E2EE track's envelope must come before its first chunk, and cannot be changed. */
+  ENVELOPE_REQUIRED: 409,
+  ENVELOPE_CONFLICT: 409,
+  /** No recording key is set up for E2EE calls: a DPO creates one in the console first. */
+  RECORDING_KEY_MISSING: 409,
   /** An authority's retention extension asked for a recording it cannot apply to (consent recording, > 7 years). */
   RETENTION_EXTENSION_REFUSED: 400,
   /** A breach notified to the authority more than 72 h after awareness, without the reasons for the delay (G49). */
@@ -54,7 +65,10 @@ export const errorCodes = {
   EXPORT_GONE: 410,
   /** A rights request's one-time code ran out (15 minutes) or was used: ask for a new one. */
   CODE_EXPIRED: 410,
+  /** The E2EE track no longer accepts chunks (the person withdrew, the recording stopped, the call ended). */
+  TRACK_ENDED: 410,
   PAYLOAD_TOO_LARGE: 413,
+  CHUNK_TOO_LARGE: 413,
   URI_TOO_LONG: 414,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RANGE_NOT_SATISFIABLE: 416,

@@ -24,6 +24,7 @@ export const idPrefixes = {
   recording: 'rec',
   track: 'trk',
   orgKey: 'kek',
+  recordingKey: 'rkey',
   attendance: 'att',
   chatMessage: 'msg',
   callQuality: 'cq',

@@ -290,7 +290,8 @@ async function collectData(
       endedAt: t.ended_at,
       durationMs: t.duration_ms === null ? null : Number(t.duration_ms),
       codecs: t.codecs,
-      file: isPlayable(t) && t.kek_version !== null ? trackFile(t.recording_id, t.id) : null,
+      // An E2EE track is encrypted to the organisation's recording key, which the server does not hold.
+      file: isPlayable(t) && t.kek_version !== null && t.e2ee_envelope === null ? trackFile(t.recording_id, t.id) : null,
       expiresAt: t.expires_at,
     })),
     rightsRequests: requests.map((r) => ({

@@ -133,7 +133,9 @@ const trackData = z
       .string()
       .regex(/^recordings\/rec_[0-9a-z]{25}-trk_[0-9a-z]{25}\.webm$/)
       .nullable()
-      .describe('The WebM file of this track in the ZIP; null when nothing can be played (erased, failed, still recording).'),
+      .describe(
+        "The WebM file of this track in the ZIP; null when nothing can be played (erased, failed, still recording) or when the track is end-to-end encrypted (recorded in the host's browser in an end-to-end encrypted call: only the organisation's data protection officer can decrypt it; ask them for a copy).",
+      ),
     expiresAt: at('When the track is deleted.'),
   })
   .describe('A recorded track of you: only your own tracks, never other participants\' (Art. 15(4)) (category recording).');

@@ -2,10 +2,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { joinToken } from '../../src/scheduling/join-links.ts';
 import { probe } from '../support/media-feed.ts';
-import { currentCode } from '../../src/accounts/totp.ts';
 import { addUser, createOrgWithAdmin, publishNotice, TEST_PASSWORD, type SignedIn } from '../support/harness.ts';
 import { decryptTrackOf } from '../recording/support.ts';
-import { launchChromiumWithFakeMedia, startListeningParley, watchPage, type ListeningParley, type PageWatch } from './support.ts';
+import { launchChromiumWithFakeMedia, signInToConsole, startListeningParley, watchPage, type ListeningParley, type PageWatch } from './support.ts';
 
 // Issue 5, "Must show": an agent and two customers in Chromium with fake camera and microphone. The agent starts
 // recording; one customer consents in the call, the other declines; the recording holds the agent's and the
@@ -222,16 +221,7 @@ describe('recording in Chromium: consent, decline, withdrawal, encrypted tracks 
     const trained = await admin.client.post(`/api/users/${dpo.userId}/training`, { course: 'GDPR basics', completedOn: new Date().toISOString().slice(0, 10) });
     expect(trained.status, trained.raw).toBe(201);
     const page = await openPage('dpo');
-    await page.goto(`${server.origin}/login`);
-    await page.getByLabel('Email address').fill(dpo.email);
-    await page.getByLabel('Password').fill(TEST_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    if (dpo.totpSecret) {
-      await page.getByRole('heading', { name: 'Enter your sign-in code' }).waitFor();
-      server.clock.advance(30_000);
-      await page.getByLabel('6-digit code').fill(currentCode(dpo.totpSecret, server.clock.now()));
-      await page.getByRole('button', { name: 'Continue' }).click();
-    }
+    await signInToConsole(page, server, dpo);
     await page.getByRole('link', { name: /^Recordings/ }).click();
     const panel = page.locator(`[data-recording="${recordingId}"]`);
     await panel.waitFor();

@@ -7,7 +7,8 @@ import { ensureFirstAdmin } from '../../src/accounts/bootstrap.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { buildParley, WEB_ROOT, type Parley } from '../../src/main.ts';
-import { ApiClient, TestClock, type TestParley } from '../support/harness.ts';
+import { currentCode } from '../../src/accounts/totp.ts';
+import { ApiClient, TEST_PASSWORD, TestClock, type SignedIn, type TestParley } from '../support/harness.ts';
 
 /** Debian's Chromium (scripts/test.mjs installs it when missing). */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -107,7 +108,8 @@ export async function watchPage(page: Page, origin: string, options: { expectedE
   page.on('request', (request) => {
     const url = request.url();
     watch.requests.push(`${request.method()} ${url}`);
-    if (!url.startsWith(`${origin}/`) && !url.startsWith('data:')) watch.foreignRequests.push(url);
+    // data: and the page's own object URLs (blob:<origin>/…, e.g. a decrypted recording) never leave the browser.
+    if (!url.startsWith(`${origin}/`) && !url.startsWith('data:') && !url.startsWith(`blob:${origin}/`)) watch.foreignRequests.push(url);
   });
   page.on('console', (message) => {
     if (message.type() !== 'error') return;
@@ -257,4 +259,22 @@ export async function inboundRtp(page: Page): Promise<InboundRtp[]> {
     });
     return out;
   })()`)) as InboundRtp[];
+}
+
+/**
+ * Signs a test user in on the console's login page, with their TOTP code when they enrolled (the server's test clock
+ * moves on 30 s first, so the code is one the login has not seen), and waits until the console has left /login.
+ */
+export async function signInToConsole(page: Page, server: { readonly origin: string; readonly clock: TestClock }, user: SignedIn): Promise<void> {
+  await page.goto(`${server.origin}/login`);
+  await page.getByLabel('Email address').fill(user.email);
+  await page.getByLabel('Password').fill(TEST_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  if (user.totpSecret) {
+    await page.getByRole('heading', { name: 'Enter your sign-in code' }).waitFor();
+    server.clock.advance(30_000);
+    await page.getByLabel('6-digit code').fill(currentCode(user.totpSecret, server.clock.now()));
+    await page.getByRole('button', { name: 'Continue' }).click();
+  }
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'));
 }

@@ -38,6 +38,10 @@ const bodies: Record<string, unknown> = {
   'GET /api/recordings/:recordingId': undefined,
   'POST /api/recordings/:recordingId/tracks/:trackId/links': { purpose: 'play' },
   'GET /api/recording-media/:token': undefined,
+  'GET /api/recording-keys/:keyId/sealed': undefined,
+  'GET /api/e2ee-tracks/:trackId': undefined,
+  'PUT /api/e2ee-tracks/:trackId/envelope': { v: 1, keyId: 'rkey_0000000000000000000000000', epk: { kty: 'EC', crv: 'P-256', x: 'A'.repeat(43), y: 'A'.repeat(43) } },
+  'PUT /api/e2ee-tracks/:trackId/chunks/:index': undefined,
   'DELETE /api/recordings/:recordingId': undefined,
   'POST /api/recordings/:recordingId/retention-extension': { reference: 'BaFin WA 12-345', years: 7 },
   'POST /api/legal-holds/:holdId/release': {},
@@ -131,6 +135,12 @@ for (const d of dialects) {
         contactPoint: 'Org A DPO',
       });
       expect(breach.status, breach.raw).toBe(201);
+      // Organisation A's recording key (E2EE calls), stored as the DPO's browser would send it.
+      const keyId = 'rkey_' + 'a'.repeat(25);
+      await t.parley.deps.db
+        .insertInto('recording_keys')
+        .values({ id: keyId, org_id: a.orgId, public_jwk: '{}', fingerprint: 'x', sealed_private: '{}', created_by: null, created_at: new Date().toISOString(), retired_at: null })
+        .execute();
       const subProcessor = await a.client.post('/api/sub-processors', { name: 'Org A Hosting', purpose: 'Hosting', location: 'Berlin', country: 'DE' });
       expect(subProcessor.status, subProcessor.raw).toBe(201);
       ids = {
@@ -149,6 +159,8 @@ for (const d of dialects) {
         recordingId,
         trackId: track.trackId,
         token: mediaToken,
+        keyId,
+        index: '0',
       };
     });
     afterAll(async () => t?.close());
@@ -217,7 +229,8 @@ for (const d of dialects) {
       const secretsOfA = [
         a.orgId,
         a.userId,
-        ...Object.values(ids),
+        // Every id but the chunk index (a number, not an object of organisation A).
+        ...Object.entries(ids).filter(([name]) => name !== 'index').map(([, id]) => id),
         a.email,
         'Org A Bank',
         'Org A mortgage advice',

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/accounts/roles.ts';
 import { dialects } from '../support/dialects.ts';
 import { insertRecording, insertTrack } from '../support/recording-fixtures.ts';
+import { MIN_SEAL_ITERATIONS } from '../../src/recording/recording-keys.ts';
+import { createRecordingKeyPair } from '../../web/customer/call/e2ee/recording-crypto.ts';
 import { addUser, createOrgWithAdmin, startTestParley, type ApiClient, type SignedIn, type TestParley } from '../support/harness.ts';
 
 /**
@@ -46,6 +48,8 @@ for (const d of dialects) {
     const subProcessors = {} as Record<Role, string>;
     /** A breach in the register to read, edit and follow up. */
     let breachId: string;
+    let recordingKey: Awaited<ReturnType<typeof createRecordingKeyPair>>;
+    let recordingKeyId: string;
     const rr = {} as Record<Role, Record<'access' | 'erasure' | 'restriction' | 'objection' | 'extend' | 'refuse', string>>;
 
     beforeAll(async () => {
@@ -144,6 +148,11 @@ for (const d of dialects) {
       });
       expect(breach.status, breach.raw).toBe(201);
       breachId = breach.body.id;
+      // A recording key for E2EE calls, made as the DPO's browser does (and one more for the matrix to create).
+      recordingKey = await createRecordingKeyPair('a passphrase long enough', MIN_SEAL_ITERATIONS);
+      const created = await clients.dpo.post('/api/recording-keys', { publicKey: recordingKey.publicKey, sealed: recordingKey.sealed, fingerprint: recordingKey.fingerprint });
+      expect(created.status, created.raw).toBe(201);
+      recordingKeyId = created.body.key.id;
     });
 
     const matrix = (role: Role = 'admin'): Row[] => [
@@ -206,6 +215,20 @@ for (const d of dialects) {
         denied: { admin: 'PLAYBACK_ROLE_REQUIRED', agent: 404 },
       },
       { method: 'DELETE', url: `/api/recordings/${retention[role].erasable}`, allowed: ['admin', 'dpo'] },
+      { method: 'GET', url: '/api/recording-keys', allowed: ['admin', 'dpo'] },
+      {
+        method: 'POST',
+        url: '/api/recording-keys',
+        body: { publicKey: recordingKey.publicKey, sealed: recordingKey.sealed, fingerprint: recordingKey.fingerprint },
+        allowed: ['dpo'],
+      },
+      // The sealed private key goes to those who may play recordings (default: the DPO alone, G22).
+      {
+        method: 'GET',
+        url: `/api/recording-keys/${recordingKeyId}/sealed`,
+        allowed: ['dpo'],
+        denied: { admin: 'PLAYBACK_ROLE_REQUIRED', agent: 'PLAYBACK_ROLE_REQUIRED' },
+      },
       {
         method: 'POST',
         url: `/api/recordings/${retention[role].legal}/retention-extension`,
@@ -277,6 +300,7 @@ for (const d of dialects) {
         [hooks.admin, ':webhookId'],
         [breachId, ':breachId'],
         [subProcessors.admin, ':subProcessorId'],
+        [recordingKeyId, ':keyId'],
         ['/api/documents/dpa', '/api/documents/:kind'],
       ];
       const rows = matrix().map((r) => `${r.method} ${placeholders.reduce((url, [id, name]) => url.replace(id, name), r.url.split('?')[0]!)}`);

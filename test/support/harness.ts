@@ -41,7 +41,7 @@ export class ApiClient {
     method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
     url: string,
     body?: unknown,
-    options: { csrf?: boolean; headers?: Record<string, string>; rawBody?: string } = {},
+    options: { csrf?: boolean; headers?: Record<string, string>; rawBody?: string | Buffer } = {},
   ): Promise<ApiResponse<T>> {
     const unsafe = method !== 'GET';
     if (unsafe && options.csrf !== false && !this.bearer && !this.#csrf) await this.refreshCsrf();
@@ -49,7 +49,7 @@ export class ApiClient {
     if (this.cookies.size > 0) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     if (unsafe && options.csrf !== false && this.#csrf && !this.bearer) headers['x-csrf-token'] = this.#csrf;
     if (this.bearer) headers.authorization = `Bearer ${this.bearer}`;
-    let payload: string | undefined;
+    let payload: string | Buffer | undefined;
     if (options.rawBody !== undefined) payload = options.rawBody;
     else if (body !== undefined) {
       payload = JSON.stringify(body);

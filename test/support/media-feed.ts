@@ -185,6 +185,19 @@ export interface ProbeResult {
 }
 
 /**
+ * `decodeErrors` without the null muxer's complaints about two packets of one stream with the same timestamp (and
+ * ffmpeg's "Last message repeated" after them). For files Parley did not write: Chromium's MediaRecorder can give two
+ * frames the same millisecond under load; the frames still decode. Parley's own recordings are held to the full check.
+ */
+export function decodeErrorsOtherThanEqualTimestamps(errors: string): string {
+  return errors
+    .split('\n')
+    .filter((line) => !/non monotonically increasing dts to muxer/.test(line) && !/^\s*Last message repeated/.test(line))
+    .join('\n')
+    .trim();
+}
+
+/**
  * Decodes a media file held in memory with ffmpeg and ffprobe, through stdin: the plaintext is never written to
  * disk (G44). The duration comes from the decoded frames' timestamps, so a wrong header Duration cannot fool it.
  */

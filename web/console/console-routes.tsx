@@ -13,6 +13,7 @@ import { ManageNoticesPage } from './features/notices/manage-notices-page.tsx';
 import { OrganisationSettingsPage } from './features/organisation/organisation-settings-page.tsx';
 import { RightsRequestsPage } from './features/rights-requests/rights-requests-page.tsx';
 import { ReviewRecordingsPage } from './features/recordings/review-recordings-page.tsx';
+import { RecordingKeysPage } from './features/recording-keys/recording-keys-page.tsx';
 import { ManageUsersPage } from './features/users/manage-users-page.tsx';
 import { ManageLegalHoldsPage } from './features/legal-holds/manage-legal-holds-page.tsx';
 import { ManageWebhooksPage } from './features/webhooks/manage-webhooks-page.tsx';
@@ -47,6 +48,13 @@ export const sections: readonly Section[] = [
     description: 'Review, play back, audit trail',
     permission: 'recordings.read',
     page: ReviewRecordingsPage,
+  },
+  {
+    path: '/recording-key',
+    label: 'Recording key',
+    description: 'Opens recordings of encrypted calls',
+    permission: 'recordingKeys.read',
+    page: RecordingKeysPage,
   },
   {
     path: '/call-types',

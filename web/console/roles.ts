@@ -48,6 +48,9 @@ const permissions = {
   'documents.manage': ['admin', 'dpo'],
   /** The breach register (G49): recording, editing and following up breaches. */
   'breaches.manage': ['admin', 'dpo'],
+  /** The organisation's recording key for E2EE calls: administrators see it, only a DPO makes one (the passphrase is theirs). */
+  'recordingKeys.read': ['admin', 'dpo'],
+  'recordingKeys.manage': ['dpo'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof permissions;

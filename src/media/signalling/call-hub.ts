@@ -10,6 +10,7 @@ import { CallRecords } from './call-records.ts';
 import { authenticateJoin, type UpgradeContext } from './join-auth.ts';
 import { LiveCall } from './live-call.ts';
 import { CallRecording } from '../../recording/call-recording.ts';
+import type { E2eeUploads } from '../../recording/e2ee-uploads.ts';
 
 export interface CallHubOptions {
   readonly media: MediaServer;
@@ -26,6 +27,10 @@ export interface CallHubOptions {
   readonly statsIntervalMs?: number;
   /** Plaintext bytes per encrypted recording chunk (default 64 KiB; tests use smaller ones). */
   readonly recordingChunkBytes?: number;
+  /** Where E2EE calls' recordings are uploaded by the recording agent's browser (built in main.ts with its routes). */
+  readonly e2eeUploads?: E2eeUploads;
+  /** How long a stopped E2EE capture waits for the browser's last chunk, in ms (tests shorten it). */
+  readonly e2eeLastChunkMs?: number;
 }
 
 /** Calls ended by their agent, remembered so a join checked just before the end was written is still refused. */
@@ -61,6 +66,8 @@ export class CallHub {
   readonly #joinTimeoutMs: number;
   readonly #statsIntervalMs: number;
   readonly #recordingChunkBytes: number | undefined;
+  readonly #e2eeUploads: E2eeUploads | undefined;
+  readonly #e2eeLastChunkMs: number | undefined;
   readonly #ended = new Set<string>();
   readonly #pendingWrites = new Set<Promise<void>>();
   #heartbeat: NodeJS.Timeout | null = null;
@@ -80,6 +87,8 @@ export class CallHub {
     this.#joinTimeoutMs = options.joinTimeoutMs ?? 10_000;
     this.#statsIntervalMs = options.statsIntervalMs ?? 2_000;
     this.#recordingChunkBytes = options.recordingChunkBytes;
+    this.#e2eeUploads = options.e2eeUploads;
+    this.#e2eeLastChunkMs = options.e2eeLastChunkMs;
     // A consent withdrawn on the join page reaches the live recording of that call, if there is one.
     this.#stopListening = deps.signals.on('consentWithdrawn', ({ callId, participantId, purpose }) => {
       if (purpose === 'recording') this.#calls.get(callId)?.recording?.consentWithdrawnElsewhere(participantId);
@@ -223,6 +232,8 @@ export class CallHub {
                     void done.finally(() => this.#pendingWrites.delete(done));
                   },
                   chunkSize: this.#recordingChunkBytes,
+                  e2ee: identity.e2ee ? (this.#e2eeUploads ?? null) : null,
+                  e2eeLastChunkMs: this.#e2eeLastChunkMs,
                 }),
       });
       created.events.on('ended', () => this.#rememberEnded(identity.callId));

@@ -10,6 +10,7 @@ import {
   type ServerMessage,
 } from './protocol.ts';
 import { E2eeSession, e2eeSupported, type E2eeState } from './e2ee/e2ee-session.ts';
+import { captureStream, E2eeRecorder } from './e2ee/e2ee-recorder.ts';
 
 /**
  * One participant's side of a live call, with no UI: the signalling socket, the peer connection, the local
@@ -117,11 +118,18 @@ export class CallSession {
   #closed = false;
   /** Made at the first welcome of an E2EE call; kept across rejoins (same key pair, same worker). */
   #e2ee: E2eeSession | null = null;
+  /** Recording agent of an E2EE call only: made at the first `e2ee-capture-start`, kept across rejoins. */
+  #recorder: E2eeRecorder | null = null;
 
   constructor(readonly options: CallOptions) {}
 
   get snapshot(): CallSnapshot {
     return this.#snapshot;
+  }
+
+  /** The in-browser recorder of an E2EE call (recording agent only), for tests; null until the server asks for one. */
+  get e2eeRecorder(): E2eeRecorder | null {
+    return this.#recorder;
   }
 
   subscribe(listener: () => void): () => void {
@@ -247,6 +255,8 @@ export class CallSession {
     const ws = this.#ws;
     this.#ws = null;
     if (ws && ws.readyState <= WebSocket.OPEN) ws.close(1000);
+    // Before the peer connection closes (which ends the remote tracks): what is recorded is still uploaded after.
+    void this.#recorder?.stopAll();
     this.#closePc();
     this.#e2ee?.close();
     const { audio, video, screen } = this.#snapshot.local;
@@ -394,6 +404,14 @@ export class CallSession {
         return;
       case 'e2ee-sender-key':
         this.#e2ee?.senderKey(message.from, message.keyId, message.wrapped);
+        return;
+      case 'e2ee-capture-start':
+        this.#recorder ??= new E2eeRecorder();
+        // The tracks are looked up again until they exist: a participant's media may arrive after the message.
+        void this.#recorder.start(message, () => captureStream(this.#snapshot, message));
+        return;
+      case 'e2ee-capture-stop':
+        void this.#recorder?.stop(message.trackId, message.reason);
         return;
       case 'answer':
       case 'ice':

@@ -123,10 +123,24 @@ const serverMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('recording'), state: recordingState }),
   z.object({ type: z.literal('recording-alert'), message: z.string() }),
   z.object({ type: z.literal('e2ee-sender-key'), from: z.string(), keyId: z.number(), wrapped: z.string() }),
+  z.object({
+    type: z.literal('e2ee-capture-start'),
+    trackId: z.string(),
+    participantId: z.string(),
+    source: z.enum(['camera', 'screen']),
+    recordingKey: z.object({ id: z.string(), publicKey: z.object({ kty: z.literal('EC'), crv: z.literal('P-256'), x: z.string(), y: z.string() }) }),
+  }),
+  z.object({
+    type: z.literal('e2ee-capture-stop'),
+    trackId: z.string(),
+    reason: z.enum(['stopped', 'withdrawn', 'left', 'sources_changed', 'call_ended', 'shutdown', 'failed']),
+  }),
 ]);
 export type ServerMessage = z.infer<typeof serverMessage>;
 export type ParticipantStats = Extract<ServerMessage, { type: 'stats' }>['participants'][number];
 export type OfferMessage = Extract<ServerMessage, { type: 'offer' }>;
+export type E2eeCaptureStart = Extract<ServerMessage, { type: 'e2ee-capture-start' }>;
+export type E2eeCaptureStop = Extract<ServerMessage, { type: 'e2ee-capture-stop' }>;
 
 // Compile-time check that the mirror and the server's schema describe the same messages, type by type.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

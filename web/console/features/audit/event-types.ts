@@ -42,6 +42,8 @@ export const auditEventTypes = {
   'recording.track_ended': 'Recording of a participant ended',
   'recording.track_erased': 'Recorded track erased (key destroyed)',
   'recording.played': 'Recording played back',
+  'recording_key.created': 'Recording key created (E2EE calls)',
+  'recording_key.fetched': 'Recording key fetched to unlock in the browser',
   'recording.downloaded': 'Recording downloaded',
   'recording.access_refused': 'Recording access refused',
   'keys.rotated': 'Encryption keys rotated',

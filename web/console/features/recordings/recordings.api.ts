@@ -1,5 +1,9 @@
 import * as z from 'zod/mini';
 import type { ApiClient } from '../../../shared/api/client.ts';
+import { recordingPublicKeySchema, sealedPrivateKeySchema } from '../recording-keys/recording-keys.api.ts';
+
+/** An end-to-end encrypted track's envelope: which recording key it was encrypted to, and its ephemeral public key. */
+const trackEnvelopeSchema = z.object({ v: z.literal(1), keyId: z.string(), epk: recordingPublicKeySchema });
 
 const trackSchema = z.object({
   id: z.string(),
@@ -12,6 +16,11 @@ const trackSchema = z.object({
   endReason: z.nullable(z.string()),
   durationMs: z.nullable(z.number()),
   playable: z.boolean(),
+  /**
+   * Set when the recording browser encrypted the track end to end: its media link then serves the stored chunks,
+   * which only the organisation's recording key opens. Absent from servers that predate E2EE recording.
+   */
+  e2ee: z.optional(z.nullable(trackEnvelopeSchema)),
 });
 export type Track = z.infer<typeof trackSchema>;
 
@@ -64,3 +73,10 @@ export const getRecording = (api: ApiClient, recordingId: string) => api.get(`/a
 /** A short-lived link for the signed-in user; asking for one is audited (and refused without a playback role or training). */
 export const requestMediaLink = (api: ApiClient, recordingId: string, trackId: string, purpose: 'play' | 'download') =>
   api.post(`/api/recordings/${encodeURIComponent(recordingId)}/tracks/${encodeURIComponent(trackId)}/links`, linkSchema, { purpose });
+
+/**
+ * The organisation's private recording key, sealed under the DPO's passphrase, for an E2EE track's `keyId`. Only
+ * the roles that may play recordings (with training) get it; it is opened in this browser, never on the server.
+ */
+export const getSealedRecordingKey = async (api: ApiClient, keyId: string) =>
+  (await api.get(`/api/recording-keys/${encodeURIComponent(keyId)}/sealed`, z.object({ id: z.string(), sealed: sealedPrivateKeySchema }))).sealed;

@@ -1,8 +1,18 @@
+import { createContext } from 'preact';
 import { useLocation } from 'preact-iso';
-import { useState } from 'preact/hooks';
+import { useContext, useEffect, useRef, useState } from 'preact/hooks';
+import {
+  decryptRecording,
+  RecordingDecryptError,
+  unlockRecordingKey,
+  WrongPassphraseError,
+  type TrackEnvelope,
+} from '../../../customer/call/e2ee/recording-crypto.ts';
 import { useApi } from '../../../shared/api/api-context.tsx';
+import { ApiError } from '../../../shared/api/api-error.ts';
 import { Alert, ErrorAlert } from '../../../shared/ui/alert.tsx';
-import { Button } from '../../../shared/ui/button.tsx';
+import { Button, SubmitButton } from '../../../shared/ui/button.tsx';
+import { TextField } from '../../../shared/ui/field.tsx';
 import { Loading } from '../../../shared/ui/loading.tsx';
 import { PageHeader } from '../../../shared/ui/page-header.tsx';
 import { formatDateTime, formatDateTimeSeconds } from '../../../shared/format.ts';
@@ -13,6 +23,7 @@ import { useMe } from '../../session.tsx';
 import { describeEventType } from '../audit/event-types.ts';
 import {
   getRecording,
+  getSealedRecordingKey,
   listRecordings,
   requestMediaLink,
   type MediaLink,
@@ -102,9 +113,10 @@ export function ReviewRecordingsPage() {
   const { query } = useLocation();
   const callId = query.callId || undefined;
   const recordings = useResource(() => listRecordings(api, callId), [api, callId]);
+  const keyring = useRef<Keyring>(new Map());
 
   return (
-    <>
+    <KeyringContext.Provider value={keyring.current}>
       <PageHeader title={callId ? 'Recordings of a call' : 'Recordings'}>
         <p>
           Recorded calls, with the basis each person was recorded on and their consent as it stands now. Playing or
@@ -125,9 +137,16 @@ export function ReviewRecordingsPage() {
         ) : (
           recordings.state.data.map((r) => <RecordingPanel key={r.id} recording={r} />)
         ))}
-    </>
+    </KeyringContext.Provider>
   );
 }
+
+/**
+ * Recording keys unlocked on this page, by key id: the passphrase is asked once per key and page visit. Held in
+ * this page's memory only (never in storage), as non-extractable CryptoKeys, and gone when the page is left.
+ */
+type Keyring = Map<string, CryptoKey>;
+const KeyringContext = createContext<Keyring | null>(null);
 
 function RecordingPanel(props: { recording: Recording }) {
   const r = props.recording;
@@ -219,15 +238,25 @@ function TrackRow(props: { recording: Recording; participant: RecordingParticipa
   const api = useApi();
   const submit = useSubmit();
   const [player, setPlayer] = useState<MediaLink | null>(null);
+  const [encrypted, setEncrypted] = useState<MediaPurpose | null>(null);
+  const envelope = t?.e2ee ?? null;
 
   async function play() {
     if (!t) return;
+    if (envelope) {
+      setEncrypted('play');
+      return;
+    }
     const link = await submit.run(() => requestMediaLink(api, r.id, t.id, 'play'));
     if (link) setPlayer(link);
   }
 
   async function download() {
     if (!t) return;
+    if (envelope) {
+      setEncrypted('download');
+      return;
+    }
     const link = await submit.run(() => requestMediaLink(api, r.id, t.id, 'download'));
     if (!link) return;
     // The answer is an attachment: the browser saves it and the page stays where it is.
@@ -278,6 +307,13 @@ function TrackRow(props: { recording: Recording; participant: RecordingParticipa
           </td>
         )}
       </tr>
+      {t && envelope && encrypted && (
+        <tr class="row-detail">
+          <td colSpan={8}>
+            <EncryptedTrackPlayer key={encrypted} recordingId={r.id} trackId={t.id} envelope={envelope} purpose={encrypted} onClose={() => setEncrypted(null)} />
+          </td>
+        </tr>
+      )}
       {(submit.error !== null || player) && (
         <tr class="row-detail">
           <td colSpan={8}>
@@ -298,6 +334,221 @@ function TrackRow(props: { recording: Recording; participant: RecordingParticipa
       )}
     </>
   );
+}
+
+type MediaPurpose = 'play' | 'download';
+type Step = 'idle' | 'unlocking' | 'fetching' | 'decrypting';
+type Failure = { readonly kind: 'wrong_passphrase' } | { readonly kind: 'undecryptable' } | { readonly kind: 'other'; readonly error: unknown };
+interface Opened {
+  /** An object URL of the decrypted WebM, revoked when replaced or when the player closes. */
+  readonly url: string;
+  readonly chunks: number;
+  readonly complete: boolean;
+}
+
+const stepLabels: Readonly<Record<Exclude<Step, 'idle'>, string>> = {
+  unlocking: 'Unlocking the recording key…',
+  fetching: 'Fetching the encrypted recording…',
+  decrypting: 'Decrypting in your browser…',
+};
+
+/**
+ * An end-to-end encrypted track: the server holds only ciphertext, so the recording key is unlocked here with the
+ * passphrase, the stored chunks are fetched through the usual (audited) media link and decrypted in this browser.
+ * The whole track is held in memory: simpler than streaming into MediaSource, at the cost of memory for long calls.
+ */
+function EncryptedTrackPlayer(props: { recordingId: string; trackId: string; envelope: TrackEnvelope; purpose: MediaPurpose; onClose: () => void }) {
+  const { recordingId, trackId, envelope, purpose } = props;
+  const api = useApi();
+  // Outside the page's provider (not expected), keys live only as long as this player.
+  const ownKeyring = useRef<Keyring>(new Map());
+  const keyring = useContext(KeyringContext) ?? ownKeyring.current;
+  const [passphrase, setPassphrase] = useState('');
+  const [step, setStep] = useState<Step>('idle');
+  const [failure, setFailure] = useState<Failure | null>(null);
+  const [opened, setOpened] = useState<Opened | null>(null);
+  const alive = useRef(true);
+  const unlocked = keyring.has(envelope.keyId);
+
+  useEffect(
+    () => () => {
+      alive.current = false;
+    },
+    [],
+  );
+  useEffect(() => {
+    if (!opened) return;
+    const url = opened.url;
+    return () => URL.revokeObjectURL(url);
+  }, [opened]);
+  // A key unlocked earlier on this page opens the track at once.
+  useEffect(() => {
+    if (unlocked) void open(null);
+  }, []);
+
+  async function open(typed: string | null) {
+    if (step !== 'idle') return;
+    setFailure(null);
+    try {
+      let key = keyring.get(envelope.keyId);
+      if (!key) {
+        if (typed === null) return;
+        setStep('unlocking');
+        key = await unlockRecordingKey(await getSealedRecordingKey(api, envelope.keyId), typed);
+        keyring.set(envelope.keyId, key);
+        if (alive.current) setPassphrase('');
+      }
+      if (alive.current) setStep('fetching');
+      const link = await requestMediaLink(api, recordingId, trackId, purpose);
+      const stored = await fetchStoredBytes(link.url);
+      if (alive.current) setStep('decrypting');
+      const recording = await decryptRecording(key, envelope, trackId, stored);
+      if (!alive.current) return;
+      const url = URL.createObjectURL(new Blob([recording.webm], { type: 'video/webm' }));
+      setOpened({ url, chunks: recording.chunks, complete: recording.complete });
+      if (purpose === 'download' && recording.chunks > 0) saveAs(url, fileName(trackId));
+    } catch (error) {
+      if (!alive.current) return;
+      if (error instanceof WrongPassphraseError) setFailure({ kind: 'wrong_passphrase' });
+      else if (error instanceof RecordingDecryptError) setFailure({ kind: 'undecryptable' });
+      else setFailure({ kind: 'other', error });
+    } finally {
+      if (alive.current) setStep('idle');
+    }
+  }
+
+  function onSubmit(e: Event) {
+    e.preventDefault();
+    if (passphrase === '') {
+      setFailure({ kind: 'wrong_passphrase' });
+      return;
+    }
+    void open(passphrase);
+  }
+
+  const progress = step === 'idle' ? null : stepLabels[step];
+  const busy = progress !== null;
+  return (
+    <div class="recording-player" data-testid="e2ee-track">
+      {!opened && (
+        <>
+          <p>
+            <strong>End-to-end encrypted: unlock with the recording key's passphrase.</strong> This track was encrypted in the
+            host's browser and Parley cannot open it. The passphrase is checked here, in your browser; it is not sent to the
+            server.
+          </p>
+          {!unlocked ? (
+            <form class="form" onSubmit={onSubmit} noValidate aria-label="Unlock the recording key">
+              <TextField
+                label="Recording key passphrase"
+                hint="The passphrase the data protection officer chose when making the recording key (see Recording key)."
+                type="password"
+                name="recordingKeyPassphrase"
+                autoComplete="off"
+                error={
+                  failure?.kind === 'wrong_passphrase'
+                    ? passphrase === ''
+                      ? 'Enter the passphrase.'
+                      : 'This passphrase does not open the recording key. Check it against the written copy; letter case matters.'
+                    : undefined
+                }
+                value={passphrase}
+                onValue={setPassphrase}
+              />
+              <div class="form-actions">
+                <SubmitButton busy={busy} busyLabel={progress ?? ''}>
+                  {purpose === 'play' ? 'Unlock and play' : 'Unlock and download'}
+                </SubmitButton>
+                <Button variant="link" onClick={props.onClose}>
+                  Cancel
+                </Button>
+              </div>
+            </form>
+          ) : (
+            progress && <Loading label={progress} />
+          )}
+          {!unlocked && progress && <Loading label={progress} />}
+        </>
+      )}
+      {failure?.kind === 'undecryptable' && (
+        <Alert kind="error" title="This track does not decrypt" testId="e2ee-undecryptable">
+          <p>
+            The recording key opened, but this track's stored data does not decrypt with it: it was encrypted to another key,
+            or the stored file was altered or damaged. Nothing of it can be played. Tell your administrator, with the
+            recording's id <code>{recordingId}</code>.
+          </p>
+        </Alert>
+      )}
+      {failure?.kind === 'other' && <ErrorAlert error={failure.error} title="The recording cannot be opened" />}
+      {unlocked && !opened && !busy && failure?.kind === 'other' && (
+        <p>
+          <Button onClick={() => void open(null)}>Try again</Button>
+        </p>
+      )}
+      {opened && opened.chunks === 0 && (
+        <Alert kind="warning" title="Nothing was stored">
+          <p>The host's browser stopped before any part of this track was stored, so there is nothing to play.</p>
+        </Alert>
+      )}
+      {opened && opened.chunks > 0 && !opened.complete && (
+        <Alert kind="warning" title="This recording was cut short" testId="e2ee-incomplete">
+          <p>
+            The host's browser stopped before the recording was finished (it was closed, lost its connection or crashed). What
+            was stored plays normally, up to the cut; the rest was never recorded.
+          </p>
+        </Alert>
+      )}
+      {opened && opened.chunks > 0 && purpose === 'play' && (
+        <video controls autoplay preload="metadata" src={opened.url} style={{ maxWidth: '100%' }} data-testid="e2ee-player" />
+      )}
+      {opened && opened.chunks > 0 && purpose === 'download' && (
+        <p>
+          Decrypted in your browser and saved as <code>{fileName(trackId)}</code>.{' '}
+          <a href={opened.url} download={fileName(trackId)}>
+            Save it again
+          </a>
+        </p>
+      )}
+      {(opened || unlocked) && (
+        <p class="muted">
+          Decrypted in this browser only; the unlocked key is forgotten when you leave this page.{' '}
+          <Button variant="link" onClick={props.onClose}>
+            Close the player
+          </Button>
+        </p>
+      )}
+    </div>
+  );
+}
+
+const fileName = (trackId: string) => `recording-${trackId}.webm`;
+
+function saveAs(url: string, name: string) {
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+}
+
+/** The stored chunks behind an E2EE track's media link, whole: decryption needs every chunk in order. */
+async function fetchStoredBytes(url: string): Promise<Uint8Array> {
+  let res: Response;
+  try {
+    res = await fetch(url, { credentials: 'same-origin', cache: 'no-store' });
+  } catch (cause) {
+    throw new ApiError({ status: 0, code: 'NETWORK', message: 'Parley could not be reached. Check your connection and try again.', requestId: null, cause });
+  }
+  if (!res.ok) {
+    throw new ApiError({
+      status: res.status,
+      code: 'HTTP_ERROR',
+      message: `The recording's stored data could not be fetched (HTTP ${res.status}). Try again in a moment.`,
+      requestId: res.headers.get('x-request-id'),
+    });
+  }
+  return new Uint8Array(await res.arrayBuffer());
 }
 
 const actorTypeLabels: Readonly<Record<string, string>> = { system: 'Parley', anonymous: 'Someone without an account' };
