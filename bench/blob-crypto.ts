@@ -8,12 +8,11 @@
  *
  * Figures are printed, never compared to a threshold (STYLE 15).
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
 import { z } from 'zod';
 import { ChunkEncryptor, decryptRange } from '../src/storage/blob-format.ts';
 import { printMachineHeader } from './support/machine.ts';
+import { opensslSpeed, opensslVersion, type OpensslResult } from './support/openssl.ts';
 import { formatTable } from './support/table.ts';
 import { readOptions, settle } from './support/options.ts';
 
@@ -42,35 +41,6 @@ const usage = `Usage: npm run bench -- blob-crypto [options]
 
 function parseSettings(argv: string[]): Settings {
   return settle(settingsSchema, readOptions(argv, ['mib', 'chunks', 'seconds'], usage), 'Invalid options.', usage);
-}
-
-interface OpensslResult {
-  readonly bytes: number;
-  /** Bytes per second, or null when openssl is missing or its output did not parse. */
-  readonly rate: number | null;
-  readonly note: string;
-}
-
-/** `openssl speed -evp aes-256-gcm -bytes N -seconds S`; its figure is in 1000s of bytes per second. */
-async function opensslSpeed(bytes: number, seconds: number): Promise<OpensslResult> {
-  try {
-    const { stdout } = await promisify(execFile)('openssl', ['speed', '-evp', 'aes-256-gcm', '-bytes', String(bytes), '-seconds', String(seconds)], {
-      timeout: (seconds + 30) * 1000,
-    });
-    const match = /^AES-256-GCM\s+([\d.]+)k\s*$/im.exec(stdout);
-    if (!match) return { bytes, rate: null, note: 'unparsable output' };
-    return { bytes, rate: Number(match[1]) * 1000, note: '' };
-  } catch (err) {
-    return { bytes, rate: null, note: err instanceof Error ? err.message.split('\n')[0]! : String(err) };
-  }
-}
-
-async function opensslVersion(): Promise<string> {
-  try {
-    return (await promisify(execFile)('openssl', ['version'])).stdout.trim();
-  } catch {
-    return 'not found';
-  }
 }
 
 interface FormatResult {
