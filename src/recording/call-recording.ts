@@ -174,6 +174,7 @@ export class CallRecording {
   /** A participant's socket joined (or rejoined): tell them the state; a legal-obligation call starts recording with its agent. */
   joined(participant: RecordingParticipant): void {
     if (this.#closed) return;
+    if (this.options.e2ee && this.#active && participant.kind === 'agent') this.#recorderRejoined(participant.id);
     if (participant.kind === 'agent' && this.facts.mode === 'legal_obligation' && !this.#active) {
       this.#start({ type: 'system' });
       return;
@@ -621,6 +622,21 @@ export class CallRecording {
       chunkSize: this.options.chunkSize,
       e2ee,
     };
+  }
+
+  /**
+   * E2EE: the recording agent's page came back (a reload, a network drop). Its new peer connection has new tracks, and
+   * a reloaded page has lost its recorders: every capture it was making ends (what was uploaded stays) and starts
+   * again as a new track, so the recording goes on instead of silently stopping.
+   */
+  #recorderRejoined(recorderId: string): void {
+    for (const [id, person] of this.#people) {
+      const slots = [...person.captures.values()].filter((slot) => slot.browser?.recorderId === recorderId);
+      if (slots.length === 0) continue;
+      for (const slot of slots) this.#endCapture(id, person, slot, 'sources_changed');
+      const present = this.host.get(id);
+      if (present && person.state === 'captured') this.#syncCaptures(present, person);
+    }
   }
 
   /** The agent whose browser records an E2EE call: the first agent present and admitted. */

@@ -217,6 +217,38 @@ describe('recording of E2EE calls: chunks encrypted in the browser to the organi
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['recording_key.created', 'recording_key.fetched', 'recording.played']));
   });
 
+  it('goes on when the recording agent\'s page comes back: what was uploaded stays, each capture continues as a new track', async () => {
+    const { call, agent, starts, recordingId } = await recordedCall();
+    const agentClient = world.agent.client;
+    const before = starts.customer.trackId;
+    const enc = await openTrackEncrypter(starts.customer.recordingKey, before);
+    expect((await agentClient.request('PUT', `/api/e2ee-tracks/${before}/envelope`, enc.envelope)).status).toBe(204);
+    expect((await upload(agentClient, before, 0, await enc.encryptChunk(0, false, new Uint8Array(2_000)), false)).status).toBe(204);
+
+    // The page reloads: a new socket for the same participant; the old one is replaced.
+    const again = await TestParticipant.join(world.url, { type: 'join', callId: call.callId, auth: { kind: 'session' }, e2ee: true }, { cookie: world.agentCookie });
+    open.push(again);
+    expect((await again.signal.next('welcome')).resumed).toBe(true);
+    again.publish('audio', 'video');
+    const restarted = await again.signal.next('e2ee-capture-start', (m) => m.participantId === call.customerId);
+    expect(restarted.trackId).not.toBe(before);
+    await again.signal.next('e2ee-capture-start', (m) => m.participantId === call.agentParticipantId);
+    // The new track takes chunks; the old one is closed with what reached the server (no last chunk: it was cut).
+    const next = await openTrackEncrypter(restarted.recordingKey, restarted.trackId);
+    expect((await agentClient.request('PUT', `/api/e2ee-tracks/${restarted.trackId}/envelope`, next.envelope)).status).toBe(204);
+    expect((await upload(agentClient, restarted.trackId, 0, await next.encryptChunk(0, true, new Uint8Array(2_000)), true)).status).toBe(204);
+    await expect.poll(async () => (await agentClient.get(`/api/e2ee-tracks/${before}`)).body.state, { timeout: 5_000 }).toBe('ended');
+    again.signal.send({ type: 'end' });
+    await again.signal.next('call-ended');
+    await agent.close();
+    await world.t.parley.calls.settled();
+    const customerTracks = (await tracksOf(world, recordingId)).filter((t) => t.participant_id === call.customerId);
+    expect(customerTracks.map((t) => [t.id, t.status, t.end_reason])).toEqual([
+      [before, 'complete', 'sources_changed'],
+      [restarted.trackId, 'complete', 'call_ended'],
+    ]);
+  });
+
   it('stops taking a person\'s chunks the moment they withdraw, and tells the recording browser to stop', async () => {
     const { customer, agent, starts } = await recordedCall();
     const agentClient = world.agent.client;
