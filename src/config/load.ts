@@ -49,6 +49,8 @@ export interface Config {
   readonly recording: { readonly trainingValidDays: number; readonly linkMinutes: number };
   /** Whoever runs this installation (the processor), as the generated documents name them. Address '' when not set. */
   readonly operator: { readonly name: string; readonly address: string; readonly contactEmail: string | undefined };
+  /** Webhook deliveries (src/webhooks/): private networks they may reach besides public addresses. */
+  readonly webhooks: { readonly allowedNetworks: readonly string[] };
   readonly timeZone: string;
   readonly rtc: {
     /** Replaces the address of every host candidate the media server announces (1:1 NAT). */
@@ -188,6 +190,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
         : { kind: 'local' },
     recording: { trainingValidDays: raw.PARLEY_TRAINING_VALID_DAYS, linkMinutes: raw.PARLEY_RECORDING_LINK_MINUTES },
     operator: { name: raw.PARLEY_OPERATOR_NAME, address: raw.PARLEY_OPERATOR_ADDRESS, contactEmail: raw.PARLEY_OPERATOR_CONTACT_EMAIL },
+    webhooks: { allowedNetworks: raw.PARLEY_WEBHOOK_ALLOWED_NETWORKS },
     timeZone: raw.PARLEY_TIME_ZONE,
     rtc: {
       announcedIp: raw.PARLEY_RTC_ANNOUNCED_IP,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseCidr } from '../webhooks/address-policy.ts';
 
 /**
  * Every setting Parley reads, with its unit and default. The README's settings table mirrors this list
@@ -227,6 +228,15 @@ export const settings = {
     schema: positiveInt('a whole number of minutes').default(15),
     doc: 'Lifetime of a recording playback or download link (it also needs the signed-in user who asked for it).',
     default: '15',
+  },
+  PARLEY_WEBHOOK_ALLOWED_NETWORKS: {
+    schema: z
+      .string()
+      .default('')
+      .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''))
+      .refine((list) => list.every((cidr) => parseCidr(cidr) !== null), 'expected networks in CIDR notation, comma-separated, such as 10.20.0.0/16,fd00:1::/48'),
+    doc: 'Private networks webhook deliveries may reach (CIDRs, comma-separated), e.g. a CRM on the company network. Otherwise deliveries go to public addresses only (and to a receiver named as localhost), checked after DNS.',
+    default: '(none)',
   },
   PARLEY_OPERATOR_NAME: {
     schema: z.string().trim().min(1).max(200).default('The operator of this Parley installation'),

@@ -1,4 +1,8 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
 import type { Deps } from '../deps.ts';
+import { AddressPolicy, LOOPBACK_HOSTS } from './address-policy.ts';
 import { enqueueJob } from '../jobs/enqueue-job.ts';
 import { backoffMs, JobError, type JobContext, type JobHandler } from '../jobs/job-runner.ts';
 import { iso } from '../shared/clock.ts';
@@ -10,25 +14,53 @@ import { attemptSchema, type Attempt } from './webhook.schema.ts';
 /** A receiver that has not answered after this long is taken as down (ms). */
 export const WEBHOOK_TIMEOUT_MS = 10_000;
 
-type DeliverDeps = Pick<Deps, 'db' | 'clock' | 'keys' | 'logger'>;
+type DeliverDeps = Pick<Deps, 'db' | 'clock' | 'keys' | 'logger' | 'config'>;
 
 /** How one POST went: a status (2xx = delivered), or a fixed error code when no answer came. */
 type Outcome = { status: number | null; error: string | null; ms: number };
 
-async function post(url: string, headers: Record<string, string>, body: string): Promise<Outcome> {
+/**
+ * One POST through Node's http(s) client, whose `lookup` is the address policy's: the connection goes only to an
+ * address deliveries may reach, judged after DNS (a literal address in the URL is judged here, since no lookup runs
+ * for it). Redirects are not followed: a 3xx is a failed attempt, so a delivery cannot be steered to another host.
+ */
+async function post(policy: AddressPolicy, target: string, headers: Record<string, string>, body: string): Promise<Outcome> {
   const started = performance.now();
-  try {
-    // Redirects are not followed: a 3xx is a failed attempt, so a delivery cannot be steered to another host.
-    const res = await fetch(url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS) });
-    await res.body?.cancel().catch(() => {});
-    const ok = res.status >= 200 && res.status < 300;
-    return { status: res.status, error: ok ? null : `http_${res.status}`, ms: Math.round(performance.now() - started) };
-  } catch (err) {
-    const name = (err as { name?: string }).name;
-    const cause = (err as { cause?: { code?: unknown } }).cause?.code;
-    const error = name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : `network_${typeof cause === 'string' ? cause : 'error'}`;
-    return { status: null, error: error.replace(/[^a-zA-Z0-9_]/g, '_').slice(0, 60), ms: Math.round(performance.now() - started) };
-  }
+  const elapsed = () => Math.round(performance.now() - started);
+  const url = new URL(target);
+  const literal = url.hostname.replace(/^\[|\]$/g, '');
+  if (isIP(literal) !== 0 && !LOOPBACK_HOSTS.has(url.hostname) && !policy.allows(literal)) return { status: null, error: 'blocked_address', ms: 0 };
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise<Outcome>((resolve) => {
+    const req = send(
+      url,
+      {
+        method: 'POST',
+        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        lookup: policy.lookupFor(url),
+        // One connection per attempt: each goes through the address check, none outlives its delivery.
+        agent: false,
+        signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+      },
+      (res) => {
+        const status = res.statusCode ?? 0;
+        res.resume();
+        res.destroy();
+        const ok = status >= 200 && status < 300;
+        resolve({ status, error: ok ? null : `http_${status}`, ms: elapsed() });
+      },
+    );
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      const error =
+        err.name === 'AbortError' || err.code === 'ABORT_ERR'
+          ? 'timeout'
+          : err.code === 'EADDRBLOCKED'
+            ? 'blocked_address'
+            : `network_${typeof err.code === 'string' ? err.code : 'error'}`;
+      resolve({ status: null, error: error.replace(/[^a-zA-Z0-9_]/g, '_').slice(0, 60), ms: elapsed() });
+    });
+    req.end(body);
+  });
 }
 
 /**
@@ -39,6 +71,7 @@ async function post(url: string, headers: Record<string, string>, body: string):
  */
 export function createDeliverWebhookHandler(deps: DeliverDeps): JobHandler<'webhook.deliver'> {
   const log = deps.logger.child({ module: 'webhooks' });
+  const policy = new AddressPolicy(deps.config.webhooks.allowedNetworks);
   return async ({ deliveryId }, job: JobContext) => {
     const row = await deps.db
       .selectFrom('webhook_deliveries as d')
@@ -80,7 +113,7 @@ export function createDeliverWebhookHandler(deps: DeliverDeps): JobHandler<'webh
       [WEBHOOK_HEADERS.timestamp]: String(timestamp),
       [WEBHOOK_HEADERS.signature]: signWebhook(openSecret(deps, { id: row.endpoint_id, secret_sealed: row.secret_sealed }), timestamp, row.payload),
     };
-    const outcome = await post(row.url, headers, row.payload);
+    const outcome = await post(policy, row.url, headers, row.payload);
     if (outcome.error === null) {
       await record(outcome, 'delivered');
       log.info({ deliveryId: row.id, webhookId: row.endpoint_id, status: outcome.status, attempt: job.attempt }, 'webhook delivered');

@@ -3,7 +3,8 @@ import type { AuditActor } from '../audit/events.ts';
 import type { DbOrTx } from '../db/database.ts';
 import type { WebhookEndpointsTable } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
-import { notFound } from '../shared/app-error.ts';
+import { AppError, notFound } from '../shared/app-error.ts';
+import { AddressPolicy } from './address-policy.ts';
 import { iso } from '../shared/clock.ts';
 import { newId, type Id, type OrgId } from '../shared/ids.ts';
 import { eventBody, insertDelivery } from './emit-webhook.ts';
@@ -52,6 +53,8 @@ export async function createWebhook(
   actor: AuditActor,
   input: { url: string; events: string[]; description: string },
 ): Promise<{ secret: string; webhook: WebhookView }> {
+  const refusal = new AddressPolicy(deps.config.webhooks.allowedNetworks).refusalForUrl(new URL(input.url));
+  if (refusal) throw new AppError('VALIDATION_FAILED', refusal, { details: [{ in: 'body', path: ['url'], message: refusal }] });
   return deps.db.transaction().execute(async (tx) => {
     const id = newId('webhook');
     const secret = newWebhookSecret();

@@ -1,8 +1,7 @@
 import { z } from 'zod';
+import { LOOPBACK_HOSTS } from './address-policy.ts';
 import { subscribableEventTypes } from './webhook-events.ts';
 
-/** Hosts a plain-http endpoint may use: a receiver on the same machine (development, tests). */
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 export const WEBHOOK_URL_MAX = 2000;
 
 /** Why a URL is refused, in words for the person who typed it; null when it is acceptable. */

@@ -131,6 +131,38 @@ for (const d of dialects) {
       }
     });
 
+    it('refuses an address on a private, local or reserved network (SSRF), and says how to reach a local receiver', async () => {
+      const post = (u: string) => admin.client.post('/api/webhooks', { url: u, events: ['call.ended'] });
+      for (const internal of [
+        'https://169.254.169.254/latest/meta-data',
+        'https://10.0.0.5/hook',
+        'https://192.168.1.20/hook',
+        'https://127.0.0.2/hook',
+        'https://[fd00::1]/hook',
+        'https://[::ffff:10.1.2.3]/hook',
+        'https://0.0.0.0/hook',
+      ]) {
+        const res = await post(internal);
+        expect(res.status, internal).toBe(400);
+        expect(res.body.error.message, internal).toMatch(/public addresses only/);
+        expect(res.body.error.details).toMatchObject([{ path: ['url'] }]);
+      }
+      expect((await admin.client.get('/api/webhooks')).body.webhooks.map((w: { url: string }) => w.url)).not.toContain('https://10.0.0.5/hook');
+    });
+
+    it('does not deliver to a literal internal address registered before the rule: the attempt is recorded as blocked', async () => {
+      const created = await admin.client.post('/api/webhooks', { url: 'https://crm.example.com/hook', events: ['call.ended'] });
+      expect(created.status, created.raw).toBe(201);
+      const id = created.body.webhook.id;
+      await t.parley.deps.db.updateTable('webhook_endpoints').set({ url: 'https://169.254.169.254/latest' }).where('id', '=', id).execute();
+      const test = await admin.client.post(`/api/webhooks/${id}/test`);
+      expect(test.status, test.raw).toBeLessThan(300);
+      await t.parley.jobs.runDue();
+      const deliveries = await admin.client.get(`/api/webhooks/${id}/deliveries`);
+      expect(deliveries.body.deliveries[0]).toMatchObject({ lastError: 'blocked_address', lastStatus: null });
+      expect((await admin.client.delete(`/api/webhooks/${id}`)).status).toBe(200);
+    });
+
     it('delivers a scheduled call signed, retries after a 500 with backoff, and then marks it delivered', async () => {
       receiver.answers = [500];
       const call = await scheduleCall();
