@@ -231,7 +231,7 @@ function Deliveries(props: { webhookId: string }) {
                   <span class={`badge ${statusBadge[d.status]}`}>{d.status === 'delivered' ? 'Delivered' : d.status === 'failed' ? 'Failed' : 'Pending'}</span>
                 </td>
                 <td>{d.attempts}</td>
-                <td>{d.lastStatus !== null ? `HTTP ${d.lastStatus}` : d.lastError ?? <span class="muted">—</span>}</td>
+                <td>{d.lastStatus !== null ? `HTTP ${d.lastStatus}` : d.lastError !== null ? describeDeliveryError(d.lastError) : <span class="muted">—</span>}</td>
                 <td>{d.nextAttemptAt ? formatDateTime(d.nextAttemptAt) : <span class="muted">—</span>}</td>
               </tr>
             ))}
@@ -299,4 +299,13 @@ function WebhookForm(props: { webhook?: Webhook; onSaved: (result: { secret: str
       </form>
     </section>
   );
+}
+
+/** A failed attempt without an HTTP answer, in words (the code stays visible for support). */
+function describeDeliveryError(code: string): string {
+  if (code === 'blocked_address') return 'Not sent: the address is on an internal network (blocked_address)';
+  if (code === 'timeout') return 'No answer within 10 seconds (timeout)';
+  if (code === 'endpoint_disabled') return 'Not sent: the endpoint is disabled';
+  if (code.startsWith('network_')) return `Could not connect (${code.slice('network_'.length)})`;
+  return code;
 }
