@@ -51,7 +51,9 @@ async function filesUnder(dir: string): Promise<Record<string, number>> {
   for (const entry of await fs.readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])) {
     if (!entry.isFile()) continue;
     const file = path.join(entry.parentPath, entry.name);
-    out[path.relative(dir, file).split(path.sep).join('/')] = (await fs.stat(file)).size;
+    // A file can go between the listing and the stat (a track replaced when the sources change): skip it.
+    const size = (await fs.stat(file).catch(() => null))?.size;
+    if (size !== undefined) out[path.relative(dir, file).split(path.sep).join('/')] = size;
   }
   return out;
 }
