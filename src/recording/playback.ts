@@ -52,7 +52,7 @@ function restricted(): AppError {
 }
 
 /** Whether the user recorded a GDPR training completed within the last `validDays` days (today counts). */
-export async function hasRecentTraining(deps: Deps, orgId: OrgId, userId: UserId): Promise<boolean> {
+async function hasRecentTraining(deps: Deps, orgId: OrgId, userId: UserId): Promise<boolean> {
   const cutoff = iso(new Date(deps.clock.now().getTime() - deps.config.recording.trainingValidDays * 86_400_000)).slice(0, 10);
   const row = await deps.db
     .selectFrom('training_attestations')
@@ -63,6 +63,45 @@ export async function hasRecentTraining(deps: Deps, orgId: OrgId, userId: UserId
     .limit(1)
     .executeTakeFirst();
   return row !== undefined;
+}
+
+/**
+ * Who may play recordings (G22): a role the organisation allows, a signed-in person (not an API token) with a GDPR
+ * training within PARLEY_TRAINING_VALID_DAYS. Either the caller's user id, or why not. Used for media links and for
+ * the sealed recording key of E2EE recordings alike.
+ */
+export async function playbackPermission(
+  deps: Deps,
+  p: Principal,
+): Promise<{ ok: true; userId: UserId } | { ok: false; reason: 'role' | 'training'; error: AppError }> {
+  const org = await deps.db.selectFrom('organisations').select('playback_roles').where('id', '=', p.orgId).executeTakeFirstOrThrow();
+  const allowed = parsePlaybackRoles(org.playback_roles);
+  if (!allowed.includes(p.role)) {
+    const who = listOf(allowed.map((r) => roleNames[r]));
+    return {
+      ok: false,
+      reason: 'role',
+      error: new AppError(
+        'PLAYBACK_ROLE_REQUIRED',
+        `In your organisation only ${who} may play or download recordings. An administrator or data protection officer can change this in Organisation settings.`,
+        { details: { playbackRoles: allowed } },
+      ),
+    };
+  }
+  if (p.kind !== 'session') {
+    return { ok: false, reason: 'training', error: new AppError('TRAINING_REQUIRED', 'Recordings are played by signed-in people with a recorded GDPR training, not by API tokens.') };
+  }
+  if (!(await hasRecentTraining(deps, p.orgId, p.userId))) {
+    return {
+      ok: false,
+      reason: 'training',
+      error: new AppError(
+        'TRAINING_REQUIRED',
+        `Playing recordings needs a GDPR training completed within the last ${deps.config.recording.trainingValidDays} days. Record a GDPR training for your account in Users (an administrator or data protection officer can do it), then try again.`,
+      ),
+    };
+  }
+  return { ok: true, userId: p.userId };
 }
 
 /**
@@ -93,40 +132,14 @@ export async function issueMediaLink(
     throw error;
   };
 
-  const org = await deps.db.selectFrom('organisations').select('playback_roles').where('id', '=', orgId).executeTakeFirstOrThrow();
-  const allowed = parsePlaybackRoles(org.playback_roles);
-  if (!allowed.includes(p.role)) {
-    const who = listOf(allowed.map((r) => roleNames[r]));
-    return refuse(
-      'role',
-      new AppError(
-        'PLAYBACK_ROLE_REQUIRED',
-        `In your organisation only ${who} may play or download recordings. An administrator or data protection officer can change this in Organisation settings.`,
-        { details: { playbackRoles: allowed } },
-      ),
-    );
-  }
-  if (p.kind !== 'session') {
-    return refuse(
-      'training',
-      new AppError('TRAINING_REQUIRED', 'Recording links are issued to signed-in people with a recorded GDPR training, not to API tokens.'),
-    );
-  }
-  if (!(await hasRecentTraining(deps, orgId, p.userId))) {
-    return refuse(
-      'training',
-      new AppError(
-        'TRAINING_REQUIRED',
-        `Playing recordings needs a GDPR training completed within the last ${deps.config.recording.trainingValidDays} days. Record a GDPR training for your account in Users (an administrator or data protection officer can do it), then try again.`,
-      ),
-    );
-  }
+  const permission = await playbackPermission(deps, p);
+  if (!permission.ok) return refuse(permission.reason, permission.error);
   if (recording.restricted_at !== null) return refuse('restricted', restricted());
   // Restriction of everything about the person on this track (G20, subject-rights/restriction.ts).
   if (await isSubjectRestricted(deps.db, orgId, track.subject_id)) return refuse('restricted', restricted());
   if (!isPlayable(track)) throw trackNotPlayable(track.status === 'complete' || track.status === 'incomplete' ? 'erased' : track.status);
 
-  const userId = p.userId;
+  const userId = permission.userId;
   const expires = new Date(deps.clock.now().getTime() + deps.config.recording.linkMinutes * 60_000);
   const token = signMediaLink(deps.keys, {
     trackId: track.id,

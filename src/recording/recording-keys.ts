@@ -3,11 +3,10 @@ import { z } from 'zod';
 import type { DbOrTx } from '../db/database.ts';
 import type { Deps } from '../deps.ts';
 import { actorOf, type Principal } from '../http/principal.ts';
-import { parsePlaybackRoles } from '../organisations/organisations.ts';
 import { AppError, notFound } from '../shared/app-error.ts';
 import { iso } from '../shared/clock.ts';
 import { newId, type OrgId, type UserId } from '../shared/ids.ts';
-import { hasRecentTraining } from './playback.ts';
+import { playbackPermission } from './playback.ts';
 import { publicJwkSchema } from './recording.schema.ts';
 
 /**
@@ -131,16 +130,8 @@ export async function createRecordingKey(deps: Pick<Deps, 'db' | 'audit' | 'cloc
 export async function fetchSealedRecordingKey(deps: Deps, p: Principal, keyId: string): Promise<{ id: string; sealed: z.infer<typeof sealedPrivateKeySchema> }> {
   const row = await deps.db.selectFrom('recording_keys').select(['id', 'sealed_private']).where('org_id', '=', p.orgId).where('id', '=', keyId).executeTakeFirst();
   if (!row) throw notFound('Recording key');
-  const org = await deps.db.selectFrom('organisations').select('playback_roles').where('id', '=', p.orgId).executeTakeFirstOrThrow();
-  if (!parsePlaybackRoles(org.playback_roles).includes(p.role)) {
-    throw new AppError('PLAYBACK_ROLE_REQUIRED', 'Only the roles your organisation allows to play recordings can unlock the recording key.');
-  }
-  if (p.kind !== 'session' || !(await hasRecentTraining(deps, p.orgId, p.userId))) {
-    throw new AppError(
-      'TRAINING_REQUIRED',
-      `Unlocking the recording key needs a signed-in person with a GDPR training completed within the last ${deps.config.recording.trainingValidDays} days.`,
-    );
-  }
+  const permission = await playbackPermission(deps, p);
+  if (!permission.ok) throw permission.error;
   await deps.db.transaction().execute((tx) => deps.audit.append(tx, p.orgId, actorOf(p), { type: 'recording_key.fetched', data: { keyId: row.id } }));
   return { id: row.id, sealed: sealedPrivateKeySchema.parse(JSON.parse(row.sealed_private)) };
 }

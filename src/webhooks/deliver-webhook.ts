@@ -1,8 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { isIP } from 'node:net';
 import type { Deps } from '../deps.ts';
-import { AddressPolicy, LOOPBACK_HOSTS } from './address-policy.ts';
+import { AddressPolicy } from './address-policy.ts';
 import { enqueueJob } from '../jobs/enqueue-job.ts';
 import { backoffMs, JobError, type JobContext, type JobHandler } from '../jobs/job-runner.ts';
 import { iso } from '../shared/clock.ts';
@@ -28,8 +27,7 @@ async function post(policy: AddressPolicy, target: string, headers: Record<strin
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const url = new URL(target);
-  const literal = url.hostname.replace(/^\[|\]$/g, '');
-  if (isIP(literal) !== 0 && !LOOPBACK_HOSTS.has(url.hostname) && !policy.allows(literal)) return { status: null, error: 'blocked_address', ms: 0 };
+  if (policy.refusalForUrl(url) !== null) return { status: null, error: 'blocked_address', ms: 0 };
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise<Outcome>((resolve) => {
     const req = send(

@@ -2,9 +2,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrackCapture } from '../../src/recording/track-capture.ts';
 import { joinToken } from '../../src/scheduling/join-links.ts';
-import { addUser, createOrgWithAdmin, publishNotice, TEST_PASSWORD, type SignedIn } from '../support/harness.ts';
+import { addUser, createOrgWithAdmin, publishNotice, type SignedIn } from '../support/harness.ts';
 import { probe, type ProbeResult } from '../support/media-feed.ts';
-import { inboundRtp, launchChromiumWithFakeMedia, RECORD_PEER_CONNECTIONS, startListeningParley, watchPage, type InboundRtp, type ListeningParley, type PageWatch } from './support.ts';
+import { inboundRtp, launchChromiumWithFakeMedia, RECORD_PEER_CONNECTIONS, signInToConsole, startListeningParley, watchPage, type InboundRtp, type ListeningParley, type PageWatch } from './support.ts';
 
 // Issue 8, "Must show": an agent and a customer in an end-to-end encrypted call decode each other's video while
 // the frames the SFU forwards are not decodable on the server (its own recorder of those frames yields no clean
@@ -113,11 +113,7 @@ describe('an end-to-end encrypted call in Chromium', () => {
 
   it('the agent and the customer join; the customer decrypts and decodes the agent\'s video', async () => {
     agentPage = (await openPage('agent')).page;
-    await agentPage.goto(`${server.origin}/login`);
-    await agentPage.getByLabel('Email address').fill(agent.email);
-    await agentPage.getByLabel('Password').fill(TEST_PASSWORD);
-    await agentPage.getByRole('button', { name: 'Sign in' }).click();
-    await agentPage.waitForURL((url) => !url.pathname.startsWith('/login'));
+    await signInToConsole(agentPage, server, agent);
     await agentPage.goto(`${server.origin}/live/${callId}`);
     await agentPage.locator('[data-testid="connection"]').waitFor();
     customerPage = (await openPage('customer')).page;
@@ -250,11 +246,7 @@ describe('an end-to-end encrypted call in Chromium', () => {
     const plainAgentId: string = call.body.participants.find((p: { kind: string }) => p.kind === 'agent').id;
     const plainCustomerId: string = call.body.participants.find((p: { kind: string }) => p.kind === 'customer').id;
     const agentPlain = (await openPage('agent-plain')).page;
-    await agentPlain.goto(`${server.origin}/login`);
-    await agentPlain.getByLabel('Email address').fill(agent.email);
-    await agentPlain.getByLabel('Password').fill(TEST_PASSWORD);
-    await agentPlain.getByRole('button', { name: 'Sign in' }).click();
-    await agentPlain.waitForURL((url) => !url.pathname.startsWith('/login'));
+    await signInToConsole(agentPlain, server, agent);
     await agentPlain.goto(`${server.origin}/live/${plainCallId}`);
     const customerPlain = (await openPage('customer-plain')).page;
     await joinAsCustomer(customerPlain, plainCustomerId, plainCallId);

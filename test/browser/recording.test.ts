@@ -2,7 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { joinToken } from '../../src/scheduling/join-links.ts';
 import { probe } from '../support/media-feed.ts';
-import { addUser, createOrgWithAdmin, publishNotice, TEST_PASSWORD, type SignedIn } from '../support/harness.ts';
+import { addUser, createOrgWithAdmin, publishNotice, type SignedIn } from '../support/harness.ts';
 import { decryptTrackOf } from '../recording/support.ts';
 import { launchChromiumWithFakeMedia, signInToConsole, startListeningParley, watchPage, type ListeningParley, type PageWatch } from './support.ts';
 
@@ -99,11 +99,7 @@ describe('recording in Chromium: consent, decline, withdrawal, encrypted tracks 
 
   it('the agent and both customers are in the call, nobody is recorded yet', async () => {
     const page = await openPage('agent');
-    await page.goto(`${server.origin}/login`);
-    await page.getByLabel('Email address').fill(agent.email);
-    await page.getByLabel('Password').fill(TEST_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/(calls|$)/);
+    await signInToConsole(page, server, agent);
     await page.goto(`${server.origin}/live/${callId}`);
     await page.locator('[data-testid="connection"][data-state="connected"]').waitFor();
     await joinAsCustomer('anna');

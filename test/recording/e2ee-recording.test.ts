@@ -269,6 +269,11 @@ describe('recording of E2EE calls: chunks encrypted in the browser to the organi
     await world.t.parley.calls.settled();
     const row = await world.t.parley.deps.db.selectFrom('recording_tracks').selectAll().where('id', '=', trackId).executeTakeFirstOrThrow();
     expect(row.end_reason).toBe('withdrawn');
+    // What was recorded on consent alone is erased as for any recording (G13): the server's key goes, then the blob (G27).
+    await world.t.parley.jobs.runDue();
+    const erased = await world.t.parley.deps.db.selectFrom('recording_tracks').selectAll().where('id', '=', trackId).executeTakeFirstOrThrow();
+    expect(erased).toMatchObject({ status: 'erased', wrapped_key: null });
+    expect(await world.t.parley.deps.blobs.size(row.blob_key)).toBeNull();
   });
 });
 
