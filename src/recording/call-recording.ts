@@ -1,6 +1,5 @@
 import type { AuditActor } from '../audit/events.ts';
 import { appendConsent, currentConsents } from '../consent/consent-ledger.ts';
-import { tagged } from '../db/personal-data.ts';
 import type { Deps } from '../deps.ts';
 import { enqueueJob } from '../jobs/enqueue-job.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -16,6 +15,7 @@ import { TrackCapture } from './track-capture.ts';
 import type { TrackWriter } from './track-writer.ts';
 import { closeTrack, openTrack, type OpenTrackInput, type TrackBasis, type TrackEndReason, type TrackSource } from './tracks.ts';
 import type { E2eeUploads } from './e2ee-uploads.ts';
+import { insertRecording, type PersistedRecording } from './recording-row.ts';
 import { activeRecordingKey } from './recording-keys.ts';
 import { emitWebhook } from '../webhooks/emit-webhook.ts';
 
@@ -82,6 +82,8 @@ interface Active {
   readonly startedAt: string;
   readonly mode: 'consent' | 'legal_obligation';
   failed: boolean;
+  /** Resolves once the recording's row has committed: every track opens only after it (finding 1 of issue 12). */
+  readonly persisted: Promise<PersistedRecording>;
 }
 
 export interface CallRecordingOptions {
@@ -254,40 +256,29 @@ export class CallRecording {
 
   #start(actor: AuditActor): void {
     const now = this.deps.clock.now();
-    const active: Active = { recordingId: newId('recording'), startedAt: iso(now), mode: this.facts.mode as Active['mode'], failed: false };
+    const recordingId = newId('recording');
+    const mode = this.facts.mode as Active['mode'];
+    let persist!: (row: PersistedRecording) => void;
+    let refuse!: (err: unknown) => void;
+    const persisted = new Promise<PersistedRecording>((resolve, reject) => ((persist = resolve), (refuse = reject)));
+    // Captures wait on this; when the insert fails they fail with it (and nobody else needs to hear of it).
+    persisted.catch(() => {});
+    const active: Active = { recordingId, startedAt: iso(now), mode, failed: false, persisted };
     this.#active = active;
     const refusedRegion = !this.deps.blobs.location.eea && !this.facts.residencySafeguard;
     void this.#run('recording.started', async () => {
-      await this.deps.db.transaction().execute(async (tx) => {
-        await tx
-          .insertInto('recordings')
-          .values({
-            id: active.recordingId,
-            org_id: this.facts.orgId,
-            call_id: this.facts.callId,
-            mode: active.mode,
-            legal_reference: active.mode === 'legal_obligation' ? this.facts.legalReference : null,
-            status: 'recording',
-            started_at: active.startedAt,
-            started_by: actor.type === 'user' ? actor.id : null,
-            stopped_at: null,
-            stopped_by: null,
-            stop_reason: null,
-            failure: null,
-            restricted_at: null,
-            created_at: active.startedAt,
-            expires_at: iso(addDays(now, this.facts.recordingsDays)),
-            // Legal obligation (G56): not deletable before the call type's period from the start, whatever happens later.
-            retain_until: active.mode === 'legal_obligation' ? iso(addDays(now, this.facts.recordingsDays)) : null,
-            ...tagged('recordings'),
-          })
-          .execute();
-        await this.deps.audit.append(tx, this.facts.orgId, actor, {
-          type: 'recording.started',
-          data: { recordingId: active.recordingId, callId: this.facts.callId, mode: active.mode },
-        });
-        await emitWebhook(tx, this.deps, this.facts.orgId, { type: 'recording.started', data: { recordingId: active.recordingId, callId: this.facts.callId, mode: active.mode } });
-      });
+      try {
+        persist(
+          await insertRecording(
+            this.deps,
+            { id: recordingId, orgId: this.facts.orgId, callId: this.facts.callId, mode, legalReference: this.facts.legalReference, startedAt: now, recordingsDays: this.facts.recordingsDays },
+            actor,
+          ),
+        );
+      } catch (err) {
+        refuse(err);
+        throw err;
+      }
     });
     this.#log.info({ recordingId: active.recordingId, mode: active.mode }, 'recording started');
     if (refusedRegion) {
@@ -539,7 +530,8 @@ export class CallRecording {
     }
     const work = (async () => {
       try {
-        const opened = await openTrack(this.deps, this.#trackInput(participant, person, source, basis, active, false), (err) =>
+        const recording = await active.persisted;
+        const opened = await openTrack(this.deps, this.#trackInput(participant, person, source, basis, recording, false), (err) =>
           this.#captureFailed(err, 'store'),
         );
         slot.trackId = opened.trackId;
@@ -590,7 +582,8 @@ export class CallRecording {
           this.#fail('recording_key');
           return;
         }
-        const opened = await openTrack(this.deps, this.#trackInput(participant, person, slot.source, basis, active, true), (err) =>
+        const recording = await active.persisted;
+        const opened = await openTrack(this.deps, this.#trackInput(participant, person, slot.source, basis, recording, true), (err) =>
           this.#captureFailed(err, 'store'),
         );
         slot.trackId = opened.trackId;
@@ -608,10 +601,10 @@ export class CallRecording {
     this.options.track(work);
   }
 
-  #trackInput(participant: RecordingParticipant, person: Person, source: TrackSource, basis: TrackBasis, active: Active, e2ee: boolean): OpenTrackInput {
+  #trackInput(participant: RecordingParticipant, person: Person, source: TrackSource, basis: TrackBasis, recording: PersistedRecording, e2ee: boolean): OpenTrackInput {
     return {
       orgId: this.facts.orgId,
-      recordingId: active.recordingId,
+      recording,
       callId: this.facts.callId,
       participantId: participant.id,
       subjectId: participant.subjectId,

@@ -8,6 +8,7 @@ import { iso } from '../shared/clock.ts';
 import { addDays } from '../shared/dates.ts';
 import { newId, type OrgId } from '../shared/ids.ts';
 import { finaliseBlob } from './finalise-blob.ts';
+import type { PersistedRecording } from './recording-row.ts';
 import { TrackWriter } from './track-writer.ts';
 import { emitWebhook } from '../webhooks/emit-webhook.ts';
 
@@ -24,7 +25,8 @@ export const recordingPrefix = (orgId: string, recordingId: string) => `${orgId}
 
 export interface OpenTrackInput {
   readonly orgId: OrgId;
-  readonly recordingId: string;
+  /** The recording's committed row (its id is the track row's foreign key): only `insertRecording` makes one. */
+  readonly recording: PersistedRecording;
   readonly callId: string;
   readonly participantId: string;
   readonly subjectId: string | null;
@@ -50,7 +52,8 @@ export interface OpenedTrack {
 export async function openTrack(deps: TrackDeps, input: OpenTrackInput, onWriteFailure: (err: unknown) => void): Promise<OpenedTrack> {
   const trackId = newId('track');
   const now = deps.clock.now();
-  const blobKey = liveBlobKey(input.orgId, input.recordingId, trackId);
+  const recordingId = input.recording.id;
+  const blobKey = liveBlobKey(input.orgId, recordingId, trackId);
   const { dataKey, wrapped } = await newDataKey(deps.db, deps.keys, deps.clock, input.orgId, trackId);
   await deps.db.transaction().execute(async (tx) => {
     await tx
@@ -58,7 +61,7 @@ export async function openTrack(deps: TrackDeps, input: OpenTrackInput, onWriteF
       .values({
         id: trackId,
         org_id: input.orgId,
-        recording_id: input.recordingId,
+        recording_id: recordingId,
         call_id: input.callId,
         participant_id: input.participantId,
         subject_id: input.subjectId,
@@ -86,7 +89,7 @@ export async function openTrack(deps: TrackDeps, input: OpenTrackInput, onWriteF
       .execute();
     await deps.audit.append(tx, input.orgId, { type: 'system' }, {
       type: 'recording.track_started',
-      data: { recordingId: input.recordingId, trackId, participantId: input.participantId, source: input.source, basis: input.basis },
+      data: { recordingId, trackId, participantId: input.participantId, source: input.source, basis: input.basis },
     });
   });
   const upload = await deps.blobs.createUpload(blobKey);

@@ -8,6 +8,8 @@ import { loadConfig, type Config } from '../../src/config/load.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { buildParley, type BuildOptions, type Parley } from '../../src/main.ts';
 import { createOrganisation } from '../../src/organisations/organisations.ts';
+import type { BlobStore } from '../../src/storage/blob-store.ts';
+import { openBlobStore } from '../../src/storage/open-blob-store.ts';
 import type { Clock } from '../../src/shared/clock.ts';
 import type { OrgId, UserId } from '../../src/shared/ids.ts';
 import { freshDatabase, type TestDialect } from './dialects.ts';
@@ -90,11 +92,17 @@ export interface TestParley {
   close(): Promise<void>;
 }
 
+export interface TestParleyExtras extends Pick<BuildOptions, 'calls'> {
+  /** Wraps the configured blob store (e.g. to hold some reads and see what waits on them). */
+  readonly wrapBlobs?: (store: BlobStore) => BlobStore;
+}
+
 export async function startTestParley(
   dialect: TestDialect['name'],
   env: Record<string, string> = {},
-  extra: Pick<BuildOptions, 'calls'> = {},
+  extras: TestParleyExtras = {},
 ): Promise<TestParley> {
+  const { wrapBlobs, ...extra } = extras;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-test-'));
   const database = await freshDatabase(dialect, dataDir);
   const config = loadConfig({
@@ -114,6 +122,7 @@ export async function startTestParley(
       clock,
       webRoot: null,
       ...extra,
+      ...(wrapBlobs ? { blobs: wrapBlobs(openBlobStore(config)) } : {}),
       ...(database.pgSchema ? { database: { pgSchema: database.pgSchema } } : {}),
     });
   const make = (parley: Parley): TestParley => ({

@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 import { joinToken } from '../../../src/scheduling/join-links.ts';
 import type { BuildOptions } from '../../../src/main.ts';
 import type { TestDialect } from '../../support/dialects.ts';
-import { addUser, createOrgWithAdmin, publishNotice, startTestParley, type SignedIn, type TestParley } from '../../support/harness.ts';
+import { addUser, createOrgWithAdmin, publishNotice, startTestParley, type SignedIn, type TestParley, type TestParleyExtras } from '../../support/harness.ts';
 
 /** Short signalling timings so heartbeat, grace and negotiation timeouts can be seen within a test. */
 export const fastCalls: NonNullable<BuildOptions['calls']> = {
@@ -25,8 +25,13 @@ export interface CallWorld {
 }
 
 /** A listening Parley with an organisation, an agent, a published notice and two call types (with and without lobby). */
-export async function startCallWorld(calls: BuildOptions['calls'] = fastCalls, env: Record<string, string> = {}, dialect: TestDialect['name'] = 'sqlite'): Promise<CallWorld> {
-  const t = await startTestParley(dialect, env, { calls });
+export async function startCallWorld(
+  calls: BuildOptions['calls'] = fastCalls,
+  env: Record<string, string> = {},
+  dialect: TestDialect['name'] = 'sqlite',
+  extras: Omit<TestParleyExtras, 'calls'> = {},
+): Promise<CallWorld> {
+  const t = await startTestParley(dialect, env, { calls, ...extras });
   const admin = await createOrgWithAdmin(t, 'Musterbank AG');
   const agent = await addUser(t, admin, 'agent');
   await publishNotice(admin);

@@ -1,0 +1,68 @@
+import type { AuditActor } from '../audit/events.ts';
+import { tagged } from '../db/personal-data.ts';
+import type { Deps } from '../deps.ts';
+import { iso } from '../shared/clock.ts';
+import { addDays } from '../shared/dates.ts';
+import type { OrgId } from '../shared/ids.ts';
+import { emitWebhook } from '../webhooks/emit-webhook.ts';
+
+declare const persisted: unique symbol;
+
+/**
+ * A recording whose row is committed. Only `insertRecording` makes one, after its transaction has committed, and
+ * `openTrack` takes nothing else: a track row (whose foreign key names the recording) can therefore never be
+ * written before its recording row is visible to other connections. Under load the recording's insert can wait
+ * behind other work while a capture opens; this type makes that order impossible to get wrong (issue 12, finding 1).
+ */
+export interface PersistedRecording {
+  readonly id: string;
+  readonly [persisted]: true;
+}
+
+export interface NewRecording {
+  readonly id: string;
+  readonly orgId: OrgId;
+  readonly callId: string;
+  readonly mode: 'consent' | 'legal_obligation';
+  readonly legalReference: string | null;
+  readonly startedAt: Date;
+  readonly recordingsDays: number;
+}
+
+/** Writes the recording's row, its audit event and webhook in one transaction; resolves once that has committed. */
+export async function insertRecording(
+  deps: Pick<Deps, 'db' | 'clock' | 'audit'>,
+  recording: NewRecording,
+  actor: AuditActor,
+): Promise<PersistedRecording> {
+  const started = iso(recording.startedAt);
+  await deps.db.transaction().execute(async (tx) => {
+    await tx
+      .insertInto('recordings')
+      .values({
+        id: recording.id,
+        org_id: recording.orgId,
+        call_id: recording.callId,
+        mode: recording.mode,
+        legal_reference: recording.mode === 'legal_obligation' ? recording.legalReference : null,
+        status: 'recording',
+        started_at: started,
+        started_by: actor.type === 'user' ? actor.id : null,
+        stopped_at: null,
+        stopped_by: null,
+        stop_reason: null,
+        failure: null,
+        restricted_at: null,
+        created_at: started,
+        expires_at: iso(addDays(recording.startedAt, recording.recordingsDays)),
+        // Legal obligation (G56): not deletable before the call type's period from the start, whatever happens later.
+        retain_until: recording.mode === 'legal_obligation' ? iso(addDays(recording.startedAt, recording.recordingsDays)) : null,
+        ...tagged('recordings'),
+      })
+      .execute();
+    const data = { recordingId: recording.id, callId: recording.callId, mode: recording.mode };
+    await deps.audit.append(tx, recording.orgId, actor, { type: 'recording.started', data });
+    await emitWebhook(tx, deps, recording.orgId, { type: 'recording.started', data });
+  });
+  return { id: recording.id } as PersistedRecording;
+}
