@@ -208,8 +208,11 @@ export const recordingState = z.object({
       legalReference: z.string().nullable(),
     })
     .nullable(),
-  /** To the agent, when recording starts: what to say aloud. */
-  script: z.string().nullable(),
+  /**
+   * To the agent, while recording runs: what to say aloud to each customer present, in that customer's language
+   * and following where they stand (asked, recorded, declined, withdrawn). Others get an empty list.
+   */
+  scripts: z.array(z.object({ participantId, locale: z.enum(['en', 'de']), state: captureState, text: z.string() })),
   /** To the agent: everyone's state (others get an empty list). */
   participants: z.array(z.object({ participantId, state: captureState })),
 });

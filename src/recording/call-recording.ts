@@ -10,7 +10,7 @@ import type { CaptureState, ClientMessage, RecordingState, ServerMessage, Signal
 import { iso } from '../shared/clock.ts';
 import { addDays } from '../shared/dates.ts';
 import { newId, type CallTypeId, type OrgId } from '../shared/ids.ts';
-import { agentScript, recordingPrompt, type RecordingPromptText, type RecordingTextFacts } from './recording-texts.ts';
+import { customerScript, recordingPrompt, type RecordingPromptText, type RecordingTextFacts } from './recording-texts.ts';
 import { TrackCapture } from './track-capture.ts';
 import type { TrackWriter } from './track-writer.ts';
 import { closeTrack, openTrack, type OpenTrackInput, type TrackBasis, type TrackEndReason, type TrackSource } from './tracks.ts';
@@ -727,8 +727,8 @@ export class CallRecording {
         active && person?.prompt
           ? { kind: person.prompt.kind, text: person.prompt.text, textHash: person.prompt.textHash, legalReference: active.mode === 'legal_obligation' ? this.facts.legalReference : null }
           : null,
-      // The agent keeps the script for as long as the recording runs (the page lets them put it away).
-      script: active && participant.kind === 'agent' ? agentScript(active.mode, this.#textFacts()) : null,
+      // The agent keeps the scripts for as long as the recording runs (the page lets them put each away).
+      scripts: active && participant.kind === 'agent' ? this.#scripts(active) : [],
       participants:
         participant.kind === 'agent'
           ? [...this.host.participants()]
@@ -736,6 +736,18 @@ export class CallRecording {
               .map((p) => ({ participantId: p.id, state: active ? (this.#people.get(p.id)?.state ?? 'not-recorded') : 'not-recorded' }))
           : [],
     };
+  }
+
+  /** What the agent says to each customer present, in the customer's language, for where that customer stands. */
+  #scripts(active: Active): RecordingState['scripts'] {
+    const scripts: RecordingState['scripts'][number][] = [];
+    for (const p of this.host.participants()) {
+      if (p.kind !== 'customer' || !p.admitted) continue;
+      const state = this.#people.get(p.id)?.state;
+      if (state !== 'asked' && state !== 'captured' && state !== 'declined' && state !== 'withdrawn') continue;
+      scripts.push({ participantId: p.id, locale: p.locale, state, text: customerScript(active.mode, state, this.#textFacts(), p.locale) });
+    }
+    return scripts;
   }
 
   #send(participant: RecordingParticipant): void {

@@ -112,8 +112,13 @@ describe('recording in Chromium: consent, decline, withdrawal, encrypted tracks 
     const agentPage = pages.agent!;
     times.started = Date.now();
     await agentPage.getByTestId('recording-start').click();
-    await agentPage.getByTestId('recording-script').waitFor();
-    expect(await agentPage.getByTestId('recording-script').innerText()).toMatch(/withdraw/i);
+    // One script per customer, for where each stands: both are asked, so neither is told they agreed.
+    await expect.poll(() => agentPage.locator('[data-testid="recording-script"][data-state="asked"]').count()).toBe(2);
+    for (const text of await agentPage.getByTestId('recording-script').allInnerTexts()) {
+      expect(text).toMatch(/Say this aloud to (Anna|Bert)/);
+      expect(text).toContain('“Yes, record me”');
+      expect(text).not.toMatch(/you agreed/i);
+    }
     for (const who of ['agent', 'anna', 'bert'] as const) {
       const page = pages[who]!;
       await page.getByTestId('recording-indicator').waitFor();
@@ -142,6 +147,14 @@ describe('recording in Chromium: consent, decline, withdrawal, encrypted tracks 
     await pages.bert!.locator('[data-testid="recording-indicator"][data-you="declined"]').waitFor();
     await pages.agent!.locator(`[data-testid="capture-state-${participantIds.anna}"][data-state="captured"]`).waitFor();
     await pages.agent!.locator(`[data-testid="capture-state-${participantIds.bert}"][data-state="declined"]`).waitFor();
+    // The agent's scripts follow: Anna is told how to withdraw, Bert that nothing of him is recorded.
+    const captured = pages.agent!.locator('[data-testid="recording-script"][data-state="captured"]');
+    const declined = pages.agent!.locator('[data-testid="recording-script"][data-state="declined"]');
+    await captured.waitFor();
+    await declined.waitFor();
+    expect(await captured.innerText()).toMatch(/Say this aloud to Anna[\s\S]*you agreed to that[\s\S]*“Stop recording me”/);
+    expect(await declined.innerText()).toMatch(/Say this aloud to Bert[\s\S]*nothing of you is recorded/);
+    expect(await declined.innerText()).not.toMatch(/you agreed/i);
     // Bert is still in the call and still sees and hears everyone.
     expect(await pages.bert!.locator('[data-testid="connection"][data-state="connected"]').count()).toBe(1);
     await shot(pages.agent!, '2-states');

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebmScanner } from '../../src/recording/webm-scan.ts';
 import { fastCalls, scheduleCall, startCallWorld, type CallWorld } from '../media/support/call-setup.ts';
 import { TestParticipant } from '../media/support/signal-client.ts';
+import { germanTextProblems } from '../support/language-check.ts';
 import { createRecordingCallType, decryptTrack, tracksOf } from './support.ts';
 
 describe('recording through signalling (synthetic media)', () => {
@@ -31,9 +32,14 @@ describe('recording through signalling (synthetic media)', () => {
     await agent.signal.next('peer-updated', (m) => m.peer.sources.length === 2);
 
     agent.signal.send({ type: 'recording-start' });
-    const agentView = await agent.signal.next('recording', (m) => m.state.active);
-    expect(agentView.state.script).toContain('withdraw');
+    await agent.signal.next('recording', (m) => m.state.active);
     const asked = await customer.signal.next('recording', (m) => m.state.prompt !== null);
+    // The agent's script follows the customer's actual state: asked first (never "you agreed" before she has).
+    const askedScript = await agent.signal.next('recording', (m) => m.state.scripts.some((s) => s.state === 'asked'));
+    expect(askedScript.state.scripts).toEqual([expect.objectContaining({ participantId: call.customerId, locale: 'en', state: 'asked' })]);
+    expect(askedScript.state.scripts[0]!.text).toContain('“Yes, record me”');
+    expect(askedScript.state.scripts[0]!.text).toContain('“No, don\'t record me”');
+    expect(askedScript.state.scripts[0]!.text).not.toMatch(/you agreed/i);
     expect(asked.state).toMatchObject({ active: true, mode: 'consent', you: 'asked' });
     expect(asked.state.prompt!.text).toContain('screen');
     // Nothing of the customer is captured before the answer (G8, G18).
@@ -44,9 +50,14 @@ describe('recording through signalling (synthetic media)', () => {
 
     customer.signal.send({ type: 'recording-answer', given: true, textHash: asked.state.prompt!.textHash });
     await customer.signal.next('recording', (m) => m.state.you === 'captured');
+    const agreed = await agent.signal.next('recording', (m) => m.state.scripts.some((s) => s.state === 'captured'));
+    expect(agreed.state.scripts[0]!.text).toMatch(/you agreed to that.*“Stop recording me”/);
     await new Promise((r) => setTimeout(r, 1500));
     customer.signal.send({ type: 'recording-withdraw' });
     await customer.signal.next('recording', (m) => m.state.you === 'withdrawn');
+    const withdrawn = await agent.signal.next('recording', (m) => m.state.scripts.some((s) => s.state === 'withdrawn'));
+    expect(withdrawn.state.scripts[0]!.text).toMatch(/withdrew your consent/);
+    expect(withdrawn.state.scripts[0]!.text).not.toMatch(/you agreed/i);
     await new Promise((r) => setTimeout(r, 800));
     const beforeStop = agent.signal.messages.length;
     agent.signal.send({ type: 'recording-stop' });
@@ -89,7 +100,8 @@ describe('recording through signalling (synthetic media)', () => {
     await agent.signal.next('welcome');
     const started = await agent.signal.next('recording', (m) => m.state.active);
     expect(started.state.mode).toBe('legal_obligation');
-    expect(started.state.script).toContain('MiFID II');
+    // Nobody to speak to yet: scripts are per customer present.
+    expect(started.state.scripts).toEqual([]);
     agent.publish('audio', 'video');
     agent.signal.send({ type: 'recording-stop' });
     const refused = await agent.signal.next('error');
@@ -101,6 +113,8 @@ describe('recording through signalling (synthetic media)', () => {
     agent.signal.send({ type: 'admit', participantId: call.customerId });
     const asked = await customer.signal.next('recording', (m) => m.state.prompt !== null);
     expect(asked.state.prompt).toMatchObject({ kind: 'acknowledge', legalReference: 'MiFID II Art. 16(7)' });
+    const legalScript = await agent.signal.next('recording', (m) => m.state.scripts.some((s) => s.state === 'asked'));
+    expect(legalScript.state.scripts[0]!.text).toMatch(/MiFID II Art\. 16\(7\).*“I understand”.*“Leave the call”/);
     customer.publish('audio', 'video');
     await new Promise((r) => setTimeout(r, 600));
     await world.t.parley.calls.settled();
@@ -129,6 +143,33 @@ describe('recording through signalling (synthetic media)', () => {
     );
     const events = await world.t.parley.deps.db.selectFrom('audit_events').select(['type']).where('org_id', '=', world.admin.orgId).execute();
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['recording.started', 'recording.acknowledged', 'recording.track_started', 'recording.track_ended', 'recording.stopped']));
+  });
+
+  it("the agent's script speaks a German customer's language, names her buttons, and never claims a consent she refused", async () => {
+    const call = await scheduleCall(world, consentType, { locale: 'de' });
+    const agent = keep(await TestParticipant.join(world.url, { type: 'join', callId: call.callId, auth: { kind: 'session' } }, { cookie: world.agentCookie }));
+    await agent.signal.next('welcome');
+    const customer = keep(await TestParticipant.join(world.url, { type: 'join', callId: call.callId, auth: { kind: 'link', token: call.customerToken } }));
+    await customer.signal.next('welcome');
+    agent.signal.send({ type: 'recording-start' });
+    const asked = await customer.signal.next('recording', (m) => m.state.prompt !== null);
+    const askedScript = await agent.signal.next('recording', (m) => m.state.scripts.some((s) => s.state === 'asked'));
+    const first = askedScript.state.scripts[0]!;
+    expect(first).toMatchObject({ participantId: call.customerId, locale: 'de', state: 'asked' });
+    expect(first.text).toContain('„Ja, mich aufzeichnen“');
+    expect(first.text).toContain('„Nein, mich nicht aufzeichnen“');
+    expect(first.text).not.toMatch(/eingewilligt/);
+    expect(germanTextProblems(first.text)).toEqual([]);
+
+    customer.signal.send({ type: 'recording-answer', given: false, textHash: asked.state.prompt!.textHash });
+    const declined = await agent.signal.next('recording', (m) => m.state.scripts.some((s) => s.state === 'declined'));
+    const text = declined.state.scripts[0]!.text;
+    expect(text).toMatch(/nicht aufgezeichnet zu werden/);
+    expect(text).not.toMatch(/eingewilligt|wird jetzt aufgezeichnet/);
+    expect(germanTextProblems(text)).toEqual([]);
+    const beforeStop = agent.signal.messages.length;
+    agent.signal.send({ type: 'recording-stop' });
+    expect((await agent.signal.next('recording', (m) => !m.state.active, { from: beforeStop })).state.scripts).toEqual([]);
   });
 
   it('a withdrawal on the join page during the call stops the live capture too (G12)', async () => {

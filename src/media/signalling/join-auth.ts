@@ -70,7 +70,7 @@ export async function authenticateJoin(
     if (link.status === 'cancelled') return refused('CALL_CANCELLED', messages.cancelled);
     if (link.status === 'expired') return refused('CALL_OVER', messages.over);
     if (!link.subjectId) return refused('JOIN_REFUSED', messages.staffLink);
-    return checkE2ee(join, await identityOf(deps, link.orgId, link.callId, link.participantId, join.locale ?? 'en'));
+    return checkE2ee(join, await identityOf(deps, link.orgId, link.callId, link.participantId, join.locale));
   }
 
   // Cross-site pages cannot use the agent's cookie: it is SameSite=Strict, and the origin is checked as well.
@@ -99,7 +99,7 @@ export async function authenticateJoin(
     .where('user_id', '=', session.userId)
     .executeTakeFirst();
   if (!participant) return refused('JOIN_REFUSED', messages.notAgent);
-  return checkE2ee(join, await identityOf(deps, session.orgId, call.id, participant.id, join.locale ?? 'en'));
+  return checkE2ee(join, await identityOf(deps, session.orgId, call.id, participant.id, join.locale));
 }
 
 /** An E2EE call is never joined by a client that would send media unencrypted (no silent downgrade). */
@@ -108,12 +108,13 @@ function checkE2ee(join: Extract<ClientMessage, { type: 'join' }>, result: JoinR
   return result;
 }
 
-async function identityOf(deps: Pick<Deps, 'db'>, orgId: OrgId, callId: string, participantId: string, locale: 'en' | 'de'): Promise<JoinResult> {
+/** The participant speaks the language their page is shown in (`pageLocale`, from the join message), else the call's own. */
+async function identityOf(deps: Pick<Deps, 'db'>, orgId: OrgId, callId: string, participantId: string, pageLocale: 'en' | 'de' | undefined): Promise<JoinResult> {
   const row = await deps.db
     .selectFrom('participants as p')
     .innerJoin('calls as c', 'c.id', 'p.call_id')
     .innerJoin('organisations as o', 'o.id', 'p.org_id')
-    .select(['p.kind', 'p.display_name', 'p.user_id', 'p.subject_id', 'c.call_type_id', 'c.ends_at', 'o.legal_name', 'o.residency_safeguard'])
+    .select(['p.kind', 'p.display_name', 'p.user_id', 'p.subject_id', 'c.call_type_id', 'c.ends_at', 'c.locale', 'o.legal_name', 'o.residency_safeguard'])
     .where('p.org_id', '=', orgId)
     .where('p.id', '=', participantId)
     .executeTakeFirstOrThrow();
@@ -133,7 +134,7 @@ async function identityOf(deps: Pick<Deps, 'db'>, orgId: OrgId, callId: string, 
       chatDays: callType.retention.chatDays,
       chatKept: callType.chatKept,
       subjectId: row.kind === 'agent' ? null : row.subject_id,
-      locale,
+      locale: pageLocale ?? (row.locale === 'de' ? 'de' : 'en'),
       e2ee: callType.e2eeRequired,
       recording: {
         callTypeId: callType.id as CallTypeId,

@@ -59,9 +59,10 @@ export interface ScheduledCall {
   readonly customerToken: string;
 }
 
-export async function scheduleCall(world: CallWorld, callTypeId: string): Promise<ScheduledCall> {
+export async function scheduleCall(world: CallWorld, callTypeId: string, options: { locale?: 'en' | 'de' } = {}): Promise<ScheduledCall> {
   const res = await world.agent.client.post('/api/calls', {
     callTypeId,
+    ...(options.locale ? { locale: options.locale } : {}),
     startsAt: new Date(world.t.clock.now().getTime() + 600_000).toISOString(),
     durationMinutes: 30,
     customer: { displayName: 'Karla Kundin', email: `karla.${Math.random()}@example.test` },

@@ -71,7 +71,7 @@ const recordingState = z.object({
       legalReference: z.nullable(z.string()),
     }),
   ),
-  script: z.nullable(z.string()),
+  scripts: z.array(z.object({ participantId: z.string(), locale: z.enum(['en', 'de']), state: captureState, text: z.string() })),
   participants: z.array(z.object({ participantId: z.string(), state: captureState })),
 });
 export type RecordingState = z.infer<typeof recordingState>;

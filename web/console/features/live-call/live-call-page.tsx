@@ -99,12 +99,21 @@ function RecordingControls(props: { session: CallSession; snapshot: CallSnapshot
   );
 }
 
-/** The capture-failure alert (it stays: a failed legal-obligation recording is flagged) and the script to read aloud. */
+/** Names of the languages a customer can be spoken to in, for the heading of each script. */
+const languageNames: Record<'en' | 'de', string> = { en: 'English', de: 'German (Deutsch)' };
+
+/**
+ * The capture-failure alert (it stays: a failed legal-obligation recording is flagged) and, for each customer in the
+ * call, what to say aloud: in that customer's language, naming the buttons as their screen shows them, and following
+ * where they stand — asked, recorded, declined or withdrawn. A script the agent put away comes back when that
+ * customer's state changes.
+ */
 function RecordingBanner(props: { snapshot: CallSnapshot }) {
   const r = props.snapshot.recording;
-  // Dismissed per recording: the next recording shows its script again.
-  const [dismissed, setDismissed] = useState<string | null>(null);
-  const script = r?.active && r.script !== null && r.recordingId !== dismissed ? r.script : null;
+  const [dismissed, setDismissed] = useState<ReadonlySet<string>>(new Set());
+  const keyOf = (s: { participantId: string; state: string }) => `${r?.recordingId ?? ''}:${s.participantId}:${s.state}`;
+  const scripts = r?.active ? r.scripts.filter((s) => !dismissed.has(keyOf(s))) : [];
+  const nameOf = (participantId: string) => props.snapshot.peers.find((p) => p.participantId === participantId)?.displayName ?? 'the customer';
   return (
     <>
       {props.snapshot.recordingAlert !== null && (
@@ -112,17 +121,24 @@ function RecordingBanner(props: { snapshot: CallSnapshot }) {
           <p>{props.snapshot.recordingAlert}</p>
         </Alert>
       )}
-      {script !== null && (
-        <section class="recording-script" aria-labelledby="recording-script-title" data-testid="recording-script">
-          <h2 id="recording-script-title" class="call-side-heading">
-            Say this aloud
+      {scripts.map((s) => (
+        <section
+          key={s.participantId}
+          class="recording-script"
+          aria-labelledby={`recording-script-${s.participantId}`}
+          data-testid="recording-script"
+          data-state={s.state}
+          lang={s.locale}
+        >
+          <h2 id={`recording-script-${s.participantId}`} class="call-side-heading" lang="en">
+            Say this aloud to {nameOf(s.participantId)} ({languageNames[s.locale]})
           </h2>
-          <p class="recording-script-text">{script}</p>
-          <button type="button" class="call-button" onClick={() => setDismissed(r?.recordingId ?? null)}>
+          <p class="recording-script-text">{s.text}</p>
+          <button type="button" class="call-button" lang="en" onClick={() => setDismissed(new Set([...dismissed, keyOf(s)]))}>
             Dismiss
           </button>
         </section>
-      )}
+      ))}
     </>
   );
 }
