@@ -7,10 +7,14 @@ import { AppError } from '../shared/app-error.ts';
 import { idSchema } from '../shared/ids.ts';
 import {
   apiTokenSchema,
+  attestedTrainingSchema,
   attestTrainingSchema,
   createApiTokenSchema,
   createUserSchema,
+  enrolmentConfirmedSchema,
   loginSchema,
+  recoveryCodesSchema,
+  recoverySignInSchema,
   setupCompleteSchema,
   setupInfoSchema,
   setupLinkSchema,
@@ -23,10 +27,18 @@ import {
 import { createApiToken, listApiTokens, revokeApiToken } from './api-tokens.ts';
 import { logIn } from './log-in.ts';
 import { SESSION_COOKIE } from './sessions.ts';
-import { completeSetup, inspectSetupLink, issueSetupLink } from './setup-links.ts';
-import { confirmTotpEnrolment, startTotpEnrolment, totpCodeSchema, verifyTotp } from './totp.ts';
+import { recoveryCodeSchema, recoveryCodesLeft } from './recovery-codes.ts';
+import { completeSetup, inspectSetupLink } from './setup-links.ts';
+import {
+  confirmTotpEnrolment,
+  regenerateRecoveryCodes,
+  startTotpEnrolment,
+  totpCodeSchema,
+  verifyRecoveryCode,
+  verifyTotp,
+} from './totp.ts';
 import { attestTraining, listTraining } from './training.ts';
-import { createUser, getUser, listUsers, resetTotp, updateUser } from './users.ts';
+import { createUser, getUser, listUsers, resendSetupLink, resetTotp, updateUser } from './users.ts';
 
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema };
 const userParams = z.strictObject({ userId: idSchema('user') });
@@ -98,6 +110,37 @@ export const accountRoutes: RouteModule = (app, deps) => {
   );
 
   app.post(
+    '/api/auth/recovery-code',
+    {
+      config: { access: 'session', rateLimit: loginRate },
+      schema: {
+        tags: ['auth'],
+        summary: 'Second sign-in step with a recovery code instead of a TOTP code (lost phone); each code works once',
+        body: z.strictObject({ code: recoveryCodeSchema }),
+        response: { 200: recoverySignInSchema, ...errors, 423: errorBodySchema },
+      },
+    },
+    async (request) => {
+      const { recoveryCodesLeft: left } = await verifyRecoveryCode(deps, request.principal, request.body.code);
+      return { stage: 'active' as const, recoveryCodesLeft: left };
+    },
+  );
+
+  app.post(
+    '/api/auth/recovery-codes',
+    {
+      config: { access: 'session', rateLimit: loginRate },
+      schema: {
+        tags: ['auth'],
+        summary: 'Make a new set of recovery codes (the old set stops working); needs a current TOTP code; shown once',
+        body: z.strictObject({ code: totpCodeSchema }),
+        response: { 200: recoveryCodesSchema, ...errors, 423: errorBodySchema },
+      },
+    },
+    async (request) => regenerateRecoveryCodes(deps, request.principal, request.body.code),
+  );
+
+  app.post(
     '/api/auth/totp/enrolment',
     {
       config: { access: 'session' },
@@ -114,11 +157,16 @@ export const accountRoutes: RouteModule = (app, deps) => {
     '/api/auth/totp/enrolment/confirm',
     {
       config: { access: 'session', rateLimit: loginRate },
-      schema: { tags: ['auth'], body: z.strictObject({ code: totpCodeSchema }), response: { 200: stageSchema, ...errors } },
+      schema: {
+        tags: ['auth'],
+        summary: 'Turn TOTP on with a code from the new secret; the answer carries the recovery codes, shown this once',
+        body: z.strictObject({ code: totpCodeSchema }),
+        response: { 200: enrolmentConfirmedSchema, ...errors, 423: errorBodySchema },
+      },
     },
     async (request) => {
-      await confirmTotpEnrolment(deps, request.principal, request.body.code);
-      return { stage: 'active' as const };
+      const { recoveryCodes } = await confirmTotpEnrolment(deps, request.principal, request.body.code);
+      return { stage: 'active' as const, recoveryCodes };
     },
   );
 
@@ -149,6 +197,8 @@ export const accountRoutes: RouteModule = (app, deps) => {
             user: userSchema,
             organisation: z.object({ id: z.string(), legalName: z.string() }),
             stage: stageSchema.shape.stage,
+            /** Unused recovery codes; null while two-factor sign-in is not on. */
+            recoveryCodesLeft: z.number().int().nullable(),
           }),
           ...errors,
         },
@@ -156,11 +206,12 @@ export const accountRoutes: RouteModule = (app, deps) => {
     },
     async (request) => {
       const p = request.principal as Extract<Principal, { kind: 'session' }>;
-      const [user, org] = await Promise.all([
+      const [user, org, left] = await Promise.all([
         getUser(deps.db, p.orgId, p.userId),
         deps.db.selectFrom('organisations').select(['id', 'legal_name']).where('id', '=', p.orgId).executeTakeFirstOrThrow(),
+        recoveryCodesLeft(deps.db, p.orgId, p.userId),
       ]);
-      return { user, organisation: { id: org.id, legalName: org.legal_name }, stage: p.stage };
+      return { user, organisation: { id: org.id, legalName: org.legal_name }, stage: p.stage, recoveryCodesLeft: user.totpEnabled ? left : null };
     },
   );
 
@@ -199,7 +250,7 @@ export const accountRoutes: RouteModule = (app, deps) => {
       config: { access: ADMIN },
       schema: {
         tags: ['users'],
-        summary: 'Invite a user; the answer carries a one-time set-up link to pass on',
+        summary: 'Invite a user: their one-time set-up link is mailed to them (without a mail server, the answer carries it to pass on)',
         body: createUserSchema,
         response: { 201: z.object({ user: userSchema, setupLink: setupLinkSchema }), ...errors },
       },
@@ -235,24 +286,14 @@ export const accountRoutes: RouteModule = (app, deps) => {
       config: { access: ADMIN },
       schema: {
         tags: ['users'],
-        summary: 'A new one-time link to set a password (voids older ones)',
+        summary: 'Mail a new one-time link to set a password (voids older ones; without a mail server, the answer carries it)',
         params: userParams,
         response: { 200: setupLinkSchema, ...errors },
       },
     },
     async (request) => {
       const p = principalOf(request);
-      return deps.db.transaction().execute(async (tx) => {
-        const user = await tx
-          .selectFrom('users')
-          .select(['id', 'disabled_at'])
-          .where('org_id', '=', p.orgId)
-          .where('id', '=', request.params.userId)
-          .executeTakeFirst();
-        if (!user) throw new AppError('NOT_FOUND', 'User not found.');
-        if (user.disabled_at) throw new AppError('CONFLICT', 'This account is disabled. Enable it before sending a set-up link.');
-        return issueSetupLink(tx, deps, { orgId: p.orgId, userId: request.params.userId, actor: actorOf(p) });
-      });
+      return resendSetupLink(deps, p.orgId, actorOf(p), request.params.userId);
     },
   );
 
@@ -274,7 +315,7 @@ export const accountRoutes: RouteModule = (app, deps) => {
       config: { access: ADMIN_OR_DPO },
       schema: { tags: ['users'], params: userParams, response: { 200: z.object({ attestations: z.array(trainingSchema) }), ...errors } },
     },
-    async (request) => ({ attestations: await listTraining(deps.db, principalOf(request).orgId, request.params.userId) }),
+    async (request) => ({ attestations: await listTraining(deps, deps.db, principalOf(request).orgId, request.params.userId) }),
   );
 
   app.post(
@@ -283,10 +324,10 @@ export const accountRoutes: RouteModule = (app, deps) => {
       config: { access: ADMIN_OR_DPO },
       schema: {
         tags: ['users'],
-        summary: 'Record that a user completed GDPR training',
+        summary: "Record that another user completed GDPR training (never one's own; a date past the validity is kept with a warning)",
         params: userParams,
         body: attestTrainingSchema,
-        response: { 201: trainingSchema, ...errors },
+        response: { 201: attestedTrainingSchema, ...errors },
       },
     },
     async (request, reply) => {

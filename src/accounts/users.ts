@@ -9,7 +9,8 @@ import type { UserView } from './accounts.schema.ts';
 import { insertUser } from './insert-user.ts';
 import type { Role } from './roles.ts';
 import { revokeUserSessions } from './sessions.ts';
-import { issueSetupLink, type SetupLink } from './setup-links.ts';
+import { deleteRecoveryCodes } from './recovery-codes.ts';
+import { sendSetupLink, type SetupLinkDelivery } from './send-setup-link.ts';
 
 function toView(row: UsersTable, lastTrainingOn: string | null): UserView {
   return {
@@ -48,17 +49,33 @@ export async function getUser(db: DbOrTx, orgId: OrgId, userId: UserId): Promise
   return toView(row, (await lastTraining(db, orgId)).get(row.id) ?? null);
 }
 
+/**
+ * Invites a member of staff: creates the account (status "invited") and mails them a one-time set-up link
+ * (src/accounts/send-setup-link.ts says when the answer carries the link itself).
+ */
 export async function createUser(
   deps: Deps,
   orgId: OrgId,
   actor: AuditActor,
   input: { email: string; displayName: string; role: Role },
-): Promise<{ user: UserView; setupLink: SetupLink }> {
+): Promise<{ user: UserView; setupLink: SetupLinkDelivery }> {
   return deps.db.transaction().execute(async (tx) => {
     const id = await insertUser(tx, deps, { orgId, ...input, passwordHash: null, actor });
-    const setupLink = await issueSetupLink(tx, deps, { orgId, userId: id, actor });
+    const setupLink = await sendSetupLink(tx, deps, { orgId, userId: id, actor, kind: 'invitation' });
     const row = await tx.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     return { user: toView(row, null), setupLink };
+  });
+}
+
+/**
+ * Mails a user a new set-up link (forgotten password, lost invitation); their older links stop working. An invited
+ * user who never set a password gets the invitation again, anyone else a "new link" mail.
+ */
+export async function resendSetupLink(deps: Deps, orgId: OrgId, actor: AuditActor, userId: UserId): Promise<SetupLinkDelivery> {
+  return deps.db.transaction().execute(async (tx) => {
+    const row = await tx.selectFrom('users').select('password_hash').where('org_id', '=', orgId).where('id', '=', userId).executeTakeFirst();
+    if (!row) throw notFound('User');
+    return sendSetupLink(tx, deps, { orgId, userId, actor, kind: row.password_hash === null ? 'invitation' : 'new_link' });
   });
 }
 
@@ -115,7 +132,10 @@ export async function updateUser(
   });
 }
 
-/** Removes a user's second factor (lost phone); they enrol again at their next sign-in. */
+/**
+ * Removes a user's second factor and their recovery codes (lost phone); they enrol again at their next sign-in and
+ * get new codes then. Every session of theirs ends. Done by an admin, audited with who did it.
+ */
 export async function resetTotp(deps: Deps, orgId: OrgId, actor: AuditActor, userId: UserId): Promise<UserView> {
   return deps.db.transaction().execute(async (tx) => {
     const row = await tx.selectFrom('users').select(['totp_secret_sealed']).where('org_id', '=', orgId).where('id', '=', userId).executeTakeFirst();
@@ -126,6 +146,7 @@ export async function resetTotp(deps: Deps, orgId: OrgId, actor: AuditActor, use
       .set({ totp_secret_sealed: null, totp_enabled_at: null, totp_last_step: null, updated_at: iso(deps.clock.now()) })
       .where('id', '=', userId)
       .execute();
+    await deleteRecoveryCodes(tx, orgId, userId);
     await revokeUserSessions(tx, orgId, userId);
     await deps.audit.append(tx, orgId, actor, { type: 'user.totp_reset', data: { userId } });
     return getUser(tx, orgId, userId);

@@ -47,6 +47,8 @@ export const auditEventSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('user.password_set'), data: z.strictObject({ userId: id }) }),
   z.strictObject({ type: z.literal('user.totp_enrolled'), data: z.strictObject({ userId: id }) }),
   z.strictObject({ type: z.literal('user.totp_reset'), data: z.strictObject({ userId: id }) }),
+  /** A new set of TOTP recovery codes (at enrolment, or made again by the person, which voids the old set). */
+  z.strictObject({ type: z.literal('user.recovery_codes_generated'), data: z.strictObject({ userId: id, count: z.number().int() }) }),
   z.strictObject({
     type: z.literal('user.training_attested'),
     data: z.strictObject({ userId: id, attestationId: id }),
@@ -54,8 +56,10 @@ export const auditEventSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('auth.login_succeeded'), data: z.strictObject({ userId: id, sessionId: id }) }),
   z.strictObject({
     type: z.literal('auth.login_failed'),
-    data: z.strictObject({ userId: id, reason: z.enum(['password', 'totp', 'locked', 'disabled']) }),
+    data: z.strictObject({ userId: id, reason: z.enum(['password', 'totp', 'totp_replayed', 'recovery_code', 'locked', 'disabled']) }),
   }),
+  /** Signed in with a recovery code instead of a TOTP code; `codesLeft` unused codes remain. */
+  z.strictObject({ type: z.literal('auth.recovery_code_used'), data: z.strictObject({ userId: id, codesLeft: z.number().int() }) }),
   z.strictObject({ type: z.literal('auth.locked_out'), data: z.strictObject({ userId: id }) }),
   z.strictObject({ type: z.literal('auth.logged_out'), data: z.strictObject({ userId: id, sessionId: id }) }),
   z.strictObject({ type: z.literal('api_token.created'), data: z.strictObject({ tokenId: id, role }) }),
@@ -221,7 +225,8 @@ export const auditEventSchema = z.discriminatedUnion('type', [
     data: z.strictObject({
       requestId: id,
       subjectId: id,
-      category: z.enum(['subject', 'subjectContact', 'participants', 'attendance', 'chatMessages', 'consentRecords', 'recordingTracks', 'exports', 'mails']),
+      // chatMentions: other people's chat messages in which the subject's name or address was replaced (ids of those messages).
+      category: z.enum(['subject', 'subjectContact', 'participants', 'attendance', 'chatMessages', 'chatMentions', 'consentRecords', 'recordingTracks', 'exports', 'mails']),
       count: z.number().int(),
       ids: z.array(id),
     }),

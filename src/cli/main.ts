@@ -199,8 +199,13 @@ async function createAdmin(args: readonly string[]): Promise<number> {
       displayName: values.name?.trim() || 'Administrator',
       role: 'admin',
     });
-    out(`Created admin ${user.id}. Send them this one-time set-up link (valid until ${setupLink.expiresAt}):`);
-    out(`  ${setupLink.url}`);
+    if (setupLink.url === null) {
+      // With a mail relay the link is mailed (sent by the running server's job runner), never printed.
+      out(`Created admin ${user.id}. Their one-time set-up link is mailed to ${setupLink.sentTo} (valid until ${setupLink.expiresAt}).`);
+    } else {
+      out(`Created admin ${user.id}. No mail relay is set up, so send them this one-time set-up link (valid until ${setupLink.expiresAt}):`);
+      out(`  ${setupLink.url}`);
+    }
     return 0;
   } finally {
     await database.close();

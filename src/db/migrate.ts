@@ -12,6 +12,9 @@ import * as m0009 from './migrations/0009-webhooks.ts';
 import * as m0010 from './migrations/0010-documents.ts';
 import * as m0011 from './migrations/0011-breaches.ts';
 import * as m0012 from './migrations/0012-e2ee-recording.ts';
+import * as m0013 from './migrations/0013-staff-recording-and-processor.ts';
+import * as m0014 from './migrations/0014-totp-recovery-codes.ts';
+import * as m0015 from './migrations/0015-mail-subjects.ts';
 
 interface DialectMigration {
   up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void>;
@@ -31,6 +34,9 @@ const migrations: Record<string, DialectMigration> = {
   '0010-documents': m0010,
   '0011-breaches': m0011,
   '0012-e2ee-recording': m0012,
+  '0013-staff-recording-and-processor': m0013,
+  '0014-totp-recovery-codes': m0014,
+  '0015-mail-subjects': m0015,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -63,6 +63,12 @@ export const personalDataTables = {
     holder: 'staff',
     expiry: { kind: 'account', rule: 'Refused after expires_at (PARLEY_SETUP_LINK_TTL_HOURS) or once used; holds a hash only; deleted by the purge once expired.' },
   },
+  totp_recovery_codes: {
+    purpose: 'security',
+    category: 'staff_security',
+    holder: 'staff',
+    expiry: { kind: 'account', rule: 'Keyed hashes only; the whole set is replaced when the person makes new codes and deleted when their second factor is reset.' },
+  },
   training_attestations: {
     purpose: 'accountability',
     category: 'staff_training',
@@ -92,7 +98,7 @@ export const personalDataTables = {
  * walks the real schema and fails for a table in neither list, so a new table is classified when it is added.
  */
 export const nonPersonalTables = {
-  organisations: "The controller's own details (legal name, address, DPO contact published in its notice): kept while the organisation exists.",
+  organisations: "The controller's own details (legal name, address, DPO contact published in its notice) and its processor's business details named in its documents: kept while the organisation exists.",
   call_types: "An organisation's call configuration (purposes, bases, retention): no data about people.",
   privacy_notices: 'Published notice texts, immutable evidence of what customers were told (G14); no data about people.',
   jobs: 'Background work; payloads hold ids only. Done rows are bookkeeping.',

@@ -25,6 +25,13 @@ export interface OrganisationsTable {
   updated_at: string;
   /** JSON array of the roles that may play recordings back (migration 0006; default ["dpo"], G22). */
   playback_roles: Generated<string>;
+  /**
+   * The processor (operator of the installation) as this organisation's documents name it (migration 0013); null:
+   * the installation's PARLEY_OPERATOR_* setting applies.
+   */
+  operator_name: string | null;
+  operator_address: string | null;
+  operator_contact_email: string | null;
 }
 
 export interface UsersTable {
@@ -67,6 +74,17 @@ export interface SetupTokensTable {
   token_hash: string;
   created_at: string;
   expires_at: string;
+  used_at: string | null;
+  purpose: string;
+  data_category: string;
+}
+
+/** A TOTP recovery code of a user: only its keyed hash (src/accounts/recovery-codes.ts); used_at once spent. */
+export interface TotpRecoveryCodesTable {
+  code_hash: string;
+  org_id: string;
+  user_id: string;
+  created_at: string;
   used_at: string | null;
   purpose: string;
   data_category: string;
@@ -145,6 +163,8 @@ export interface MailOutboxTable {
   org_id: string;
   kind: string;
   to_address: string;
+  /** The customer the message is to or about, when one is on file (migration 0015): erasure reaches it by this too. */
+  subject_id: Generated<string | null>;
   content_sealed: string;
   status: string;
   transport: string | null;
@@ -174,6 +194,8 @@ export interface CallTypesTable {
   /** JSON array of biometric feature names; `[]` when none (G6). */
   biometric_features: string;
   dpia_reference: string | null;
+  /** The stated interest in recording staff, consent recording only (migration 0013); null: the standard wording. */
+  staff_recording_interest: string | null;
   retention_call_metadata_days: number;
   retention_chat_days: number;
   retention_recordings_days: number;
@@ -569,6 +591,7 @@ export interface Database {
   users: UsersTable;
   user_sessions: UserSessionsTable;
   setup_tokens: SetupTokensTable;
+  totp_recovery_codes: TotpRecoveryCodesTable;
   api_tokens: ApiTokensTable;
   training_attestations: TrainingAttestationsTable;
   login_throttle: LoginThrottleTable;

@@ -12,6 +12,10 @@ export const errorCodes = {
   UNAUTHENTICATED: 401,
   INVALID_CREDENTIALS: 401,
   TOTP_INVALID: 401,
+  /** A TOTP code that was right but already used (replay): wait for the next one. */
+  TOTP_REPLAYED: 401,
+  /** A recovery code that is unknown or already used. */
+  RECOVERY_CODE_INVALID: 401,
   CSRF_FAILED: 403,
   FORBIDDEN: 403,
   TOTP_REQUIRED: 403,
@@ -22,6 +26,8 @@ export const errorCodes = {
   TRAINING_REQUIRED: 403,
   /** A recording link used by a signed-in person other than the one it was issued to. */
   LINK_NOT_YOURS: 403,
+  /** A GDPR training attestation for oneself: someone else (an admin or the DPO) must record it. */
+  SELF_ATTESTATION: 403,
   /** An E2EE track's chunks come only from the browser of the agent who records the call. */
   NOT_THE_RECORDER: 403,
   NOT_FOUND: 404,
@@ -40,6 +46,8 @@ export const errorCodes = {
   LEGAL_MINIMUM: 409,
   /** The item is under an active legal hold (G37): it cannot be deleted until the hold is released or ends. */
   LEGAL_HOLD: 409,
+  /** An erasure confirmed on a preview that no longer matches what it would do (data or holds changed): look again. */
+  ERASURE_PREVIEW_STALE: 409,
   /** An E2EE recording chunk that is not the next one expected; `details.expected` says where to resume. */
   CHUNK_OUT_OF_ORDER: 409,
   /** An E2EE recording chunk sent again with different content than the one stored under that index. */

@@ -28,3 +28,20 @@ export function addMonthsClamped(from: Date, months: number): Date {
 export function laterIso(a: string, b: string): string {
   return a > b ? a : b;
 }
+
+/**
+ * A moment as a person reads it in a mail: weekday, day, month, year, time and the zone's short name
+ * ("Thursday, 3 December 2026 at 10:00 CET", "Donnerstag, 3. Dezember 2026 um 10:00 MEZ"), in `timeZone`.
+ */
+export function longDateTime(at: Date, locale: 'en' | 'de', timeZone: string): string {
+  return new Intl.DateTimeFormat(locale === 'de' ? 'de-DE' : 'en-GB', {
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZone,
+    timeZoneName: 'short',
+  }).format(at);
+}

@@ -61,7 +61,7 @@ export function App() {
       return <Redirect to={LOGIN} />;
     }
     if (state.status === 'signed_out') return <SignInPage reason={state.reason} />;
-    return state.me.stage === 'totp' ? <EnterTotpPage email={state.me.user.email} /> : <EnrolTotpPage role={state.me.user.role} />;
+    return state.me.stage === 'totp' ? <EnterTotpPage email={state.me.user.email} role={state.me.user.role} /> : <EnrolTotpPage role={state.me.user.role} />;
   }
 
   if (path === LOGIN) {

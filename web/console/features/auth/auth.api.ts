@@ -11,6 +11,8 @@ export const meSchema = z.object({
   user: userSchema,
   organisation: z.object({ id: z.string(), legalName: z.string() }),
   stage: stageSchema,
+  /** Unused recovery codes; null while two-factor sign-in is not on. */
+  recoveryCodesLeft: z.nullable(z.number()),
 });
 export type Me = z.infer<typeof meSchema>;
 
@@ -25,13 +27,24 @@ export const signIn = async (api: ApiClient, input: { email: string; password: s
 
 export const submitTotp = async (api: ApiClient, code: string) => (await api.post('/api/auth/totp', stageAnswer, { code })).stage;
 
+/** Signs in with a recovery code instead of a TOTP code; answers how many unused codes are left. */
+export const submitRecoveryCode = async (api: ApiClient, code: string) =>
+  (await api.post('/api/auth/recovery-code', z.object({ stage: stageSchema, recoveryCodesLeft: z.number() }), { code })).recoveryCodesLeft;
+
+const recoveryCodesSchema = z.object({ recoveryCodes: z.array(z.string()) });
+
+/** A new set of recovery codes (the old set stops working); needs a current code from the authenticator app. */
+export const regenerateRecoveryCodes = async (api: ApiClient, code: string) =>
+  (await api.post('/api/auth/recovery-codes', recoveryCodesSchema, { code })).recoveryCodes;
+
 const enrolmentSchema = z.object({ secret: z.string(), otpauthUri: z.string(), qrCodeDataUrl: z.string() });
 export type TotpEnrolment = z.infer<typeof enrolmentSchema>;
 
 export const startTotpEnrolment = (api: ApiClient) => api.post('/api/auth/totp/enrolment', enrolmentSchema);
 
+/** Turns two-factor sign-in on; the answer carries the first recovery codes, shown this once. */
 export const confirmTotpEnrolment = async (api: ApiClient, code: string) =>
-  (await api.post('/api/auth/totp/enrolment/confirm', stageAnswer, { code })).stage;
+  (await api.post('/api/auth/totp/enrolment/confirm', recoveryCodesSchema, { code })).recoveryCodes;
 
 export const signOut = (api: ApiClient) => api.post('/api/auth/logout', noContent);
 

@@ -10,6 +10,7 @@ import type { Role } from '../../roles.ts';
 import { useSession } from '../../session.tsx';
 import { confirmTotpEnrolment, startTotpEnrolment } from './auth.api.ts';
 import { AuthLayout } from './auth-layout.tsx';
+import { RecoveryCodesList } from './recovery-codes-list.tsx';
 import { TotpCodeField } from './totp-code-field.tsx';
 
 const rolePhrases: Readonly<Record<Role, string>> = {
@@ -27,17 +28,31 @@ export function EnrolTotpPage(props: { role: Role }) {
   const session = useSession();
   const enrolment = useResource(() => startTotpEnrolment(api), [api]);
   const [code, setCode] = useState('');
+  const [recoveryCodes, setRecoveryCodes] = useState<string[] | null>(null);
   const submit = useSubmit();
   const leaving = useSubmit();
+  const entering = useSubmit();
 
   async function onSubmit(e: Event) {
     e.preventDefault();
-    const done = await submit.run(async () => {
-      await confirmTotpEnrolment(api, code);
-      return true;
-    });
-    if (done) await session.refresh();
+    const codes = await submit.run(() => confirmTotpEnrolment(api, code));
+    if (codes) setRecoveryCodes(codes);
     else setCode('');
+  }
+
+  // Two-factor sign-in is on and the session is active; the codes are shown before the console, this once.
+  if (recoveryCodes) {
+    return (
+      <AuthLayout wide title="Save your recovery codes" intro={<p>Two-factor sign-in is on. One more step before the console.</p>}>
+        <RecoveryCodesList codes={recoveryCodes} />
+        <ErrorAlert error={entering.error} />
+        <div class="form-actions">
+          <Button variant="primary" busy={entering.busy} busyLabel="Opening the console…" onClick={() => void entering.run(session.refresh)}>
+            I have saved them — continue
+          </Button>
+        </div>
+      </AuthLayout>
+    );
   }
 
   const signOutButton = (

@@ -106,8 +106,15 @@ function SetupForm(props: { token: string; info: SetupInfo }) {
   const signedInAs = session.state.status === 'signed_in' ? session.state.me.user.email : null;
 
   function check(): Record<string, string> {
+    // Every field that is missing or wrong is flagged at once, each beside itself (issue 12, finding 15).
     const errors: Record<string, string> = {};
+    if (firstAdmin) {
+      if (!email.trim()) errors.email = 'Enter your work email address.';
+      else if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.trim())) errors.email = 'Enter a valid email address.';
+      if (!displayName.trim()) errors.displayName = 'Enter your name.';
+    }
     if (password.length < MIN_PASSWORD_LENGTH) errors.password = `Use at least ${MIN_PASSWORD_LENGTH} characters.`;
+    if (!confirm) errors.confirm = 'Enter the password again.';
     else if (confirm !== password) errors.confirm = 'The two passwords are not the same.';
     return errors;
   }
@@ -160,7 +167,7 @@ function SetupForm(props: { token: string; info: SetupInfo }) {
               name="email"
               autoComplete="username"
               required
-              error={serverErrors.email}
+              error={formErrors.email ?? serverErrors.email}
               value={email}
               onValue={setEmail}
             />
@@ -170,7 +177,7 @@ function SetupForm(props: { token: string; info: SetupInfo }) {
               name="displayName"
               autoComplete="name"
               required
-              error={serverErrors.displayName}
+              error={formErrors.displayName ?? serverErrors.displayName}
               value={displayName}
               onValue={setDisplayName}
             />

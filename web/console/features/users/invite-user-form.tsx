@@ -10,7 +10,7 @@ import { inviteUser, type SetupLink, type User } from './users.api.ts';
 
 const roleChoices = roles.map((r) => ({ value: r, label: roleLabels[r] }));
 
-/** Creates the account (status "invited") and returns its one-time set-up link. */
+/** Creates the account (status "invited"); Parley mails the person a one-time set-up link. */
 export function InviteUserForm(props: { onInvited: (user: User, link: SetupLink) => void; onCancel: () => void }) {
   const api = useApi();
   const [email, setEmail] = useState('');
@@ -28,7 +28,7 @@ export function InviteUserForm(props: { onInvited: (user: User, link: SetupLink)
   return (
     <section class="panel" aria-labelledby="invite-heading">
       <h2 id="invite-heading">Invite a user</h2>
-      <p class="muted">Parley creates the account and gives you a one-time link to pass on. Nothing is emailed from here.</p>
+      <p class="muted">Parley creates the account and mails the person a one-time link to choose their password.</p>
       <ErrorAlert error={submit.error} title="The user was not invited" />
       <form class="form" onSubmit={onSubmit} noValidate>
         <TextField label="Email address" type="email" name="email" required error={errors.email} value={email} onValue={setEmail} />
@@ -36,7 +36,7 @@ export function InviteUserForm(props: { onInvited: (user: User, link: SetupLink)
         <SelectField label="Role" hint={roleDescriptions[role]} name="role" choices={roleChoices} value={role} error={errors.role} onValue={setRole} />
         <div class="form-actions">
           <SubmitButton busy={submit.busy} busyLabel="Inviting…">
-            Invite and create link
+            Invite and send link
           </SubmitButton>
           <Button variant="link" onClick={props.onCancel}>
             Cancel

@@ -8,6 +8,7 @@ import { formatDate } from '../../../shared/format.ts';
 import { useResource } from '../../../shared/use-resource.ts';
 import { can, roleLabels } from '../../roles.ts';
 import { useMe } from '../../session.tsx';
+import { AccountSecurityPanel } from '../auth/account-security-panel.tsx';
 import { InviteUserForm } from './invite-user-form.tsx';
 import { SetupLinkNotice } from './setup-link-notice.tsx';
 import { TrainingRecords } from './training-records.tsx';
@@ -26,7 +27,7 @@ export function ManageUsersPage() {
   const me = useMe();
   const users = useResource(() => listUsers(api), [api]);
   const [inviting, setInviting] = useState(false);
-  const [issued, setIssued] = useState<{ user: User; link: SetupLink } | null>(null);
+  const [issued, setIssued] = useState<{ user: User; link: SetupLink; fresh: boolean } | null>(null);
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const manage = can(me.user.role, 'users.manage');
 
@@ -54,13 +55,14 @@ export function ManageUsersPage() {
         </p>
       </PageHeader>
 
-      {issued && <SetupLinkNotice user={issued.user} link={issued.link} onDismiss={() => setIssued(null)} />}
+      {issued && <SetupLinkNotice user={issued.user} link={issued.link} fresh={issued.fresh} onDismiss={() => setIssued(null)} />}
+      {me.recoveryCodesLeft !== null && <AccountSecurityPanel left={me.recoveryCodesLeft} />}
       {inviting && (
         <InviteUserForm
           onCancel={() => setInviting(false)}
           onInvited={(user, link) => {
             setInviting(false);
-            setIssued({ user, link });
+            setIssued({ user, link, fresh: true });
             users.set([...list, user]);
           }}
         />
@@ -119,9 +121,11 @@ export function ManageUsersPage() {
             </Button>
           </div>
           {manage && (
-            <UserAccessPanel user={selected} isSelf={selected.id === me.user.id} onChanged={replace} onLink={(user, link) => setIssued({ user, link })} />
+            <UserAccessPanel user={selected} isSelf={selected.id === me.user.id} onChanged={replace} onLink={(user, link) => setIssued({ user, link, fresh: false })} />
           )}
-          {can(me.user.role, 'training.record') && <TrainingRecords user={selected} nameOf={nameOf} onRecorded={() => void users.reload()} />}
+          {can(me.user.role, 'training.record') && (
+            <TrainingRecords user={selected} isSelf={selected.id === me.user.id} nameOf={nameOf} onRecorded={() => void users.reload()} />
+          )}
         </section>
       )}
     </>

@@ -4,17 +4,44 @@ import { CopyField } from '../../../shared/ui/copy-field.tsx';
 import { formatDateTime } from '../../../shared/format.ts';
 import type { SetupLink, User } from './users.api.ts';
 
-/** A set-up link is shown once, right after it is made: the server keeps only its hash. */
-export function SetupLinkNotice(props: { user: User; link: SetupLink; onDismiss: () => void }) {
+/**
+ * Where a set-up link went, right after it was sent. Normally it was mailed to the person and the admin never sees it.
+ * When this installation sends no mail (no mail server configured, mail is only kept in the Outbox), the link is shown
+ * here once to pass on: otherwise nobody could ever join.
+ */
+export function SetupLinkNotice(props: { user: User; link: SetupLink; fresh: boolean; onDismiss: () => void }) {
+  const { user, link } = props;
+  const what = props.fresh ? 'invitation' : 'new set-up link';
+  const then = user.role === 'agent' ? 'They choose their password with it.' : 'They choose their password with it and then set up an authenticator app.';
+  if (link.transport === 'smtp' || link.url === null) {
+    return (
+      <Alert kind="success" title={`${props.fresh ? 'Invitation' : 'New set-up link'} mailed to ${user.displayName}`} testId="setup-link">
+        <p>
+          Parley mailed the {what} to {user.displayName} at <strong>{link.sentTo}</strong>. The link in it works once, until{' '}
+          {formatDateTime(link.expiresAt)}. {then}
+        </p>
+        <p>
+          If it does not arrive, check the address and send a new link from <em>Manage</em>; older links then stop working.
+          The Outbox shows whether the mail went out.
+        </p>
+        <div class="form-actions">
+          <Button onClick={props.onDismiss}>Done</Button>
+        </div>
+      </Alert>
+    );
+  }
   return (
-    <Alert kind="success" title={`Set-up link for ${props.user.displayName}`} testId="setup-link">
+    <Alert kind="warning" title={`Pass this set-up link on to ${user.displayName}`} testId="setup-link">
       <p>
-        Send this link to the person ({props.user.email}); it works once, until {formatDateTime(props.link.expiresAt)}. They
-        choose their password with it{props.user.role === 'agent' ? '' : ' and then set up an authenticator app'}.
+        This installation sends no mail: no mail server is set up (whoever runs Parley sets PARLEY_SMTP_URL), so the {what}{' '}
+        for {link.sentTo} is only kept in the Outbox and has not reached them. Send them this link yourself, directly to
+        them: anyone holding it can use it.
       </p>
-      <p>Anyone holding the link can use it, so send it directly to them. It is not shown again; a new link replaces it.</p>
-      <CopyField label="One-time set-up link" value={props.link.url} />
-      <OriginHint url={props.link.url} />
+      <p>
+        It works once, until {formatDateTime(link.expiresAt)}. {then} It is not shown again; a new link replaces it.
+      </p>
+      <CopyField label="One-time set-up link" value={link.url} />
+      <OriginHint url={link.url} />
       <div class="form-actions">
         <Button onClick={props.onDismiss}>Done</Button>
       </div>

@@ -11,26 +11,27 @@ import { useSubmit } from '../../../shared/use-submit.ts';
 import { listTraining, recordTraining, type User } from './users.api.ts';
 
 /**
- * GDPR training attestations of one person. Later features (playing back recordings) ask for recent training,
- * so admins and DPOs record each course here with the day it was completed.
+ * GDPR training attestations of one person. Playing back recordings needs a training that still counts, so admins
+ * and DPOs record each course here with the day it was completed — for other people: nobody attests their own.
  */
-export function TrainingRecords(props: { user: User; nameOf: (userId: string) => string; onRecorded: () => void }) {
+export function TrainingRecords(props: { user: User; isSelf: boolean; nameOf: (userId: string) => string; onRecorded: () => void }) {
   const api = useApi();
   const { user } = props;
   const records = useResource(() => listTraining(api, user.id), [api, user.id]);
   const [course, setCourse] = useState('');
   const [completedOn, setCompletedOn] = useState(todayIsoDate());
-  const [recorded, setRecorded] = useState(false);
+  const [recorded, setRecorded] = useState<{ warning: string | null } | null>(null);
   const submit = useSubmit();
   const errors = fieldErrorsOf(submit.error);
+  const today = todayIsoDate();
 
   async function onSubmit(e: Event) {
     e.preventDefault();
-    setRecorded(false);
+    setRecorded(null);
     const done = await submit.run(() => recordTraining(api, user.id, { course: course.trim(), completedOn }));
     if (!done) return;
     setCourse('');
-    setRecorded(true);
+    setRecorded({ warning: done.warning });
     await records.reload();
     props.onRecorded();
   }
@@ -42,7 +43,7 @@ export function TrainingRecords(props: { user: User; nameOf: (userId: string) =>
       {records.state.status === 'error' && <ErrorAlert error={records.state.error} title="Training records could not be loaded" />}
       {records.state.status === 'ready' &&
         (records.state.data.length === 0 ? (
-          <p class="muted">No training recorded for {user.displayName} yet.</p>
+          <p class="muted">No training recorded for {props.isSelf ? 'you' : user.displayName} yet.</p>
         ) : (
           <table class="table table-compact">
             <caption class="visually-hidden">Training of {user.displayName}</caption>
@@ -50,6 +51,7 @@ export function TrainingRecords(props: { user: User; nameOf: (userId: string) =>
               <tr>
                 <th scope="col">Course</th>
                 <th scope="col">Completed on</th>
+                <th scope="col">Counts until</th>
                 <th scope="col">Recorded by</th>
               </tr>
             </thead>
@@ -58,32 +60,50 @@ export function TrainingRecords(props: { user: User; nameOf: (userId: string) =>
                 <tr key={r.id}>
                   <td>{r.course}</td>
                   <td>{formatDate(r.completedOn)}</td>
+                  <td>{r.validUntil < today ? <span class="muted">No longer counts (ran out {formatDate(r.validUntil)})</span> : formatDate(r.validUntil)}</td>
                   <td title={formatDateTime(r.createdAt)}>{props.nameOf(r.recordedBy)}</td>
                 </tr>
               ))}
             </tbody>
           </table>
         ))}
-      <form class="form form-inline" onSubmit={onSubmit} noValidate>
-        <TextField label="Course" hint="e.g. “GDPR for client advisers 2026”" name="course" required error={errors.course} value={course} onValue={setCourse} />
-        <TextField
-          label="Completed on"
-          type="date"
-          name="completedOn"
-          required
-          max={todayIsoDate()}
-          error={errors.completedOn}
-          value={completedOn}
-          onValue={setCompletedOn}
-        />
-        <div class="form-actions">
-          <SubmitButton busy={submit.busy} busyLabel="Recording…" disabled={course.trim() === '' || completedOn === ''}>
-            Record training
-          </SubmitButton>
-        </div>
-      </form>
-      <ErrorAlert error={submit.error} title="The training was not recorded" />
-      {recorded && <Alert kind="success">Training recorded.</Alert>}
+      {props.isSelf ? (
+        <p class="muted" data-testid="own-training">
+          Your own training is recorded by someone else — your data protection officer or another administrator — so that
+          each record is confirmed by a second person. If nobody else can yet, invite your data protection officer here in
+          Users.
+        </p>
+      ) : (
+        <>
+          <form class="form form-inline" onSubmit={onSubmit} noValidate>
+            <TextField label="Course" hint="e.g. “GDPR for client advisers 2026”" name="course" required error={errors.course} value={course} onValue={setCourse} />
+            <TextField
+              label="Completed on"
+              type="date"
+              name="completedOn"
+              required
+              max={today}
+              error={errors.completedOn}
+              value={completedOn}
+              onValue={setCompletedOn}
+            />
+            <div class="form-actions">
+              <SubmitButton busy={submit.busy} busyLabel="Recording…" disabled={course.trim() === '' || completedOn === ''}>
+                Record training
+              </SubmitButton>
+            </div>
+          </form>
+          <ErrorAlert error={submit.error} title="The training was not recorded" />
+          {recorded &&
+            (recorded.warning ? (
+              <Alert kind="warning" title="Recorded, but it does not count" testId="training-warning">
+                <p>{recorded.warning}</p>
+              </Alert>
+            ) : (
+              <Alert kind="success">Training recorded.</Alert>
+            ))}
+        </>
+      )}
     </section>
   );
 }

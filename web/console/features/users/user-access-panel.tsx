@@ -75,16 +75,21 @@ export function UserAccessPanel(props: {
           </dd>
           <dt>New set-up link</dt>
           <dd>
-            <p class="muted">For a forgotten password or a lost invitation. Older links of this person stop working.</p>
-            <Button busy={link.busy} busyLabel="Creating link…" disabled={disabled} onClick={() => void link.run(() => issueSetupLink(api, user.id)).then((l) => l && props.onLink(user, l))}>
-              Create new set-up link
+            <p class="muted">
+              For a forgotten password or a lost invitation: Parley mails {props.isSelf ? 'you' : 'the person'} a new link to
+              choose a password ({user.email}). Older links stop working.
+            </p>
+            <Button busy={link.busy} busyLabel="Sending link…" disabled={disabled} onClick={() => void link.run(() => issueSetupLink(api, user.id)).then((l) => l && props.onLink(user, l))}>
+              Send new set-up link
             </Button>
           </dd>
           <dt>Two-factor sign-in</dt>
           <dd>
             <p class="muted">
               {user.totpEnabled
-                ? 'Set up. Reset it when the person lost their phone: they set up a new authenticator app at their next sign-in.'
+                ? props.isSelf
+                  ? 'Set up. Resetting it signs you out everywhere and removes your recovery codes; you set up a new authenticator app when you sign in again.'
+                  : 'Set up. Reset it when the person lost their phone and their recovery codes: it signs them out and removes their codes; they set up a new authenticator app at their next sign-in.'
                 : 'Not set up yet.'}
             </p>
             {user.totpEnabled && (

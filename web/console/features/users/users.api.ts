@@ -14,7 +14,16 @@ export const userSchema = z.object({
 });
 export type User = z.infer<typeof userSchema>;
 
-const setupLinkSchema = z.object({ url: z.string(), expiresAt: z.string() });
+/**
+ * How a set-up link reached its person: mailed (`smtp`), or kept in the outbox because this installation sends no
+ * mail (`outbox`) — only then does `url` carry the link, for the admin to pass on.
+ */
+const setupLinkSchema = z.object({
+  sentTo: z.string(),
+  transport: z.enum(['smtp', 'outbox']),
+  expiresAt: z.string(),
+  url: z.nullable(z.string()),
+});
 export type SetupLink = z.infer<typeof setupLinkSchema>;
 
 const trainingSchema = z.object({
@@ -22,6 +31,8 @@ const trainingSchema = z.object({
   userId: z.string(),
   course: z.string(),
   completedOn: z.string(),
+  /** The last day the training counts. */
+  validUntil: z.string(),
   recordedBy: z.string(),
   createdAt: z.string(),
 });
@@ -45,4 +56,4 @@ export const listTraining = async (api: ApiClient, userId: string) =>
   (await api.get(`${userPath(userId)}/training`, z.object({ attestations: z.array(trainingSchema) }))).attestations;
 
 export const recordTraining = (api: ApiClient, userId: string, input: { course: string; completedOn: string }) =>
-  api.post(`${userPath(userId)}/training`, trainingSchema, input);
+  api.post(`${userPath(userId)}/training`, z.extend(trainingSchema, { warning: z.nullable(z.string()) }), input);
