@@ -5,6 +5,20 @@ import type { MailTransport } from './mail-transport.ts';
 import { mailContentSchema } from './mail.schema.ts';
 import { MAIL_SEAL_LABEL } from './queue-mail.ts';
 
+const EMAIL_LIKE = /[^\s<>()\[\]"',;:@]+@[^\s<>()\[\]"',;:@]+\.[^\s<>()\[\]"',;:@]+/g;
+
+/**
+ * A relay's answer often repeats the recipient ("550 5.1.1 <zoe@example.com>: Recipient address rejected"). The
+ * message is stored twice — on the outbox row, which erasure deletes, and on the job row, which stays as
+ * bookkeeping — so every address (and the recipient's name) is replaced before it is stored anywhere: erasure then
+ * needs to reach only the outbox row. What is left still says what went wrong.
+ */
+export function withoutAddresses(message: string, known: readonly (string | undefined)[]): string {
+  let out = message;
+  for (const k of known) if (k && k.trim().length > 1) out = out.split(k).join('<recipient>');
+  return out.replace(EMAIL_LIKE, '<address>');
+}
+
 /**
  * The `mail.send` job: delivers one outbox message. Idempotent — a message already sent or kept is left alone —
  * and a stable Message-ID lets receivers drop the duplicate should a crash come between sending and marking.
@@ -28,7 +42,7 @@ export function createSendMailHandler(deps: Pick<Deps, 'db' | 'clock' | 'keys' |
       });
     } catch (err) {
       const code = (err as { code?: string; responseCode?: number }).code ?? 'SMTP';
-      const message = err instanceof Error ? err.message : String(err);
+      const message = withoutAddresses(err instanceof Error ? err.message : String(err), [row.to_address, content.toName]);
       // A permanent SMTP refusal (5xx) will not get better by retrying.
       const responseCode = (err as { responseCode?: unknown }).responseCode;
       const permanent = typeof responseCode === 'number' && responseCode >= 500;

@@ -2,11 +2,14 @@ import * as ics from 'ics';
 import type { CallTypeView } from '../call-types/call-type.schema.ts';
 import type { MailContent } from '../mail/mail.schema.ts';
 import type { Locale } from './scheduling.schema.ts';
+import { longDateTime } from '../shared/dates.ts';
 
 /**
  * The mails around a scheduled call: the customer's invitation (a short notice, the link to the full one, the
  * right to object stated on its own, G17, and an .ics), the agent's confirmation, and the reschedule and cancel
- * notices. Plain text: every mail client shows it, and nothing in it loads from anywhere.
+ * notices. Plain text: every mail client shows it, and nothing in it loads from anywhere. Every mail to the
+ * customer ends with the link to the organisation's rights page; the agent's confirmation names the customer and
+ * is queued with her subject id, so her erasure reaches it.
  */
 export interface CallMailFacts {
   readonly callId: string;
@@ -19,6 +22,8 @@ export interface CallMailFacts {
   readonly agentName: string;
   readonly customerName: string;
   readonly joinUrl: string;
+  /** The organisation's public rights page (`/rights/<orgId>`): every customer mail links it (issue 12, finding 7). */
+  readonly rightsPageUrl: string;
   readonly domain: string;
   /** IANA zone the times in the text are shown in (the .ics carries UTC, so calendars convert). */
   readonly timeZone: string;
@@ -47,17 +52,7 @@ const purposeText: Record<Locale, Record<string, string>> = {
 };
 
 function when(facts: CallMailFacts): string {
-  const fmt = new Intl.DateTimeFormat(facts.locale === 'de' ? 'de-DE' : 'en-GB', {
-    weekday: 'long',
-    day: 'numeric',
-    month: 'long',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    timeZone: facts.timeZone,
-    timeZoneName: 'short',
-  });
-  return fmt.format(facts.startsAt);
+  return longDateTime(facts.startsAt, facts.locale, facts.timeZone);
 }
 
 function shortNotice(facts: CallMailFacts): string[] {
@@ -105,6 +100,15 @@ function rightToObject(facts: CallMailFacts): string[] {
     : ['Your right to object', `You may object at any time where we rely on legitimate interests (${relying.join(', ')}; Art. 21 GDPR): in the call, or by writing to ${contact}.`];
 }
 
+/** Where the customer asks for access, erasure, restriction, objection or correction (Art. 12(2): make it easy). */
+function rightsLine(facts: CallMailFacts): string {
+  // The page opens in the language of the mail.
+  const url = `${facts.rightsPageUrl}?locale=${facts.locale}`;
+  return facts.locale === 'de'
+    ? `Ihre Datenschutzrechte (Auskunft, Löschung, Einschränkung, Widerspruch, Berichtigung) nehmen Sie hier wahr: ${url}`
+    : `To use your data protection rights (access, erasure, restriction, objection, correction), go to: ${url}`;
+}
+
 function calendar(facts: CallMailFacts, method: 'REQUEST' | 'CANCEL'): string {
   const start = facts.startsAt;
   const { error, value } = ics.createEvent({
@@ -113,7 +117,9 @@ function calendar(facts: CallMailFacts, method: 'REQUEST' | 'CANCEL'): string {
     sequence: facts.sequence,
     method,
     status: method === 'CANCEL' ? 'CANCELLED' : 'CONFIRMED',
-    start: [start.getUTCFullYear(), start.getUTCMonth() + 1, start.getUTCDate(), start.getUTCHours(), start.getUTCMinutes()],
+    // The instant itself (ms since the epoch), written to the second: a call at 10:00:30 starts at 10:00:30 in the
+    // calendar too. The [y, m, d, h, min] form this replaced dropped the seconds (issue 12, finding 18).
+    start: start.getTime(),
     startInputType: 'utc',
     startOutputType: 'utc',
     duration: { minutes: facts.durationMinutes },
@@ -132,7 +138,7 @@ export function callMail(kind: Kind, facts: CallMailFacts): MailContent {
   const ctName = facts.callType.name;
   const attach = (method: 'REQUEST' | 'CANCEL') => [{ filename: 'invite.ics', contentType: `text/calendar; method=${method}`, content: calendar(facts, method) }];
   const greeting = de ? `Guten Tag ${facts.customerName},` : `Hello ${facts.customerName},`;
-  const notice = [...shortNotice(facts), '', ...rightToObject(facts)];
+  const notice = [...shortNotice(facts), '', ...rightToObject(facts), '', rightsLine(facts)];
 
   switch (kind) {
     case 'invitation':
@@ -162,7 +168,15 @@ export function callMail(kind: Kind, facts: CallMailFacts): MailContent {
       return {
         toName: facts.customerName,
         subject: de ? `Abgesagt: ${ctName} mit ${org}` : `Cancelled: ${ctName} with ${org}`,
-        text: [greeting, '', de ? `Das Gespräch am ${time} wurde abgesagt. Ihr Link gilt nicht mehr.` : `The call on ${time} was cancelled. Your link no longer works.`, '', ...rightToObject(facts)].join('\n'),
+        text: [
+          greeting,
+          '',
+          de ? `Das Gespräch am ${time} wurde abgesagt. Ihr Link gilt nicht mehr.` : `The call on ${time} was cancelled. Your link no longer works.`,
+          '',
+          ...rightToObject(facts),
+          '',
+          rightsLine(facts),
+        ].join('\n'),
         attachments: attach('CANCEL'),
       };
     case 'agent_confirmation':

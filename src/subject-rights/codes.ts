@@ -47,7 +47,7 @@ export function requestEmail(deps: Pick<Deps, 'keys'>, row: { id: string; email_
 export async function issueCodeTx(tx: Tx, deps: Deps, orgId: OrgId, requestId: string, locale: RequestLocale): Promise<void> {
   const row = await tx
     .selectFrom('rights_requests')
-    .select(['id', 'email_sealed', 'locked_at'])
+    .select(['id', 'email_sealed', 'locked_at', 'subject_id'])
     .where('org_id', '=', orgId)
     .where('id', '=', requestId)
     .executeTakeFirst();
@@ -65,8 +65,16 @@ export async function issueCodeTx(tx: Tx, deps: Deps, orgId: OrgId, requestId: s
     orgId,
     kind: 'rights_request.code',
     to: requestEmail(deps, row),
+    subjectId: row.subject_id,
     purpose: 'rights_requests',
-    content: codeMail({ locale, code, orgName: org.legal_name, requestUrl: requestPageUrl(deps, requestId), ttlMinutes: CODE_TTL_MINUTES }),
+    // The code is in the body only (never the subject, which the outbox list and lock screens show).
+    content: codeMail({
+      locale,
+      code,
+      org: { legalName: org.legal_name, rightsPageUrl: rightsPageUrl(deps, orgId) },
+      requestUrl: requestPageUrl(deps, requestId),
+      ttlMinutes: CODE_TTL_MINUTES,
+    }),
   });
   await deps.audit.append(tx, orgId, { type: 'anonymous' }, { type: 'rights_request.code_sent', data: { requestId } });
 }
@@ -74,6 +82,11 @@ export async function issueCodeTx(tx: Tx, deps: Deps, orgId: OrgId, requestId: s
 /** 6 digits, stored as a keyed hash with a 15-minute expiry, mailed to the request's address. */
 export async function issueCode(deps: Deps, orgId: OrgId, requestId: string, locale: 'en' | 'de'): Promise<void> {
   await deps.db.transaction().execute((tx) => issueCodeTx(tx, deps, orgId, requestId, locale));
+}
+
+/** The organisation's public rights page, linked from every mail to a customer (issue 12, finding 7). */
+export function rightsPageUrl(deps: Pick<Deps, 'config'>, orgId: string): string {
+  return `${deps.config.publicUrl}/rights/${orgId}`;
 }
 
 /** The status page of one request, where the requester enters codes and downloads an export. */

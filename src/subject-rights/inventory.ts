@@ -15,7 +15,8 @@ import type { OrgId } from '../shared/ids.ts';
  * - `recordings`: the recordings those tracks belong to;
  * - `rightsRequests`: requests linked to the subject;
  * - `exports`: access exports still holding data (not `erased`), of the subject or of their requests;
- * - `mails`: outbox messages addressed to the subject's email.
+ * - `mails`: outbox messages addressed to the subject's email, or queued for them or about them (`subject_id`, e.g.
+ *   the agent's confirmation naming them).
  *
  * Id lists are sorted, so two inventories compare with a plain deep equality.
  */
@@ -101,17 +102,18 @@ export async function findSubjectData(db: DbOrTx, orgId: OrgId, subjectId: strin
       .where((eb) => eb.or([eb('subject_id', '=', subjectId), eb('request_id', 'in', inRequests)]))
       .execute(),
   );
-  // Addresses are stored as typed; compare case-insensitively (the domain part is, and people mix case).
-  const mails = row
-    ? ids(
-        await db
-          .selectFrom('mail_outbox')
-          .select('id')
-          .where('org_id', '=', orgId)
-          .where((eb) => eb(eb.fn('lower', ['to_address']), '=', row.email.toLowerCase()))
-          .execute(),
+  // Addresses are stored as typed; compare case-insensitively (the domain part is, and people mix case). A message
+  // to someone else that names the subject carries their id (migration 0015).
+  const mails = ids(
+    await db
+      .selectFrom('mail_outbox')
+      .select('id')
+      .where('org_id', '=', orgId)
+      .where((eb) =>
+        eb.or([eb('subject_id', '=', subjectId), ...(row ? [eb(eb.fn('lower', ['to_address']), '=', row.email.toLowerCase())] : [])]),
       )
-    : [];
+      .execute(),
+  );
 
   return {
     subject: row

@@ -45,6 +45,8 @@ import {
   requestSummarySchema,
   rightsPageSchema,
 } from './requests.schema.ts';
+import { previewErasureForRequest } from './erasure.ts';
+import { eraseInputSchema, erasurePreviewSchema } from './erasure.schema.ts';
 
 /**
  * Sliding-window counters kept in memory, keyed by keyed hashes of the client address and of the requester's
@@ -238,7 +240,27 @@ export const rightsRequestRoutes: RouteModule = (app, deps) => {
 
   const empty = z.strictObject({});
   action('export', 'Access: produce the export and mail the requester a link to their status page', empty, (o, a, id) => produceExport(deps, o, a, id));
-  action('erase', 'Erasure: erase what is not held by an exception and mail the requester the report', empty, (o, a, id) => eraseForRequest(deps, o, a, id));
+  action(
+    'erase',
+    'Erasure: erase what is not held by an exception and mail the requester the report; with `preview`, only if it still does what that preview showed',
+    eraseInputSchema,
+    (o, a, id, b) => eraseForRequest(deps, o, a, id, { preview: b.preview }),
+  );
+
+  // Before the erasure: what it would delete and keep, and why (issue 12, finding 11). Changes nothing.
+  app.get(
+    '/api/rights-requests/:requestId/erasure-preview',
+    {
+      config: { access: DPO },
+      schema: {
+        tags: ['rights requests'],
+        summary: 'What erasing now would delete and what it would keep (with the exception, its reference and end); nothing is changed',
+        params: requestParamsSchema,
+        response: { 200: erasurePreviewSchema, ...consoleErrors },
+      },
+    },
+    async (request) => previewErasureForRequest(deps, principalOf(request).orgId, request.params.requestId),
+  );
   action('restrict', 'Restriction: restrict processing of everything about the subject', empty, (o, a, id) => restrictForRequest(deps, o, a, id));
   action('lift-restriction', 'Lift the restriction, mailing the requester the notice first (Art. 18(3))', liftRestrictionInputSchema, (o, a, id, b) =>
     liftRestrictionForRequest(deps, o, a, id, b.noticeText),

@@ -258,8 +258,37 @@ describe('the DPO works rights requests and legal holds in the console (Chromium
     expect(extensionMail!.text).toContain(EXTENSION_REASONS);
     expect(extensionMail!.text).toContain(`under Art. 12(3) GDPR to ${mailDay(extended)}`);
 
+    // Erasure asks first: a preview of what goes and what is kept, and why — nothing changes until "Erase now".
     const beforeErasure = smtp.messages.length;
-    await p.getByRole('button', { name: 'Erase' }).click();
+    const karla = await db.selectFrom('subjects').select(['id', 'email']).where('org_id', '=', admin.orgId).where('email', '=', KARLA.email).executeTakeFirstOrThrow();
+    const mailsAboutKarla = () =>
+      db.selectFrom('mail_outbox').select('id').where('org_id', '=', admin.orgId).where((eb) => eb.or([eb('to_address', '=', KARLA.email), eb('subject_id', '=', karla.id)])).execute();
+    const mailsBefore = (await mailsAboutKarla()).length;
+    expect(mailsBefore).toBeGreaterThanOrEqual(2); // her invitation, and the agent's confirmation naming her
+    await p.getByRole('button', { name: 'Erase…' }).click();
+    const preview = p.getByTestId('erasure-preview');
+    await preview.waitFor();
+    // The reader is taken to it.
+    await expect.poll(() => page.evaluate<string>("document.activeElement?.textContent ?? ''")).toBe('Before you erase: what goes and what is kept');
+    const erasedLines = await preview.getByTestId('erasure-preview-erased').locator('li').allInnerTexts();
+    expect(erasedLines).toContain('call participations: 1 item');
+    expect(erasedLines).toContain(`emails to or about them: ${mailsBefore} items`);
+    const keptLines = await preview.getByTestId('erasure-preview-kept').locator('li').allInnerTexts();
+    // Her three requests, received on two days: the record of each is kept until its own expiry.
+    expect(keptLines.filter((l) => l.startsWith('rights requests:')).join('\n')).toMatch(/record of the request and how it was answered/);
+    for (const line of [...erasedLines, ...keptLines]) expect(line).not.toMatch(/[a-z][A-Z]|_|\d{4}-\d{2}-\d{2}T/);
+    await shot(page, '4a-erasure-preview');
+    // Looking changed nothing; Cancel leaves it so.
+    expect(await db.selectFrom('subjects').select('email').where('id', '=', karla.id).executeTakeFirstOrThrow()).toEqual({ email: KARLA.email });
+    expect(await mailsAboutKarla()).toHaveLength(mailsBefore);
+    await preview.getByRole('button', { name: 'Cancel' }).click();
+    await preview.waitFor({ state: 'detached' });
+    expect(await fact(p, 'Status').innerText()).toBe('Open');
+    expect(await mailsAboutKarla()).toHaveLength(mailsBefore);
+
+    await p.getByRole('button', { name: 'Erase…' }).click();
+    await preview.waitFor();
+    await preview.getByRole('button', { name: 'Erase now' }).click();
     const report = p.getByRole('status').filter({ hasText: 'Erasure report (sent to the requester)' });
     await report.waitFor();
     expect(await fact(p, 'Status').innerText()).toBe('Completed');
@@ -277,7 +306,11 @@ describe('the DPO works rights requests and legal holds in the console (Chromium
     for (const k of outcome.report.kept) expect(items.some((i) => i.startsWith('Kept:') && i.includes(k.reference) && i.endsWith(`until ${shownAs(k.until)}`))).toBe(true);
     // Her requests are kept as the record of how they were answered (Art. 5(2), 12).
     expect(outcome.report.kept.filter((k) => k.category === 'rightsRequests').map((k) => k.itemId).sort()).toEqual(Object.values(ids).sort());
-    expect(await p.getByRole('button', { name: 'Erase' }).count()).toBe(0);
+    expect(await p.getByRole('button', { name: 'Erase…' }).count()).toBe(0);
+    expect(await preview.count()).toBe(0);
+    // Everything mailed to her or naming her went, the agent's confirmation included.
+    expect(erasedCategories).toContain('mails');
+    expect(outcome.report.erased.find((e) => e.category === 'mails')?.count).toBe(mailsBefore);
     await shot(page, '4-erased');
 
     const erasureMail = (await mailsToKarla(beforeErasure)).find((m) => m.subject === `Your data was erased — ${ORG}`);

@@ -37,7 +37,7 @@ for (const d of dialects) {
 
     it('delivers mail queued before a restart: nothing is lost while Parley is down', async () => {
       await t.parley.deps.db.transaction().execute((tx) =>
-        queueMail(tx, t.parley.deps, { orgId: admin.orgId, kind: 'test', to: 'late@example.test', purpose: 'call_delivery', content: { subject: 'Sent after restart', text: 'Hello' } }),
+        queueMail(tx, t.parley.deps, { orgId: admin.orgId, kind: 'call.invitation', to: 'late@example.test', purpose: 'call_delivery', content: { subject: 'Sent after restart', text: 'Hello' } }),
       );
       t = await t.restart();
       const before = smtp.messages.length;

@@ -1,3 +1,5 @@
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queueMail } from '../../src/mail/queue-mail.ts';
 import type { OrgId } from '../../src/shared/ids.ts';
@@ -11,7 +13,7 @@ async function queue(t: TestParley, orgId: OrgId, subject = 'Your video consulta
   return t.parley.deps.db.transaction().execute((tx) =>
     queueMail(tx, t.parley.deps, {
       orgId,
-      kind: 'test',
+      kind: 'call.invitation',
       to: 'kunde@example.test',
       purpose: 'call_delivery',
       content: {
@@ -66,7 +68,7 @@ for (const d of dialects) {
       const before = await count();
       await expect(
         t.parley.deps.db.transaction().execute(async (tx) => {
-          await queueMail(tx, t.parley.deps, { orgId: admin.orgId, kind: 'test', to: 'x@example.test', purpose: 'call_delivery', content: { subject: 'S', text: 'T' } });
+          await queueMail(tx, t.parley.deps, { orgId: admin.orgId, kind: 'call.invitation', to: 'x@example.test', purpose: 'call_delivery', content: { subject: 'S', text: 'T' } });
           throw new Error('the change failed');
         }),
       ).rejects.toThrow('the change failed');
@@ -130,3 +132,50 @@ describe('built-in outbox (no SMTP relay)', () => {
     }
   });
 });
+
+for (const d of dialects) {
+  describe.skipIf(!d.available)(`a relay that repeats the recipient in its refusal (${d.name})`, () => {
+    it('stores its answer without the address or name, on the message and on the job, and logs neither', async () => {
+      // A real SMTP peer refusing the recipient the way Postfix does: "550 5.1.1 <address>: Recipient address rejected".
+      const server = new SMTPServer({
+        secure: false,
+        authOptional: true,
+        disabledCommands: ['AUTH', 'STARTTLS'],
+        logger: false,
+        onRcptTo(address, _session, callback) {
+          const err = new Error(`5.1.1 <${address.address}>: Recipient address rejected: Karl Kunde unknown in local recipient table`) as Error & { responseCode: number };
+          err.responseCode = 550;
+          callback(err);
+        },
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.server.address() as AddressInfo;
+      const t = await startTestParley(d.name, { PARLEY_SMTP_URL: `smtp://127.0.0.1:${port}?tls=off` });
+      try {
+        const admin = await createOrgWithAdmin(t);
+        const mailId = await queue(t, admin.orgId, 'Refused for good');
+        await t.parley.jobs.runDue();
+        const { db } = t.parley.deps;
+        const row = await db.selectFrom('mail_outbox').selectAll().where('id', '=', mailId).executeTakeFirstOrThrow();
+        expect(row.status).toBe('failed');
+        // Still says what went wrong…
+        expect(row.last_error).toMatch(/550/);
+        expect(row.last_error).toMatch(/Recipient address rejected/);
+        // …but not to whom.
+        const job = await db.selectFrom('jobs').selectAll().where('kind', '=', 'mail.send').where('payload', '=', JSON.stringify({ mailId })).executeTakeFirstOrThrow();
+        expect(job.state).toBe('failed');
+        for (const stored of [row.last_error, job.last_error, t.logs.join('\n')]) {
+          expect(stored).not.toContain('kunde@example.test');
+          expect(stored).not.toContain('Karl Kunde');
+        }
+        expect(job.last_error).toContain('<recipient>');
+        // In the console: the admin reads the relay's answer in the list, without the address in it.
+        const list = await admin.client.get('/api/outbox?status=failed');
+        expect(list.body.messages.find((m: { id: string }) => m.id === mailId).lastError).not.toContain('kunde@');
+      } finally {
+        await t.close();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    });
+  });
+}

@@ -9,7 +9,7 @@ import { findSubjectData, inventoryCategories, type SubjectInventory } from '../
 import { decryptTrackOf } from '../recording/support.ts';
 import { dialects } from '../support/dialects.ts';
 import { insertRecording, insertTrack, knownBytes } from '../support/recording-fixtures.ts';
-import { mailsTo, seedWorld, type SeededWorld } from './seed-subjects.ts';
+import { mailsAbout, seedWorld, type SeededWorld } from './seed-subjects.ts';
 
 for (const d of dialects) {
   describe.skipIf(!d.available)(`erasure of a subject (${d.name})`, () => {
@@ -48,7 +48,7 @@ for (const d of dialects) {
 
       const made = await createAccessExport(deps, orgId, rita.requestId, rita.subjectId);
       exportBlobKey = (await deps.db.selectFrom('subject_exports').select('blob_key').where('id', '=', made.exportId).executeTakeFirstOrThrow()).blob_key;
-      ritaMails = await mailsTo(deps, orgId, rita.email);
+      ritaMails = await mailsAbout(deps, orgId, rita.subjectId, rita.email);
 
       const row = await deps.db.selectFrom('recording_tracks').selectAll().where('id', '=', rita.trackId).executeTakeFirstOrThrow();
       copy = {
@@ -122,7 +122,9 @@ for (const d of dialects) {
       expect(before.chatMessages).toContain(rita.chatId);
       expect(await deps.db.selectFrom('call_chat_messages').select('id').where('id', '=', rita.chatId).executeTakeFirst()).toBeUndefined();
       expect(await deps.db.selectFrom('call_chat_messages').select('id').where('id', '=', w.otto.chatId).executeTakeFirst()).toBeDefined();
-      expect(await mailsTo(deps, orgId, rita.email)).toEqual([]);
+      // Also the agent's confirmation that named her (to the agent's address).
+      expect(await mailsAbout(deps, orgId, rita.subjectId, rita.email)).toEqual([]);
+      expect(ritaMails.length).toBeGreaterThanOrEqual(2);
       expect(await deps.blobs.size(exportBlobKey)).toBeNull();
       const participant = await deps.db.selectFrom('participants').select('display_name').where('id', '=', rita.participantId).executeTakeFirstOrThrow();
       // Kept for the legal hold and the MiFID recording (evidence): unchanged.

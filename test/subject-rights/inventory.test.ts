@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findSubjectData } from '../../src/subject-rights/inventory.ts';
 import { dialects } from '../support/dialects.ts';
-import { mailsTo, seedWorld, type SeededWorld } from './seed-subjects.ts';
+import { mailsAbout, mailsTo, seedWorld, type SeededWorld } from './seed-subjects.ts';
 
 for (const d of dialects) {
   describe.skipIf(!d.available)(`subject data inventory (${d.name})`, () => {
@@ -13,8 +13,11 @@ for (const d of dialects) {
 
     it('finds exactly what was seeded for a subject: their rows, own tracks and messages, and nothing of the other customer or the agent', async () => {
       const { rita, otto } = w;
-      const ritaMails = await mailsTo(w.deps, w.orgId, rita.email);
-      expect(ritaMails.length).toBeGreaterThan(0);
+      const ritaMails = await mailsAbout(w.deps, w.orgId, rita.subjectId, rita.email);
+      // Her invitation, and the agent's confirmation that names her (to the agent's address, queued with her id).
+      expect(ritaMails.length).toBeGreaterThan((await mailsTo(w.deps, w.orgId, rita.email)).length);
+      const toAgent = await w.deps.db.selectFrom('mail_outbox').select(['id', 'kind']).where('id', 'in', ritaMails).where('to_address', '=', w.agent.email).execute();
+      expect(toAgent.map((m) => m.kind)).toEqual(['call.agent_confirmation']);
       const inv = await findSubjectData(w.deps.db, w.orgId, rita.subjectId);
       expect(inv).toEqual({
         subject: expect.objectContaining({ id: rita.subjectId, email: rita.email, displayName: 'Rita Rights', restrictedAt: null }),
@@ -37,7 +40,7 @@ for (const d of dialects) {
       expect(other.recordingTracks).toEqual([otto.trackId]);
       expect(other.chatMessages).toEqual([otto.chatId]);
       expect(other.consentRecords).toEqual([otto.consentId]);
-      expect(other.mails).toEqual(await mailsTo(w.deps, w.orgId, otto.email));
+      expect(other.mails).toEqual(await mailsAbout(w.deps, w.orgId, otto.subjectId, otto.email));
       for (const key of ['participants', 'attendance', 'chatMessages', 'consentRecords', 'recordingTracks', 'rightsRequests', 'mails'] as const) {
         for (const id of inv[key]) expect(other[key], `${key} ${id}`).not.toContain(id);
       }

@@ -159,3 +159,12 @@ export async function mailsTo(deps: Deps, orgId: OrgId, email: string): Promise<
   const rows = await deps.db.selectFrom('mail_outbox').select(['id', 'to_address']).where('org_id', '=', orgId).execute();
   return rows.filter((r) => r.to_address.toLowerCase() === email.toLowerCase()).map((r) => r.id).sort();
 }
+
+/**
+ * Ids of outbox messages to an address or queued about the subject (`subject_id`): the invitations to them and the
+ * agent's confirmation that names them — what the inventory's `mails` holds.
+ */
+export async function mailsAbout(deps: Deps, orgId: OrgId, subjectId: string, email: string): Promise<string[]> {
+  const rows = await deps.db.selectFrom('mail_outbox').select(['id', 'to_address', 'subject_id']).where('org_id', '=', orgId).execute();
+  return rows.filter((r) => r.subject_id === subjectId || r.to_address.toLowerCase() === email.toLowerCase()).map((r) => r.id).sort();
+}

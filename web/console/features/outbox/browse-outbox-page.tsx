@@ -9,6 +9,7 @@ import { formatDateTime } from '../../../shared/format.ts';
 import { useResource } from '../../../shared/use-resource.ts';
 import { useSubmit } from '../../../shared/use-submit.ts';
 import { useSession } from '../../session.tsx';
+import { mailKindLabel } from './mail-kinds.ts';
 import { listOutbox, readMail, retryMail, type MailDetail, type MailStatus, type MailSummary } from './outbox.api.ts';
 
 const statusLabels: Readonly<Record<MailStatus, string>> = {
@@ -24,14 +25,11 @@ const statusBadge: Readonly<Record<MailStatus, string>> = {
   failed: 'badge badge-status-disabled',
 };
 
-/** What each kind of message is, for people; an unknown kind is shown by its code. */
-const kindLabels: Readonly<Record<string, string>> = {
-  'call.invitation': 'Invitation to the customer',
-  'call.agent_confirmation': 'Confirmation to the agent',
-  'call.rescheduled': 'New time, to the customer',
-  'call.cancelled': 'Cancellation, to the customer',
-};
-const kindLabel = (kind: string) => kindLabels[kind] ?? kind;
+/** What each kind of message is, in words (never its code). */
+const kindLabel = mailKindLabel;
+
+/** "1 attempt", "3 attempts". */
+const attempts = (n: number) => `${n} ${new Intl.PluralRules('en-GB').select(n) === 'one' ? 'attempt' : 'attempts'}`;
 
 /** Every message Parley sent or holds for this organisation: invitations, confirmations, notices. */
 export function BrowseOutboxPage() {
@@ -60,8 +58,10 @@ export function BrowseOutboxPage() {
     <>
       <PageHeader title="Outbox">
         <p>
-          Every message Parley sends for your organisation — invitations, confirmations, changes — with its delivery state.
-          Messages are stored encrypted; opening one is recorded in the audit log, because it holds a customer's details.
+          Every message Parley sends for your organisation — invitations, confirmations, changes, answers to rights
+          requests — with its delivery state. Messages are stored encrypted; opening one is recorded in the audit log,
+          because it holds a customer's details. One-time codes and links are only ever in the message itself, never
+          in its subject.
         </p>
       </PageHeader>
 
@@ -120,7 +120,11 @@ export function BrowseOutboxPage() {
                   <td>
                     <span class={statusBadge[m.status]}>{statusLabels[m.status]}</span>
                     {m.status === 'sent' && m.sentAt && <span class="cell-secondary">{formatDateTime(m.sentAt)}</span>}
-                    {m.lastError && <span class="cell-secondary">{m.attempts} attempt(s): {m.lastError}</span>}
+                    {m.lastError && (
+                      <span class="cell-secondary">
+                        {attempts(m.attempts)}; the mail server answered: {m.lastError}
+                      </span>
+                    )}
                   </td>
                   <td class="cell-actions">
                     <Button busy={openingId === m.id} busyLabel="Opening…" onClick={() => void onOpen(m)}>

@@ -1,4 +1,5 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError } from '../../../shared/api/api-error.ts';
 import { useApi } from '../../../shared/api/api-context.tsx';
 import { Alert, ErrorAlert } from '../../../shared/ui/alert.tsx';
 import { Button } from '../../../shared/ui/button.tsx';
@@ -16,12 +17,13 @@ const categoryLabels: Record<string, string> = {
   participants: 'call participations',
   calls: 'calls',
   attendance: 'attendance',
-  chatMessages: 'chat messages',
+  chatMessages: 'chat messages they sent',
+  chatMentions: 'their name or address in chat messages of others (replaced)',
   consentRecords: 'consent records',
   recordings: 'recordings',
   recordingTracks: 'recorded tracks',
   exports: 'data exports',
-  mails: 'emails',
+  mails: 'emails to or about them',
   rightsRequests: 'rights requests',
 };
 const keptReasonLabels: Record<string, string> = { legal_hold: 'legal hold', legal_obligation: 'legal obligation', consent_proof: 'proof of consent' };
@@ -32,10 +34,12 @@ import {
   getRequest,
   liftRestriction,
   listRequests,
+  previewErasure,
   produceExport,
   refuseRequest,
   requestStatuses,
   restrictSubject,
+  type ErasurePreview,
   type RequestDetail,
   type RequestStatus,
   type RequestType,
@@ -130,12 +134,96 @@ export function RightsRequestsPage() {
   );
 }
 
+/** "1 item", "3 items". */
+const items = (n: number) => `${n} ${new Intl.PluralRules('en-GB').select(n) === 'one' ? 'item' : 'items'}`;
+
+/**
+ * What the erasure would do, before it does it: what goes, what is kept and why (the exception, its reference and
+ * until when). Nothing has changed yet; only "Erase now" erases, and only if that is still exactly what happens.
+ */
+function ErasurePreviewPanel(props: { preview: ErasurePreview; busy: boolean; onConfirm: () => void; onCancel: () => void }) {
+  const { preview } = props;
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), [preview.fingerprint]);
+  return (
+    <section class="panel" aria-labelledby="erasure-preview-heading" data-testid="erasure-preview">
+      <h3 id="erasure-preview-heading" ref={heading} tabIndex={-1}>
+        Before you erase: what goes and what is kept
+      </h3>
+      <p>Nothing has been erased yet. This is what erasing now would do; the requester is then mailed this report.</p>
+      {!preview.subjectFound ? (
+        <p data-testid="erasure-preview-nothing">
+          Nothing is on file for this address. Erasing completes the request and tells the requester that no data was stored.
+        </p>
+      ) : (
+        <>
+          <h4>Erased</h4>
+          {preview.erased.length === 0 ? (
+            <p>Nothing (everything found is kept under an exception).</p>
+          ) : (
+            <ul data-testid="erasure-preview-erased">
+              {preview.erased.map((e) => (
+                <li key={e.category}>
+                  {categoryLabels[e.category] ?? 'other data'}: {items(e.count)}
+                </li>
+              ))}
+            </ul>
+          )}
+          <h4>Kept, and why</h4>
+          {preview.kept.length === 0 ? (
+            <p>Nothing is kept.</p>
+          ) : (
+            <ul data-testid="erasure-preview-kept">
+              {preview.kept.map((k) => (
+                <li key={`${k.category}-${k.reason}-${k.reference}-${k.until}`}>
+                  {categoryLabels[k.category] ?? 'other data'}: {items(k.count)} — {keptReasonLabels[k.reason] ?? 'an exception'} ({k.reference}) until{' '}
+                  {formatUntil(k.until)}
+                </li>
+              ))}
+            </ul>
+          )}
+        </>
+      )}
+      <div class="form-actions">
+        <Button variant="danger" busy={props.busy} busyLabel="Erasing…" onClick={props.onConfirm}>
+          Erase now
+        </Button>
+        <Button variant="link" onClick={props.onCancel}>
+          Cancel
+        </Button>
+      </div>
+    </section>
+  );
+}
+
 function RequestPanel(props: { id: string; onChanged: () => void; onClose: () => void }) {
   const api = useApi();
   const request = useResource(() => getRequest(api, props.id), [api, props.id]);
   const action = useSubmit();
   const [text, setText] = useState('');
   const [months, setMonths] = useState<'1' | '2'>('2');
+  const [preview, setPreview] = useState<ErasurePreview | null>(null);
+  const previewing = useSubmit();
+
+  /** Erasure happens in two steps: this computes what it would do (nothing changes yet). */
+  async function showPreview() {
+    const p = await previewing.run(() => previewErasure(api, props.id));
+    if (p) setPreview(p);
+  }
+
+  async function confirmErasure(fingerprint: string) {
+    const done = await action.run(() => eraseSubject(api, props.id, fingerprint));
+    if (done) {
+      setPreview(null);
+      request.set(done);
+      props.onChanged();
+    }
+  }
+
+  // A preview the erasure no longer matches (data or holds changed meanwhile) is replaced by the current one.
+  useEffect(() => {
+    if (action.error instanceof ApiError && action.error.code === 'ERASURE_PREVIEW_STALE' && preview) void showPreview();
+  }, [action.error]);
 
   async function act(run: () => Promise<RequestDetail>) {
     const done = await action.run(run);
@@ -192,12 +280,12 @@ function RequestPanel(props: { id: string; onChanged: () => void; onClose: () =>
           <ul>
             {r.outcome.report.erased.map((e) => (
               <li key={e.category}>
-                Erased: {categoryLabels[e.category] ?? e.category} ({e.count})
+                Erased: {categoryLabels[e.category] ?? 'other data'} ({e.count})
               </li>
             ))}
             {r.outcome.report.kept.map((k) => (
               <li key={k.itemId}>
-                Kept: {categoryLabels[k.category] ?? k.category} — {keptReasonLabels[k.reason] ?? k.reason} ({k.reference}) until {formatUntil(k.until)}
+                Kept: {categoryLabels[k.category] ?? 'other data'} — {keptReasonLabels[k.reason] ?? 'an exception'} ({k.reference}) until {formatUntil(k.until)}
               </li>
             ))}
           </ul>
@@ -208,7 +296,23 @@ function RequestPanel(props: { id: string; onChanged: () => void; onClose: () =>
       {action.error !== null && <ErrorAlert error={action.error} />}
 
       {isOpen && r.type === 'access' && <Button variant="primary" busy={action.busy} onClick={() => void act(() => produceExport(api, r.id))}>Produce the export</Button>}
-      {isOpen && r.type === 'erasure' && <Button variant="primary" busy={action.busy} onClick={() => void act(() => eraseSubject(api, r.id))}>Erase</Button>}
+      {isOpen && r.type === 'erasure' && !preview && (
+        <Button variant="primary" busy={previewing.busy} busyLabel="Working out what would be erased…" onClick={() => void showPreview()}>
+          Erase…
+        </Button>
+      )}
+      {previewing.error !== null && <ErrorAlert error={previewing.error} title="The erasure preview could not be made" />}
+      {isOpen && r.type === 'erasure' && preview && (
+        <ErasurePreviewPanel
+          preview={preview}
+          busy={action.busy}
+          onConfirm={() => void confirmErasure(preview.fingerprint)}
+          onCancel={() => {
+            setPreview(null);
+            action.clearError();
+          }}
+        />
+      )}
       {isOpen && r.type === 'restriction' && <Button variant="primary" busy={action.busy} onClick={() => void act(() => restrictSubject(api, r.id))}>Restrict</Button>}
 
       {(restricted || (isOpen && (r.type === 'objection' || r.type === 'rectification')) || canClose) && (

@@ -52,7 +52,18 @@ export const listRequests = (api: ApiClient, status: RequestStatus | '') =>
   api.get('/api/rights-requests', z.object({ requests: z.array(summarySchema) }), status ? { status } : undefined);
 export const getRequest = (api: ApiClient, id: string) => api.get(path(id), detailSchema);
 export const produceExport = (api: ApiClient, id: string) => api.post(path(id, 'export'), detailSchema, {});
-export const eraseSubject = (api: ApiClient, id: string) => api.post(path(id, 'erase'), detailSchema, {});
+const erasurePreviewSchema = z.object({
+  subjectFound: z.boolean(),
+  erased: z.array(z.object({ category: z.string(), count: z.number() })),
+  kept: z.array(z.object({ category: z.string(), reason: z.string(), reference: z.string(), until: z.string(), count: z.number() })),
+  fingerprint: z.string(),
+});
+export type ErasurePreview = z.infer<typeof erasurePreviewSchema>;
+
+/** What erasing would delete and keep now; nothing changes. */
+export const previewErasure = (api: ApiClient, id: string) => api.get(path(id, 'erasure-preview'), erasurePreviewSchema);
+/** Erases, only if it still does what the preview with this fingerprint showed (409 ERASURE_PREVIEW_STALE otherwise). */
+export const eraseSubject = (api: ApiClient, id: string, preview: string) => api.post(path(id, 'erase'), detailSchema, { preview });
 export const restrictSubject = (api: ApiClient, id: string) => api.post(path(id, 'restrict'), detailSchema, {});
 export const liftRestriction = (api: ApiClient, id: string, noticeText: string) => api.post(path(id, 'lift-restriction'), detailSchema, { noticeText });
 export const completeWithNote = (api: ApiClient, id: string, note: string) => api.post(path(id, 'complete'), detailSchema, { note });
