@@ -16,6 +16,31 @@ export type LawfulBasis = (typeof lawfulBases)[number];
 export const recordingModes = ['off', 'consent', 'legal_obligation'] as const;
 export type RecordingMode = (typeof recordingModes)[number];
 
+/**
+ * The basis on which the host's (staff member's) part of a recorded call is captured (G7). Staff are data subjects
+ * too, but never on consent: an employee cannot refuse their employer freely. It follows the recording mode and is
+ * never chosen apart from it: with `consent` recording the organisation relies on its legitimate interest (which it
+ * may state in `staffRecordingInterest`), with `legal_obligation` recording on the same law that requires the
+ * recording of the call.
+ */
+export const staffRecordingBases = ['legitimate_interest', 'legal_obligation'] as const;
+export type StaffRecordingBasis = (typeof staffRecordingBases)[number];
+
+export function staffRecordingBasisFor(mode: RecordingMode): StaffRecordingBasis | null {
+  switch (mode) {
+    case 'off':
+      return null;
+    case 'consent':
+      return 'legitimate_interest';
+    case 'legal_obligation':
+      return 'legal_obligation';
+    default: {
+      const never: never = mode;
+      throw new Error(`unknown recording mode ${String(never)}`);
+    }
+  }
+}
+
 /** Special-category processing (Art. 9): never without a DPIA reference (G6). */
 export const biometricFeatures = ['face_recognition', 'voice_recognition', 'emotion_inference'] as const;
 export type BiometricFeature = (typeof biometricFeatures)[number];
@@ -51,7 +76,7 @@ const optionalText = (max: number) =>
   z
     .string()
     .trim()
-    .max(max)
+    .max(max, `Use at most ${max} characters.`)
     .nullable()
     .transform((v) => (v === '' ? null : v));
 
@@ -71,8 +96,11 @@ export type PurposeDeclaration = z.infer<typeof purposeDeclarationSchema>;
 
 /** The editable fields, without defaults: create fills the privacy-protective ones, update merges. */
 const fields = {
-  name: z.string().trim().min(1, 'Enter a name.').max(120),
-  purposes: z.array(purposeDeclarationInputSchema).min(1, 'Declare at least the call_delivery purpose.').max(callTypePurposes.length),
+  name: z.string().trim().min(1, 'Enter a name.').max(120, 'Use at most 120 characters.'),
+  purposes: z
+    .array(purposeDeclarationInputSchema)
+    .min(1, 'Declare at least the purpose of holding the call.')
+    .max(callTypePurposes.length, 'Declare each purpose once.'),
   recordingMode: z.enum(recordingModes),
   /** The law that requires recording, e.g. "MiFID II Art. 16(7)"; only with `legal_obligation`. */
   recordingLegalReference: optionalText(300),
@@ -82,6 +110,11 @@ const fields = {
   biometricFeatures: z.array(z.enum(biometricFeatures)).max(biometricFeatures.length),
   /** Where the data protection impact assessment is filed (G6). */
   dpiaReference: optionalText(300),
+  /**
+   * With `consent` recording only: the organisation's legitimate interest in recording its own staff, in its words
+   * (G7). Empty: the documents state Parley's standard wording (src/call-types/staff-recording.ts).
+   */
+  staffRecordingInterest: optionalText(1000),
 };
 
 export const createCallTypeSchema = z.strictObject({
@@ -94,6 +127,7 @@ export const createCallTypeSchema = z.strictObject({
   lobbyEnabled: fields.lobbyEnabled.optional(),
   biometricFeatures: fields.biometricFeatures.optional(),
   dpiaReference: fields.dpiaReference.optional(),
+  staffRecordingInterest: fields.staffRecordingInterest.optional(),
   /** Absent: the shortest preset (G22). */
   retention: retentionSchema.optional(),
 });
@@ -110,6 +144,7 @@ export const updateCallTypeSchema = z
     lobbyEnabled: fields.lobbyEnabled,
     biometricFeatures: fields.biometricFeatures,
     dpiaReference: fields.dpiaReference,
+    staffRecordingInterest: fields.staffRecordingInterest,
     /** Only the categories sent change. */
     retention: retentionSchema.partial(),
   })
@@ -128,6 +163,10 @@ export const callTypeSchema = z.object({
   lobbyEnabled: z.boolean(),
   biometricFeatures: z.array(z.enum(biometricFeatures)),
   dpiaReference: z.string().nullable(),
+  /** On which basis staff are recorded in these calls (G7): follows `recordingMode`; null when calls are not recorded. */
+  staffRecordingBasis: z.enum(staffRecordingBases).nullable(),
+  /** The interest stated for recording staff (consent recording only); null: Parley's standard wording applies. */
+  staffRecordingInterest: z.string().nullable(),
   retention: retentionSchema,
   /** Bumped on every change; calls and documents can say which configuration they were made under. */
   version: z.number().int(),

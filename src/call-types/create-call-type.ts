@@ -4,7 +4,7 @@ import type { Deps } from '../deps.ts';
 import { markDpiaNeedsReview } from '../documents/dpia-review.ts';
 import { iso } from '../shared/clock.ts';
 import { newId, type OrgId } from '../shared/ids.ts';
-import type { CallTypeConfig, CallTypeView, CreateCallTypeInput } from './call-type.schema.ts';
+import { staffRecordingBasisFor, type CallTypeConfig, type CallTypeView, type CreateCallTypeInput } from './call-type.schema.ts';
 import { assertCallTypeRules } from './check-call-type-rules.ts';
 import { activeRecordingKey } from '../recording/recording-keys.ts';
 import { toCallTypeColumns, toCallTypeView } from './get-call-type.ts';
@@ -12,20 +12,24 @@ import { DEFAULT_RETENTION_PRESET, retentionPresets } from './retention-presets.
 
 /**
  * Privacy-protective defaults (G22) for whatever the caller leaves out: no recording, chat not kept, lobby on,
- * no biometrics, the shortest retention preset. E2EE is off by default only because it rules out recording
- * and needs every participant's browser to support it; DTLS-SRTP protects media in transit either way.
+ * no biometrics, the shortest retention preset. E2EE is off by default only because it needs every participant's
+ * browser to support it (and, to record, an organisation recording key); DTLS-SRTP protects media in transit either
+ * way. Defaults only fill what was not sent: nothing that was sent is ever changed.
  */
 export function withDefaults(input: CreateCallTypeInput): CallTypeConfig {
+  const recordingMode = input.recordingMode ?? 'off';
   return {
     name: input.name,
     purposes: input.purposes.map((p) => ({ purpose: p.purpose, basis: p.basis, legitimateInterest: p.legitimateInterest ?? null })),
-    recordingMode: input.recordingMode ?? 'off',
+    recordingMode,
     recordingLegalReference: input.recordingLegalReference ?? null,
     chatKept: input.chatKept ?? false,
     e2eeRequired: input.e2eeRequired ?? false,
     lobbyEnabled: input.lobbyEnabled ?? true,
     biometricFeatures: input.biometricFeatures ?? [],
     dpiaReference: input.dpiaReference ?? null,
+    staffRecordingBasis: staffRecordingBasisFor(recordingMode),
+    staffRecordingInterest: input.staffRecordingInterest ?? null,
     retention: input.retention ?? { ...retentionPresets[DEFAULT_RETENTION_PRESET] },
   };
 }

@@ -2,20 +2,23 @@ import type { DbOrTx } from '../db/database.ts';
 import type { CallTypesTable } from '../db/schema.ts';
 import { notFound } from '../shared/app-error.ts';
 import type { CallTypeId, OrgId } from '../shared/ids.ts';
-import { storedBiometricFeaturesSchema, storedPurposesSchema, type CallTypeConfig, type CallTypeView } from './call-type.schema.ts';
+import { staffRecordingBasisFor, storedBiometricFeaturesSchema, storedPurposesSchema, type CallTypeConfig, type CallTypeView } from './call-type.schema.ts';
 
 export function toCallTypeView(row: CallTypesTable): CallTypeView {
+  const recordingMode = row.recording_mode as CallTypeView['recordingMode'];
   return {
     id: row.id,
     name: row.name,
     purposes: storedPurposesSchema.parse(JSON.parse(row.purposes)),
-    recordingMode: row.recording_mode as CallTypeView['recordingMode'],
+    recordingMode,
     recordingLegalReference: row.recording_legal_reference,
     chatKept: Number(row.chat_kept) === 1,
     e2eeRequired: Number(row.e2ee_required) === 1,
     lobbyEnabled: Number(row.lobby_enabled) === 1,
     biometricFeatures: storedBiometricFeaturesSchema.parse(JSON.parse(row.biometric_features)),
     dpiaReference: row.dpia_reference,
+    staffRecordingBasis: staffRecordingBasisFor(recordingMode),
+    staffRecordingInterest: row.staff_recording_interest,
     retention: {
       callMetadataDays: Number(row.retention_call_metadata_days),
       chatDays: Number(row.retention_chat_days),
@@ -41,6 +44,8 @@ export function toCallTypeColumns(c: CallTypeConfig) {
     lobby_enabled: c.lobbyEnabled ? 1 : 0,
     biometric_features: JSON.stringify(c.biometricFeatures),
     dpia_reference: c.dpiaReference,
+    // The basis itself is not stored: it follows the recording mode (staffRecordingBasisFor).
+    staff_recording_interest: c.staffRecordingInterest,
     retention_call_metadata_days: c.retention.callMetadataDays,
     retention_chat_days: c.retention.chatDays,
     retention_recordings_days: c.retention.recordingsDays,

@@ -5,12 +5,17 @@ import { dpiaRelevantFields, markDpiaNeedsReview } from '../documents/dpia-revie
 import { AppError, notFound } from '../shared/app-error.ts';
 import { iso } from '../shared/clock.ts';
 import type { CallTypeId, OrgId } from '../shared/ids.ts';
-import type { CallTypeConfig, CallTypeView, Retention, UpdateCallTypeInput } from './call-type.schema.ts';
+import { staffRecordingBasisFor, type CallTypeConfig, type CallTypeView, type Retention, type UpdateCallTypeInput } from './call-type.schema.ts';
 import { assertCallTypeRules } from './check-call-type-rules.ts';
 import { activeRecordingKey } from '../recording/recording-keys.ts';
 import { configOf, toCallTypeColumns, toCallTypeView } from './get-call-type.ts';
 
-/** The merged configuration: fields sent replace, retention merges per category. */
+/**
+ * The merged configuration: fields sent replace, retention merges per category, everything else stays as it is.
+ * Nothing is changed that was not sent (a field that no longer fits is refused by the rules, with what to do, rather
+ * than dropped or switched behind the caller's back); only the staff recording basis, which is not a setting of its
+ * own, follows the recording mode.
+ */
 function merge(current: CallTypeConfig, input: UpdateCallTypeInput): CallTypeConfig {
   const recordingMode = input.recordingMode ?? current.recordingMode;
   return {
@@ -19,27 +24,26 @@ function merge(current: CallTypeConfig, input: UpdateCallTypeInput): CallTypeCon
       ? input.purposes.map((p) => ({ purpose: p.purpose, basis: p.basis, legitimateInterest: p.legitimateInterest ?? null }))
       : current.purposes,
     recordingMode,
-    // Leaving the legal-obligation mode ends the obligation, so its reference no longer applies (unless resent).
-    recordingLegalReference:
-      input.recordingLegalReference !== undefined
-        ? input.recordingLegalReference
-        : recordingMode === 'legal_obligation'
-          ? current.recordingLegalReference
-          : null,
+    recordingLegalReference: input.recordingLegalReference !== undefined ? input.recordingLegalReference : current.recordingLegalReference,
     chatKept: input.chatKept ?? current.chatKept,
     e2eeRequired: input.e2eeRequired ?? current.e2eeRequired,
     lobbyEnabled: input.lobbyEnabled ?? current.lobbyEnabled,
     biometricFeatures: input.biometricFeatures ?? current.biometricFeatures,
     dpiaReference: input.dpiaReference !== undefined ? input.dpiaReference : current.dpiaReference,
+    staffRecordingBasis: staffRecordingBasisFor(recordingMode),
+    staffRecordingInterest: input.staffRecordingInterest !== undefined ? input.staffRecordingInterest : current.staffRecordingInterest,
     retention: { ...current.retention, ...input.retention },
   };
 }
 
-/** Field names that differ, retention per category (`retention.chatDays`): what the audit event records. */
+/**
+ * Field names that differ, retention per category (`retention.chatDays`): what the audit event records. The staff
+ * recording basis is left out: it follows the recording mode, whose change is recorded.
+ */
 function changedFields(before: CallTypeConfig, after: CallTypeConfig): string[] {
   const changed: string[] = [];
   for (const key of Object.keys(after) as (keyof CallTypeConfig)[]) {
-    if (key === 'retention') continue;
+    if (key === 'retention' || key === 'staffRecordingBasis') continue;
     if (stringify(before[key]) !== stringify(after[key])) changed.push(key);
   }
   for (const key of Object.keys(after.retention) as (keyof Retention)[]) {

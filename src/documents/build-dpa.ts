@@ -1,4 +1,4 @@
-import { callTypeItems, controllerItems, dataSubjectItems, dataTypeItems, header, measureItems, operatorItem, retentionItems, subProcessorItems, transferItems } from './describe-config.ts';
+import { callTypeItems, controllerItems, dataSubjectItems, dataTypeItems, header, measureItems, operatorItem, retentionItems, staffRecordingItems, subProcessorItems, transferItems } from './describe-config.ts';
 import type { DocumentSources } from './document-sources.ts';
 import { MarkdownDocument, md } from './markdown.ts';
 
@@ -22,8 +22,19 @@ export function buildDpa(s: DocumentSources): string {
   doc.heading(2, md`Type of personal data`).list(dataTypeItems(s));
   doc.heading(2, md`Categories of data subjects`).list(dataSubjectItems(s));
 
+  // G7: the controller's own staff are recorded too, never on consent; the instruction says on which basis.
+  doc.heading(2, md`Recording of the controller's staff`);
+  const staff = staffRecordingItems(s);
+  if (staff.length === 0) {
+    doc.paragraph(md`No call type records, so the controller's staff are not recorded.`);
+  } else {
+    doc.paragraph(md`While a recording runs, the staff member hosting the call is recorded as well (microphone, camera and any screen they share). Staff are never recorded on their consent, which an employee cannot give freely to the employer; the controller relies on the basis stated for each call type:`);
+    doc.list(staff);
+  }
+
   doc.heading(2, md`Documented instructions (Art. 28(3)(a))`);
-  doc.paragraph(md`The processor processes the personal data only on the controller's documented instructions. The configuration the controller sets in Parley (call types, retention, recording modes, notices, roles) is its standing instruction; further instructions are given in writing to ${s.operator.contactEmail ?? s.operator.name}. Transfers outside the EEA happen only as listed under "International transfers".`);
+  const instructionsTo = s.processor.effective.contactEmail ?? s.processor.effective.name;
+  doc.paragraph(md`The processor processes the personal data only on the controller's documented instructions. The configuration the controller sets in Parley (call types, retention, recording modes, notices, roles) is its standing instruction; further instructions are given in writing to ${instructionsTo ?? 'the processor (contact not provided yet)'}. Transfers outside the EEA happen only as listed under "International transfers".`);
 
   doc.heading(2, md`Confidentiality (Art. 28(3)(b))`);
   doc.paragraph(md`Everyone the processor authorises to process the personal data is bound to confidentiality by contract or by law. Operator access to an organisation's data is recorded in that organisation's audit log.`);

@@ -1,16 +1,19 @@
-import { callTypeItems, dataSubjectItems, dataTypeItems, header, measureItems, retentionItems, transferItems } from './describe-config.ts';
+import { callTypeItems, dataSubjectItems, dataTypeItems, header, measureItems, retentionItems, staffRecordingItems, transferItems } from './describe-config.ts';
+import { formatInstant } from './describe-stamp.ts';
+import { reviewReasonText } from './dpia-review.ts';
 import type { DocumentSources } from './document-sources.ts';
 import { MarkdownDocument, md, type Md } from './markdown.ts';
 
 const stateText = (s: DocumentSources): Md => {
   const d = s.dpia;
+  const approvedOn = d.approvedAt ? formatInstant(d.approvedAt, 'en', s.timeZone) : 'an unknown date';
   switch (d.state) {
     case 'not_approved':
       return md`Not approved yet: the data protection officer has not approved this assessment.`;
     case 'approved':
-      return md`Approved by the data protection officer on ${d.approvedAt ?? ''} for configuration ${d.approvedConfig ?? ''}.`;
+      return md`Approved by the data protection officer on ${approvedOn}${d.approvedConfigText ? md` for ${d.approvedConfigText}` : md``}.`;
     case 'needs_review':
-      return md`Needs review: settings this assessment rests on changed (${d.reviewReasons.join(', ')}) after the data protection officer's approval of ${d.approvedAt ?? ''}.`;
+      return md`Needs review: settings this assessment rests on changed (${d.reviewReasons.map(reviewReasonText).join('; ')}) after the data protection officer's approval of ${approvedOn}.`;
     default: {
       const never: never = d.state;
       throw new Error(`unknown DPIA state ${String(never)}`);
@@ -40,10 +43,12 @@ export function buildDpia(s: DocumentSources): string {
     md`Each purpose has one legal basis, declared per call type (above); optional purposes such as recording, training and statistics are off unless the call type declares them.`,
     recorded.length === 0
       ? md`No call type records: audio and video pass through the media server and are not stored.`
-      : md`Recording is limited to the call types ${recorded.map((c) => c.name).join(', ')}, each with consent of every participant or a stated legal obligation.`,
+      : md`Recording is limited to the call types ${recorded.map((c) => c.name).join(', ')}: customers are recorded only on their own consent or where a stated law requires it; the staff member hosting the call on the basis below, never on consent (an employee cannot consent freely to the employer).`,
     md`Data is kept only as long as its call type sets, then deleted:`,
   ]);
   doc.list(retentionItems(s));
+  const staff = staffRecordingItems(s);
+  if (staff.length > 0) doc.heading(3, md`Recording of staff`).list(staff);
   doc.paragraph(md`Data subjects are informed by the privacy notice shown before each call${s.notice ? md` (published version ${s.notice.version})` : md` (no notice published yet)`} and can exercise their rights through the request page.`);
 
   doc.heading(2, md`(c) Risks to the rights and freedoms of data subjects`);

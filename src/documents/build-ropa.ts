@@ -1,5 +1,5 @@
 import { noticeMessages } from '../notices/messages.ts';
-import { callTypeItems, controllerItems, dataSubjectItems, dataTypeItems, header, measureItems, operatorItem, orNotProvided, retentionItems, subProcessorItems, transferItems } from './describe-config.ts';
+import { callTypeItems, controllerItems, dataSubjectItems, dataTypeItems, header, measureItems, operatorItem, orNotProvided, retentionItems, staffRecordingItems, subProcessorItems, transferItems } from './describe-config.ts';
 import type { DocumentSources } from './document-sources.ts';
 import { MarkdownDocument, join, md } from './markdown.ts';
 
@@ -20,6 +20,11 @@ export function buildRopa(s: DocumentSources): string {
     ...purposes.map((p) => md`${en.purposes.labels[p]}: ${en.purposes.descriptions[p]}`),
     md`Per call type: ${join(s.callTypes.map((ct) => md`${ct.name} (${ct.purposes.map((p) => en.purposes.labels[p.purpose]).join(', ')})`), '; ')}`,
   ]);
+  const staff = staffRecordingItems(s);
+  if (staff.length > 0) {
+    doc.paragraph(md`Recording of the staff member hosting a recorded call (a data subject too, never recorded on consent):`);
+    doc.list(staff);
+  }
 
   doc.heading(3, md`(c) Categories of data subjects and of personal data`);
   doc.list(dataSubjectItems(s));

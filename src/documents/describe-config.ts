@@ -1,5 +1,7 @@
 import type { CallTypeView } from '../call-types/call-type.schema.ts';
+import { staffRecordingInterestOf } from '../call-types/staff-recording.ts';
 import { noticeMessages } from '../notices/messages.ts';
+import { describeStamp, formatInstant } from './describe-stamp.ts';
 import { join, md, type Md, type MarkdownDocument } from './markdown.ts';
 import type { DocumentSources } from './document-sources.ts';
 import type { SubProcessorView, TransferTool } from './sub-processor.schema.ts';
@@ -23,14 +25,19 @@ export const transferToolLabels: Readonly<Record<TransferTool, string>> = {
   none: 'none (within the EEA)',
 };
 
-const recordingModeText = (ct: CallTypeView): string => {
+/**
+ * How a call type records, customers and staff apart (G3, G7): customers each on their own consent or because the law
+ * requires it; the staff member hosting the call never on consent, but on the organisation's legitimate interest
+ * (consent recording) or the same legal obligation.
+ */
+const recordingModeText = (ct: CallTypeView): Md => {
   switch (ct.recordingMode) {
     case 'off':
-      return 'not recorded';
+      return md`not recorded`;
     case 'consent':
-      return 'recorded only with the consent of each participant';
+      return md`recorded: each customer only with their own consent (whoever declines is not recorded); ${staffRecordingText(ct)}`;
     case 'legal_obligation':
-      return `recorded under a legal obligation (${orNotProvided(ct.recordingLegalReference)})`;
+      return md`recorded under a legal obligation (${orNotProvided(ct.recordingLegalReference)}), customers and ${staffRecordingText(ct)}`;
     default: {
       const never: never = ct.recordingMode;
       throw new Error(`unknown recording mode ${String(never)}`);
@@ -38,13 +45,42 @@ const recordingModeText = (ct: CallTypeView): string => {
   }
 };
 
-/** The top of every document: title, who it is for, and the configuration stamp and date (issue 7). */
+/** The basis for recording the staff member who hosts a call of this type (G7), for the English documents. */
+export function staffRecordingText(ct: CallTypeView): Md {
+  switch (ct.staffRecordingBasis) {
+    case null:
+      return md`staff are not recorded`;
+    case 'legitimate_interest':
+      return md`the staff member hosting the call on the controller's legitimate interest (Art. 6(1)(f) GDPR), never on consent: ${staffRecordingInterestOf(ct, 'en')}`;
+    case 'legal_obligation':
+      return md`the staff member hosting the call on the same legal obligation (Art. 6(1)(c) GDPR), never on consent`;
+    default: {
+      const never: never = ct.staffRecordingBasis;
+      throw new Error(`unknown staff recording basis ${String(never)}`);
+    }
+  }
+}
+
+/**
+ * One line per recording call type: on which basis the controller's staff are recorded, and for how long (G7). Empty
+ * when no call type records.
+ */
+export function staffRecordingItems(s: DocumentSources): Md[] {
+  return s.callTypes
+    .filter((ct) => ct.recordingMode !== 'off')
+    .map((ct) => md`**${ct.name}**: ${staffRecordingText(ct)}. Recordings are kept ${days(ct.retention.recordingsDays)}.`);
+}
+
+/** The generation date and configuration in words: "17 March 2026 at 14:05 CET, from organisation settings version 3, …". */
+export function generatedLine(s: DocumentSources, locale: 'en' | 'de' = 'en'): string {
+  return `${formatInstant(s.generatedAt, locale, s.timeZone)}, ${locale === 'de' ? 'Grundlage:' : 'from'} ${describeStamp(s.stamp, locale)}`;
+}
+
+/** The top of every document: title, who it is for, and the configuration stamp and date, in words (issues 7, 12). */
 export function header(doc: MarkdownDocument, title: string, s: DocumentSources): void {
   doc.heading(1, md`${title}`);
   doc.paragraph(md`**Organisation:** ${s.organisation.legalName}`);
-  doc.paragraph(md`**Generated:** ${s.generatedAt} from configuration ${s.stamp.label} (organisation configuration version ${s.stamp.configVersion}${
-    s.stamp.callTypes.length > 0 ? md`; call types: ${join(s.stamp.callTypes.map((c) => md`${c.name} version ${c.version}`), ', ')}` : md``
-  }).`);
+  doc.paragraph(md`**Generated:** ${generatedLine(s)}.`);
   doc.paragraph(md`This document is generated from Parley's live configuration. It is accurate as of the date above; generate it again after any change.`);
 }
 
@@ -57,9 +93,10 @@ export function controllerItems(s: DocumentSources): Md[] {
   ];
 }
 
+/** The processor as the organisation named it in the console, else as the installation's settings do (finding 17). */
 export function operatorItem(s: DocumentSources): Md {
-  const op = s.operator;
-  return md`Processor (operator of this Parley installation): ${op.name}, ${orNotProvided(op.address)}; contact ${orNotProvided(op.contactEmail)}`;
+  const op = s.processor.effective;
+  return md`Processor (operator of this Parley installation): ${orNotProvided(op.name)}, ${orNotProvided(op.address)}; contact ${orNotProvided(op.contactEmail)}`;
 }
 
 /** One line per call type: purposes with their bases, recording, chat, E2EE, lobby, biometrics. */
@@ -94,7 +131,9 @@ export function dataSubjectItems(s: DocumentSources): Md[] {
     md`Customers and guests invited to calls`,
     md`The organisation's staff who hold calls (agents) and who administer Parley (administrators, data protection officer)`,
   ];
-  if (s.callTypes.some((ct) => ct.recordingMode !== 'off')) items.push(md`Anyone who speaks or appears in a recorded call`);
+  if (s.callTypes.some((ct) => ct.recordingMode !== 'off')) {
+    items.push(md`Anyone who speaks or appears in a recorded call, including the staff member hosting it (recorded on the basis stated per call type, never on consent)`);
+  }
   return items;
 }
 
@@ -143,6 +182,14 @@ export function transferItems(s: DocumentSources): Md[] {
   return items;
 }
 
+const roleWords: Readonly<Record<DocumentSources['organisation']['playbackRoles'][number], string>> = {
+  admin: 'administrators',
+  dpo: 'the data protection officer',
+  agent: 'agents (their own calls only)',
+};
+
+const listInWords = (items: readonly string[]) => (items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`);
+
 /**
  * The technical and organisational measures Parley applies (Art. 32), each stated from the configuration: what
  * encryption, which call types, which roles, which periods.
@@ -165,9 +212,12 @@ export function measureItems(s: DocumentSources): Md[] {
     }`,
     md`Encryption at rest: recordings are encrypted with AES-256-GCM, with a separate data key for each recorded track, wrapped by the organisation's key-encryption key. Call types that record: ${names(recorded)}. Storage: ${s.blobLocation.description}.`,
     md`Deletion: when a recording expires or is erased, its data key is destroyed (crypto-shredding) and the encrypted file deleted; the retention purge runs every ${st.purgeIntervalHours} hours and deletes each category after the period its call type sets.`,
-    md`Access control: least-privilege roles (administrator, data protection officer, agent); recordings can be played back only by the roles ${s.organisation.playbackRoles.join(', ')}, only after a GDPR training attested within ${st.trainingValidDays} days, through links valid for ${st.recordingLinkMinutes} minutes and bound to the person who asked for them.`,
+    md`Access control: least-privilege roles (administrator, data protection officer, agent); recordings can be played back only by ${listInWords(s.organisation.playbackRoles.map((r) => roleWords[r]))}, only after a GDPR training attested within ${st.trainingValidDays} days, through links valid for ${st.recordingLinkMinutes} minutes and bound to the person who asked for them.`,
     md`Authentication: two-factor authentication (TOTP) for administrators and the data protection officer; sessions last ${st.sessionTtlHours} hours; an account is locked for ${st.loginLockoutMinutes} minutes after ${st.loginMaxFailures} failed sign-ins.`,
     md`Accountability: an append-only, hash-chained audit log per organisation records consents, configuration changes, recording access, erasures and approvals; logs hold pseudonymous ids, never names or emails.`,
+    recorded.length > 0
+      ? md`Transparency towards staff: staff are told what is recorded of them, why, on which basis, who may play it and for how long, in the information for staff generated from this configuration; everyone in a call sees an indicator while it is recorded.`
+      : md`Transparency towards staff: no call type records, which the information for staff generated from this configuration says.`,
     md`Lobby (the host admits each participant) for call types: ${names(lobby)}.`,
     bio.length > 0
       ? md`Biometric features are enabled only for ${join(bio.map((c) => md`${c.name} (DPIA reference ${orNotProvided(c.dpiaReference)})`), ', ')}.`

@@ -1,12 +1,13 @@
 import type { CallTypeView } from '../call-types/call-type.schema.ts';
 import { listCallTypes } from '../call-types/list-call-types.ts';
-import type { Config } from '../config/load.ts';
 import type { DbOrTx } from '../db/database.ts';
 import type { Deps } from '../deps.ts';
 import { getLatestPublishedNotice } from '../notices/get-notice.ts';
 import type { NoticeView } from '../notices/notice.schema.ts';
 import type { OrganisationView } from '../organisations/organisation.schema.ts';
 import { getOrganisation } from '../organisations/organisations.ts';
+import { getProcessor } from '../organisations/processor.ts';
+import type { ProcessorView } from '../organisations/processor.schema.ts';
 import { iso } from '../shared/clock.ts';
 import type { OrgId } from '../shared/ids.ts';
 import type { BlobLocation } from '../storage/blob-store.ts';
@@ -18,7 +19,10 @@ import type { SubProcessorView } from './sub-processor.schema.ts';
 export interface ConfigStamp {
   readonly configVersion: number;
   readonly callTypes: readonly { readonly id: string; readonly name: string; readonly version: number }[];
-  /** Compact and stable, e.g. `org v3; ct_… v2, ct_… v1`: what the console shows and the DPO approves. */
+  /**
+   * Compact and stable, e.g. `org v3; ct_… v2, ct_… v1`: for programs (the `x-parley-config-version` header, the
+   * DPIA approval record). People read `describeStamp` instead.
+   */
   readonly label: string;
 }
 
@@ -30,7 +34,8 @@ export interface DocumentSources {
   readonly notice: NoticeView | null;
   readonly subProcessors: readonly SubProcessorView[];
   readonly blobLocation: BlobLocation;
-  readonly operator: Config['operator'];
+  /** The processor as this organisation names it, falling back to the installation's PARLEY_OPERATOR_* settings. */
+  readonly processor: ProcessorView;
   /** The settings that are measures (Art. 32): what the documents state about access, purge and links. */
   readonly settings: {
     readonly purgeIntervalHours: number;
@@ -46,6 +51,8 @@ export interface DocumentSources {
   readonly dpia: DpiaState;
   readonly stamp: ConfigStamp;
   readonly generatedAt: string;
+  /** PARLEY_TIME_ZONE: the zone dates are written in. */
+  readonly timeZone: string;
 }
 
 export function configStamp(organisation: OrganisationView, callTypes: readonly CallTypeView[]): ConfigStamp {
@@ -67,7 +74,7 @@ export async function loadDocumentSources(deps: Pick<Deps, 'config' | 'clock' | 
     notice: await getLatestPublishedNotice(db, orgId),
     subProcessors: await listSubProcessors(db, orgId),
     blobLocation: deps.blobs.location,
-    operator: config.operator,
+    processor: await getProcessor(deps, db, orgId),
     settings: {
       purgeIntervalHours: config.retention.purgeIntervalHours,
       trainingValidDays: config.recording.trainingValidDays,
@@ -82,5 +89,6 @@ export async function loadDocumentSources(deps: Pick<Deps, 'config' | 'clock' | 
     dpia: await getDpiaState(db, orgId),
     stamp: configStamp(organisation, callTypes),
     generatedAt: iso(deps.clock.now()),
+    timeZone: config.timeZone,
   };
 }

@@ -5,9 +5,10 @@ import { buildDpa } from './build-dpa.ts';
 import { buildDpia } from './build-dpia.ts';
 import { buildPolicySnippet } from './build-policy-snippet.ts';
 import { buildRopa } from './build-ropa.ts';
+import { buildStaffNotice } from './build-staff-notice.ts';
 import { buildSubProcessorList } from './build-sub-processor-list.ts';
 import { loadDocumentSources, type DocumentSources } from './document-sources.ts';
-import { documentTitles, type DocumentKind } from './documents.schema.ts';
+import { documentTitle, type DocumentKind } from './documents.schema.ts';
 
 export interface GeneratedDocument {
   readonly kind: DocumentKind;
@@ -31,6 +32,8 @@ export function buildDocument(sources: DocumentSources, kind: DocumentKind, loca
       return { markdown: buildSubProcessorList(sources), lang: 'en' };
     case 'policy-snippet':
       return { markdown: buildPolicySnippet(sources, locale), lang: locale };
+    case 'staff-notice':
+      return { markdown: buildStaffNotice(sources, locale), lang: locale };
     default: {
       const never: never = kind;
       throw new Error(`unknown document ${String(never)}`);
@@ -42,5 +45,5 @@ export async function generateDocument(deps: Deps, orgId: OrgId, kind: DocumentK
   // One transaction: the organisation, call types and sub-processors are read as one consistent configuration.
   const sources = await deps.db.transaction().execute((tx) => loadDocumentSources(deps, tx, orgId));
   const { markdown, lang } = buildDocument(sources, kind, locale);
-  return { kind, title: documentTitles[kind], lang, markdown, sources };
+  return { kind, title: documentTitle(kind, lang), lang, markdown, sources };
 }

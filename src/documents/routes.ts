@@ -8,7 +8,8 @@ import { AppError } from '../shared/app-error.ts';
 import { idSchema } from '../shared/ids.ts';
 import { approveDpia, dpiaStateSchema, getDpiaState } from './dpia-review.ts';
 import { loadDocumentSources } from './document-sources.ts';
-import { documentKinds, documentListSchema, documentParamsSchema, documentQuerySchema, documentTitles } from './documents.schema.ts';
+import { describeStamp } from './describe-stamp.ts';
+import { documentKinds, documentListSchema, documentParamsSchema, documentQuerySchema, documentTitles, localisedKinds } from './documents.schema.ts';
 import { generateDocument } from './generate-document.ts';
 import { renderHtmlPage } from './render-html.ts';
 import { renderPdf } from './render-pdf.ts';
@@ -85,10 +86,11 @@ export const documentRoutes: RouteModule = (app, deps) => {
     async (request) => {
       const s = await deps.db.transaction().execute((tx) => loadDocumentSources(deps, tx, principalOf(request).orgId));
       return {
-        documents: documentKinds.map((kind) => ({ kind, title: documentTitles[kind], locales: kind === 'policy-snippet' ? [...supportedLocales] : ['en' as const] })),
-        stamp: { configVersion: s.stamp.configVersion, callTypes: [...s.stamp.callTypes], label: s.stamp.label },
+        documents: documentKinds.map((kind) => ({ kind, title: documentTitles[kind], locales: localisedKinds.includes(kind) ? [...supportedLocales] : ['en' as const] })),
+        stamp: { configVersion: s.stamp.configVersion, callTypes: [...s.stamp.callTypes], label: s.stamp.label, description: describeStamp(s.stamp) },
         generatedAt: s.generatedAt,
         dpia: s.dpia,
+        processorMissing: [...s.processor.missing],
       };
     },
   );
@@ -128,7 +130,8 @@ export const documentRoutes: RouteModule = (app, deps) => {
       config: { access: COMPLIANCE },
       schema: {
         tags: ['documents'],
-        summary: 'One generated document (dpa, dpia, ropa, sub-processors, policy-snippet) as text/html, text/markdown or application/pdf',
+        summary:
+          'One generated document (dpa, dpia, ropa, sub-processors, policy-snippet, staff-notice) as text/html, text/markdown or application/pdf',
         params: documentParamsSchema,
         querystring: documentQuerySchema,
         response: { 200: z.any().describe('text/html, text/markdown or application/pdf'), ...errors },
@@ -138,11 +141,14 @@ export const documentRoutes: RouteModule = (app, deps) => {
       const p = principalOf(request);
       const { kind } = request.params;
       const { format, locale } = request.query;
-      if (locale !== 'en' && kind !== 'policy-snippet') {
-        throw new AppError('VALIDATION_FAILED', 'Only the privacy-policy snippet is generated in other languages; the other documents are in English.');
+      if (locale !== 'en' && !localisedKinds.includes(kind)) {
+        throw new AppError(
+          'VALIDATION_FAILED',
+          'Only the privacy-policy snippet and the information for staff are written in German too; the other documents are in English.',
+        );
       }
       const doc = await generateDocument(deps, p.orgId, kind, locale);
-      const base = `parley-${kind}${kind === 'policy-snippet' ? `-${locale}` : ''}-v${doc.sources.stamp.configVersion}`;
+      const base = `parley-${kind}${localisedKinds.includes(kind) ? `-${locale}` : ''}-v${doc.sources.stamp.configVersion}`;
       reply.headers({ 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'x-parley-config-version': doc.sources.stamp.label });
       switch (format) {
         case 'html':

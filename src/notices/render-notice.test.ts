@@ -37,6 +37,8 @@ const callType: CallTypeView = {
   lobbyEnabled: true,
   biometricFeatures: [],
   dpiaReference: null,
+  staffRecordingBasis: null,
+  staffRecordingInterest: null,
   retention: { ...retentionPresets.short },
   version: 1,
   archivedAt: null,
@@ -70,6 +72,21 @@ describe('buildNotice', () => {
     expect(n.notice.contentHash).toBe(hashNoticeTexts(texts));
     expect(n.footer).toMatch(/^Entwurf der Datenschutzhinweise, Version 4/);
     expect(buildNotice({ organisation, callType, notice, locale: 'en' }).missing).toEqual([]);
+  });
+
+  it('links the organisation\'s public rights page from the rights section, in every locale', () => {
+    for (const locale of ['en', 'de'] as const) {
+      const rights = buildNotice({ organisation, callType, notice, locale }).sections.find((s) => s.key === 'rights');
+      expect(rights?.links).toEqual([{ href: `/rights/${organisation.id}?locale=${locale}`, label: noticeMessages[locale].rights.linkLabel }]);
+      expect(rights?.paragraphs[0]).toMatch(locale === 'de' ? /Seite zu Ihren Datenschutzrechten/ : /rights page/);
+    }
+  });
+
+  it('keeps the content hash of a published version: the link is Parley\'s wording, the hash covers only the controller\'s texts', () => {
+    // Recorded before the rights-page link was added: consents given under published versions still point at them.
+    expect(hashNoticeTexts(texts)).toBe('0b2c1061efae66b8af1d8481851f4034a24f97fe1268c38011b5bd8e8089974b');
+    const published = { ...notice, status: 'published' as const, contentHash: hashNoticeTexts(texts) };
+    expect(buildNotice({ organisation, callType, notice: published, locale: 'de' }).notice.contentHash).toBe(hashNoticeTexts(texts));
   });
 
   it('names biometric features and the DPIA only when the call type uses them (G6)', () => {

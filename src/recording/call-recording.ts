@@ -26,6 +26,8 @@ export interface RecordingFacts {
   readonly callTypeId: CallTypeId;
   readonly mode: 'off' | 'consent' | 'legal_obligation';
   readonly legalReference: string | null;
+  /** How staff are recorded, as the call type declares it (G7: never consent; follows the recording mode). */
+  readonly staffBasis: 'legitimate_interest' | 'legal_obligation' | null;
   readonly recordingsDays: number;
   readonly consentDays: number;
   readonly organisationName: string;
@@ -214,6 +216,18 @@ export class CallRecording {
     this.#broadcast();
   }
 
+  /**
+   * A participant's page came back within the grace period (a reload, a dropped network): their old peer connection
+   * is about to be replaced. What was captured of it ends now as `left` (they did leave; the console reads a later
+   * track of the same person as their return), not as a change of camera; their consent and state stay, so the
+   * sources the new connection publishes open a new track attributed to the same participant.
+   */
+  rejoined(participantId: string): void {
+    if (this.#closed) return;
+    const person = this.#people.get(participantId);
+    if (person) this.#endCaptures(participantId, person, 'left');
+  }
+
   handle(participant: RecordingParticipant, message: RecordingMessage): void {
     if (this.#closed) return;
     switch (message.type) {
@@ -341,7 +355,9 @@ export class CallRecording {
     }
     if (participant.kind === 'agent') {
       person.state = 'captured';
-      person.basis = active.mode === 'legal_obligation' ? 'legal_obligation' : 'legitimate_interest';
+      // What the call type declares for staff (legal obligation with legal-obligation recording, else legitimate
+      // interest); the fallback only covers a type that declares none, which cannot record at all.
+      person.basis = this.facts.staffBasis ?? (active.mode === 'legal_obligation' ? 'legal_obligation' : 'legitimate_interest');
       this.#syncCaptures(participant, person);
       this.#broadcast();
       return;

@@ -10,8 +10,10 @@ import { launchChromium, startListeningParley, watchPage, type ListeningParley, 
 
 // The DPO's Documents and Webhooks pages, in one Chromium against a real server (built console, SQLite). The
 // organisation's name carries markup, which every document must show as text. The DPO signs in with TOTP, reads
-// the documents list (each stamped with the configuration version, the date above), previews the DPA, downloads
-// its PDF, approves the DPIA (and again after a retention change puts it back to review), and declares
+// the documents list (the configuration and date in words; a warning that no processor is named, as this installation
+// sets no PARLEY_OPERATOR_*), previews the DPA in a dialog that fills the window, downloads its PDF, enters the
+// processor in the organisation settings, approves the DPIA (and again after a retention change puts it back to
+// review, said in words), and declares
 // sub-processors (outside the EEA only with a transfer tool). Then she registers a webhook endpoint — a tiny
 // receiver on this machine — for scheduled calls, keeps the secret shown once, and sees a signed delivery arrive
 // and listed as delivered; an http address on another host is refused with a reason.
@@ -55,13 +57,13 @@ describe('the DPO generates documents and registers a signed webhook in the cons
   const subProcessors = () => page.getByRole('table', { name: 'Sub-processors' });
   const endpoints = () => page.getByRole('table', { name: 'Webhook endpoints' });
 
-  /** The stamp as src/documents/document-sources.ts builds it, from the database: org version; active call types by id. */
-  async function stampLabel(): Promise<string> {
+  /** The configuration in words, from the database: organisation settings version; active call types by name. */
+  async function stampInWords(): Promise<string> {
     const db = server.parley.deps.db;
     const org = await db.selectFrom('organisations').select('config_version').where('id', '=', admin.orgId).executeTakeFirstOrThrow();
-    const cts = await db.selectFrom('call_types').select(['id', 'version']).where('org_id', '=', admin.orgId).where('archived_at', 'is', null).execute();
-    const parts = cts.sort((a, b) => a.id.localeCompare(b.id)).map((c) => `${c.id} v${c.version}`);
-    return `org v${org.config_version}; ${parts.join(', ') || 'no call types'}`;
+    const cts = await db.selectFrom('call_types').select(['name', 'version']).where('org_id', '=', admin.orgId).where('archived_at', 'is', null).execute();
+    const items = cts.sort((a, b) => a.name.localeCompare(b.name)).map((c) => `“${c.name}” version ${c.version}`);
+    return `organisation settings version ${org.config_version}, call types ${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
   }
 
   beforeAll(async () => {
@@ -110,7 +112,7 @@ describe('the DPO generates documents and registers a signed webhook in the cons
     await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
   });
 
-  it('the DPO signs in with TOTP and sees every document with its configuration version and date', async () => {
+  it('the DPO signs in with TOTP and sees every document, the configuration and date in words, and that the processor is not named yet', async () => {
     await page.goto(`${server.origin}/login`);
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await page.getByLabel('Email address').fill(dpo.email);
@@ -124,14 +126,12 @@ describe('the DPO generates documents and registers a signed webhook in the cons
     await page.getByRole('heading', { name: 'Documents', exact: true }).waitFor();
     await documents().waitFor();
 
-    const label = await stampLabel();
-    // The organisation's default call type and the one made above, each at version 1.
-    expect(label).toMatch(new RegExp(`^org v\\d+; ct_\\w+ v1, ct_\\w+ v1$`));
-    expect(label).toContain(`${callTypeId} v1`);
-    // The stamp and the date the documents would carry if generated now.
-    const stampLine = page.locator('p', { hasText: 'Configuration version:' });
-    expect(await stampLine.locator('code').innerText()).toBe(label);
-    expect(await stampLine.innerText()).toMatch(/· as of \d{1,2} \w{3} \d{4}, \d{2}:\d{2}$/);
+    // The organisation's default call type and the one made above, each at version 1, by name: never `org v3; ct_… v1`.
+    const words = await stampInWords();
+    expect(words).toMatch(/^organisation settings version \d+, call types “Anlageberatung” version 1 and “Video consultation” version 1$/);
+    const stampLine = page.getByTestId('documents-stamp');
+    expect(await stampLine.innerText()).toMatch(new RegExp(`the settings in force: ${words.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} · as of \\d{1,2} \\w{3} \\d{4}, \\d{2}:\\d{2}$`));
+    expect(await page.locator('main').innerText()).not.toMatch(/\bct_[0-9a-z]{6,}|\borg v\d/);
 
     const rows = documents().locator('tbody tr');
     const titles = await rows.locator('.cell-primary').allInnerTexts();
@@ -142,33 +142,51 @@ describe('the DPO generates documents and registers a signed webhook in the cons
       'Sub-processors',
       'Privacy-policy snippet: video calls',
       'Privacy-policy snippet: video calls',
+      'Information for staff: recording of video calls',
+      'Information for staff: recording of video calls',
     ]);
-    // Each English-only document names the configuration it is generated from; the snippet has one row a language.
-    const secondary = await rows.locator('.cell-secondary').allInnerTexts();
-    expect(secondary.slice(0, 4)).toEqual(Array(4).fill(`Configuration ${label}`));
-    expect(secondary.slice(4)).toEqual(['Language: en', 'Language: de']);
-    for (let i = 0; i < 6; i++) {
+    // The English-only documents, then one row a language for the snippet and the information for staff.
+    expect(await rows.locator('.cell-secondary').allInnerTexts()).toEqual(['English', 'English', 'English', 'English', 'English', 'German', 'English', 'German']);
+    for (let i = 0; i < 8; i++) {
       expect(await rows.nth(i).getByRole('link', { name: 'PDF' }).count()).toBe(1);
       expect(await rows.nth(i).getByRole('link', { name: 'Markdown' }).count()).toBe(1);
     }
+    // This installation sets no PARLEY_OPERATOR_*: the page says the DPA names no processor, and where to fix it.
+    const processor = page.getByTestId('processor-missing');
+    expect(await processor.innerText()).toContain('Missing: its legal name, its postal address and its contact email for data protection');
+    expect(await processor.getByRole('link', { name: 'organisation settings' }).getAttribute('href')).toBe('/organisation');
     await shot(page, '1-documents');
   });
 
-  it('previews the DPA (the organisation name with markup shown as text) and downloads its PDF', async () => {
+  it('previews the DPA in a dialog that fills the window (the organisation name with markup shown as text), then downloads its PDF', async () => {
     const dpaRow = documents().locator('tbody tr').filter({ hasText: 'Data processing agreement' });
     await dpaRow.getByRole('button', { name: 'View' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Document preview' });
+    await dialog.waitFor();
     const frame = page.frameLocator('iframe[title="Document preview"]');
     await frame.getByRole('heading', { name: 'Data processing agreement (Art. 28 GDPR)', level: 1 }).waitFor();
+    // Large enough to read: nearly the whole window (1280 × 1000), not a box in the page.
+    const box = await page.locator('iframe[title="Document preview"]').boundingBox();
+    expect(box!.width).toBeGreaterThan(1000);
+    expect(box!.height).toBeGreaterThan(850);
+    expect(await dialog.getByRole('link', { name: 'Open in a new tab' }).getAttribute('href')).toBe('/api/documents/dpa?format=html');
     expect(await frame.getByRole('heading', { name: 'Parties', level: 2 }).count()).toBe(1);
     // The name is literal text: its angle brackets are visible and no <b> element was made of it.
     const orgLine = frame.locator('p', { hasText: 'Organisation:' });
     expect(await orgLine.innerText()).toBe(`Organisation: ${ORG}`);
     expect(await frame.locator('b').count()).toBe(0);
     expect(await frame.locator('strong', { hasText: 'markup' }).count()).toBe(0);
-    expect(await frame.locator('body').innerText()).toContain(`Controller: ${ORG},`);
+    const body = await frame.locator('body').innerText();
+    expect(body).toContain(`Controller: ${ORG},`);
+    expect(body).toContain('Processor (operator of this Parley installation): [not provided yet], [not provided yet]; contact [not provided yet]');
+    // The generation date in words, not an ISO timestamp.
+    expect(body).toMatch(/Generated: \d{1,2} [A-Z][a-z]+ \d{4} at \d{2}:\d{2} [A-Z]{3,4}, from organisation settings version/);
+    expect(body).not.toMatch(/\d{4}-\d\d-\d\dT\d\d/);
     // Sandboxed: no permissions at all, and served with a CSP that runs nothing.
     expect(await page.locator('iframe[title="Document preview"]').getAttribute('sandbox')).toBe('');
     await shot(page, '2-dpa-preview');
+    await dialog.getByRole('button', { name: 'Close preview' }).click();
+    expect(await page.locator('iframe[title="Document preview"]').count()).toBe(0);
 
     const [download] = await Promise.all([page.waitForEvent('download'), dpaRow.getByRole('link', { name: 'PDF' }).click()]);
     const listed = await server.parley.deps.db.selectFrom('organisations').select('config_version').where('id', '=', admin.orgId).executeTakeFirstOrThrow();
@@ -177,12 +195,36 @@ describe('the DPO generates documents and registers a signed webhook in the cons
     const bytes = readFileSync(file);
     expect(bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
     expect(bytes.length).toBeGreaterThan(1000);
-
-    await page.getByRole('button', { name: 'Close preview' }).click();
-    expect(await page.locator('iframe[title="Document preview"]').count()).toBe(0);
   });
 
-  it('approves the DPIA; after a retention change it needs review, and is approved again', async () => {
+  it('enters the processor in the organisation settings: the warning goes, and the DPA names it', async () => {
+    await page.getByRole('link', { name: /^Organisation/ }).click();
+    const section = page.getByTestId('processor-settings');
+    await section.waitFor();
+    expect(await section.getByTestId('processor-gaps').innerText()).toContain('Still missing: its legal name, its postal address and its data protection contact.');
+    await section.getByLabel('Legal name of the processor').fill('Rechenzentrum Nord GmbH');
+    await section.getByLabel('Postal address of the processor').fill('Am Hafen 1\n20457 Hamburg');
+    await section.getByLabel('Data protection contact of the processor').fill('dpa@rz-nord.example');
+    await section.getByRole('button', { name: 'Save processor details' }).click();
+    await section.getByTestId('processor-saved').waitFor();
+    expect(await section.getByTestId('processor-gaps').count()).toBe(0);
+    await shot(page, '2b-processor');
+
+    await page.getByRole('link', { name: /^Documents/ }).click();
+    await documents().waitFor();
+    expect(await page.getByTestId('processor-missing').count()).toBe(0);
+    await documents().locator('tbody tr').filter({ hasText: 'Data processing agreement' }).getByRole('button', { name: 'View' }).click();
+    const frame = page.frameLocator('iframe[title="Document preview"]');
+    await frame.getByRole('heading', { name: 'Parties', level: 2 }).waitFor();
+    expect(await frame.locator('body').innerText()).toContain(
+      'Processor (operator of this Parley installation): Rechenzentrum Nord GmbH, Am Hafen 1, 20457 Hamburg; contact dpa@rz-nord.example',
+    );
+    // Escape closes the dialog, as any dialog.
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('iframe[title="Document preview"]').count()).toBe(0);
+  });
+
+  it('approves the DPIA; after a retention change it needs review, said in words, and is approved again', async () => {
     const badge = () => dpiaSection().locator('.badge');
     expect(await badge().innerText()).toBe('Not approved yet');
     await dpiaSection().getByRole('button', { name: 'Approve' }).click();
@@ -190,7 +232,7 @@ describe('the DPO generates documents and registers a signed webhook in the cons
     expect(await dpiaSection().getByRole('button', { name: 'Approve' }).count()).toBe(0);
     const first = await server.parley.deps.db.selectFrom('dpia_reviews').selectAll().where('org_id', '=', admin.orgId).executeTakeFirstOrThrow();
     expect(first).toMatchObject({ state: 'approved', approved_by: dpo.userId });
-    expect(await dpiaSection().innerText()).toContain(`Last approved ${shownAs(first.approved_at!)} for ${first.approved_config}.`);
+    expect(await dpiaSection().innerText()).toContain(`Last approved ${shownAs(first.approved_at!)} for ${await stampInWords()}.`);
     await shot(page, '3-dpia-approved');
 
     // The admin keeps recordings longer: the assessment rests on that, so it goes back to review.
@@ -200,19 +242,20 @@ describe('the DPO generates documents and registers a signed webhook in the cons
     await dpiaSection().waitFor();
     expect(await badge().innerText()).toBe('Needs review');
     const warning = dpiaSection().getByRole('alert').filter({ hasText: 'Settings the DPIA rests on changed' });
-    expect(await warning.innerText()).toContain('call_type.retention.recordingsDays');
-    // The rows name the call type's new version.
-    const changedLabel = await stampLabel();
-    expect(changedLabel).toContain(`${callTypeId} v2`);
-    expect(await documents().locator('tbody tr').first().locator('.cell-secondary').innerText()).toBe(`Configuration ${changedLabel}`);
-    expect(await page.locator('p', { hasText: 'Configuration version:' }).locator('code').innerText()).toBe(changedLabel);
+    expect(await warning.innerText()).toContain('Changed since the approval: how long recordings are kept.');
+    expect(await warning.innerText()).not.toContain('call_type.');
+    // The page names the call type's new version.
+    const changedWords = await stampInWords();
+    expect(changedWords).toContain('“Anlageberatung” version 2');
+    expect(await page.getByTestId('documents-stamp').innerText()).toContain(changedWords);
     await shot(page, '3b-dpia-needs-review');
 
     await dpiaSection().getByRole('button', { name: 'Approve' }).click();
     await expect.poll(() => badge().innerText()).toBe('Approved');
     expect(await dpiaSection().getByRole('alert').count()).toBe(0);
     const again = await server.parley.deps.db.selectFrom('dpia_reviews').selectAll().where('org_id', '=', admin.orgId).executeTakeFirstOrThrow();
-    expect(again.approved_config).toBe(changedLabel);
+    expect(again.approved_config).toContain(`${callTypeId} v2`);
+    expect(await dpiaSection().innerText()).toContain(`for ${changedWords}.`);
     const audit = await server.parley.deps.db.selectFrom('audit_events').select('type').where('org_id', '=', admin.orgId).where('type', '=', 'documents.dpia_approved').execute();
     expect(audit).toHaveLength(2);
   });
@@ -350,7 +393,8 @@ describe('the DPO generates documents and registers a signed webhook in the cons
     const refused = form.getByRole('alert').filter({ hasText: 'The endpoint was not added' });
     await refused.waitFor();
     const reason = 'Webhooks are sent over https only (plain http is allowed to localhost, 127.0.0.1 and ::1 for a receiver on this machine).';
-    expect(await refused.innerText()).toContain(reason);
+    // The summary may lead in with the field it concerns ("Check the address: webhooks are…"); the reason is the same.
+    expect((await refused.innerText()).toLowerCase()).toContain(reason.toLowerCase());
     // Beside the field too, and the field marked invalid.
     expect(await form.locator('.field-error').first().innerText()).toBe(reason);
     expect(await form.getByLabel('Address').getAttribute('aria-invalid')).toBe('true');

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retentionPresets } from '../../src/call-types/retention-presets.ts';
+import { MIN_SEAL_ITERATIONS } from '../../src/recording/recording-keys.ts';
+import { createRecordingKeyPair } from '../../web/customer/call/e2ee/recording-crypto.ts';
 import { dialects } from '../support/dialects.ts';
+import { internalCodes } from '../support/language-check.ts';
 import { addUser, createOrgWithAdmin, startTestParley, type ApiClient, type SignedIn, type TestParley } from '../support/harness.ts';
 
 const delivery = { purpose: 'call_delivery', basis: 'contract' } as const;
@@ -29,14 +32,23 @@ for (const d of dialects) {
     });
     afterAll(async () => t?.close());
 
-    /** Posts a call type and expects 400 naming `field` in the message; nothing is stored. */
-    async function refused(body: unknown, field: string) {
-      const before = (await api.get('/api/call-types?status=all')).body.callTypes.length;
-      const res = await api.post('/api/call-types', body);
+    /**
+     * Posts a call type and expects 400 with `field` among the problems in `details` (for programs); nothing is
+     * stored. Where a rule between fields refused it, the message people read is in words: no field keys, codes or
+     * requirement ids, in the message or beside any field.
+     */
+    async function refused(body: unknown, field: string, client: ApiClient = api) {
+      const before = (await client.get('/api/call-types?status=all')).body.callTypes.length;
+      const res = await client.post('/api/call-types', body);
       expect(res.status, res.raw).toBe(400);
       expect(res.body.error.code).toBe('VALIDATION_FAILED');
-      expect(res.body.error.message).toContain(field);
-      expect((await api.get('/api/call-types?status=all')).body.callTypes.length).toBe(before);
+      const details: { path: string[]; message: string }[] = res.body.error.details ?? [];
+      expect(details.map((d) => `${d.path.join('.')} ${d.message}`).join('\n'), res.raw).toContain(field);
+      if (String(res.body.error.message).startsWith('The call type was not saved.')) {
+        expect(internalCodes(res.body.error.message), res.body.error.message).toEqual([]);
+        for (const d of details) expect(internalCodes(d.message), d.message).toEqual([]);
+      }
+      expect((await client.get('/api/call-types?status=all')).body.callTypes.length).toBe(before);
       return res.body.error;
     }
 
@@ -104,7 +116,7 @@ for (const d of dialects) {
         { name: 'x', purposes: [delivery, { purpose: 'recording', basis: 'legitimate_interest', legitimateInterest: 'Quality' }], recordingMode: 'consent' },
         'purposes.1.basis',
       );
-      expect(err.details).toContainEqual({ in: 'body', path: ['purposes', '1', 'basis'], message: expect.stringContaining('G3') });
+      expect(err.details).toContainEqual({ in: 'body', path: ['purposes', '1', 'basis'], message: expect.stringContaining('Recording rests either on each participant’s consent or on a law') });
     });
 
     it('refuses legal-obligation recording without its legal reference (G55)', async () => {
@@ -184,10 +196,88 @@ for (const d of dialects) {
       );
     });
 
-    it('refuses server-side recording together with end-to-end encryption', async () => {
-      await refused({ name: 'x', purposes: [delivery, consentRecording], recordingMode: 'consent', e2eeRequired: true }, 'e2eeRequired');
-      const ok = await api.post('/api/call-types', { name: 'Confidential', purposes: [delivery], e2eeRequired: true });
-      expect(ok.status).toBe(201);
+    it('keeps E2EE with recording: refused with what to do while there is no recording key, saved as sent once a DPO made one', async () => {
+      // A fresh organisation: the recording key below must not change what the other tests see.
+      const bank = await createOrgWithAdmin(t, 'Keyed Bank AG');
+      const recordedE2ee = { name: 'Confidential advice', purposes: [delivery, consentRecording], recordingMode: 'consent', e2eeRequired: true };
+      const err = await refused(recordedE2ee, 'e2eeRequired', bank.client);
+      expect(err.message).toBe(
+        'The call type was not saved. End-to-end encryption: End-to-end encrypted calls are recorded in the host’s browser, encrypted to your organisation’s recording key, and your organisation has none yet. A data protection officer creates it under Recording key; until then, choose either recording or end-to-end encryption.',
+      );
+      // E2EE without recording needs no key.
+      const plain = await bank.client.post('/api/call-types', { name: 'Confidential', purposes: [delivery], e2eeRequired: true });
+      expect(plain.status, plain.raw).toBe(201);
+
+      const dpo = await addUser(t, bank, 'dpo');
+      const key = await createRecordingKeyPair('a passphrase long enough', MIN_SEAL_ITERATIONS);
+      const made = await dpo.client.post('/api/recording-keys', { publicKey: key.publicKey, sealed: key.sealed, fingerprint: key.fingerprint });
+      expect(made.status, made.raw).toBe(201);
+
+      // Now both are kept exactly as sent: recorded through the recording key, never with E2EE quietly switched off.
+      const ok = await bank.client.post('/api/call-types', recordedE2ee);
+      expect(ok.status, ok.raw).toBe(201);
+      expect(ok.body).toMatchObject({ recordingMode: 'consent', e2eeRequired: true, staffRecordingBasis: 'legitimate_interest' });
+      expect((await bank.client.get(`/api/call-types/${ok.body.id}`)).body).toMatchObject({ recordingMode: 'consent', e2eeRequired: true });
+      // Turning recording on for the E2EE call type leaves E2EE on as well.
+      const changed = await bank.client.patch(`/api/call-types/${plain.body.id}`, { purposes: [delivery, consentRecording], recordingMode: 'consent' });
+      expect(changed.status, changed.raw).toBe(200);
+      expect(changed.body).toMatchObject({ recordingMode: 'consent', e2eeRequired: true, version: 2 });
+    });
+
+    it('says what is wrong in words, naming the field as the form labels it, and counts the other problems', async () => {
+      const consent = await refused(
+        { name: 'x', purposes: [delivery, consentRecording], recordingMode: 'consent', retention: { ...retentionPresets.short, recordingsDays: 400, consentDays: 399 } },
+        'retention.consentDays',
+      );
+      expect(consent.message).toBe(
+        'The call type was not saved. Retention of consent records: Consent records must be kept at least as long as the data they cover: at least 400 days (Art. 7(1) GDPR).',
+      );
+      const basis = await refused({ name: 'x', purposes: [delivery, { purpose: 'recording', basis: 'contract' }], recordingMode: 'consent' }, 'purposes.1.basis');
+      expect(basis.message).toMatch(/^The call type was not saved\. Lawful basis for recording: Recording rests either on each participant’s consent .* \(and 1 more problem\)$/);
+      const { recordingLegalReference: _, ...withoutReference } = mifid();
+      const many = await refused({ ...withoutReference, retention: { ...mifid().retention, recordingsDays: 10 } }, 'recordingLegalReference');
+      expect(many.message).toBe(
+        'The call type was not saved. The law that requires recording: Name the law that requires the recording, e.g. “MiFID II Art. 16(7)”. (and 1 more problem)',
+      );
+      const interest = await refused({ name: 'x', purposes: [{ purpose: 'call_delivery', basis: 'legitimate_interest' }] }, 'purposes.0.legitimateInterest');
+      expect(interest.message).toBe(
+        'The call type was not saved. Legitimate interest for holding the call: State the legitimate interest relied on; customers are told it (Art. 13(1)(d) GDPR).',
+      );
+      // The field limits the schema checks have messages of their own, not the validator's.
+      const long = await api.post('/api/call-types', { name: 'x'.repeat(121), purposes: [delivery] });
+      expect(long.status).toBe(400);
+      expect(long.body.error.details).toContainEqual(expect.objectContaining({ path: ['name'], message: 'Use at most 120 characters.' }));
+    });
+
+    it('declares the basis for recording staff with the recording mode: legitimate interest or the law, never consent (G7)', async () => {
+      const off = await api.post('/api/call-types', { name: 'Unrecorded', purposes: [delivery] });
+      expect(off.body).toMatchObject({ staffRecordingBasis: null, staffRecordingInterest: null });
+      const consent = await api.post('/api/call-types', { name: 'Recorded advice', purposes: [delivery, consentRecording], recordingMode: 'consent' });
+      expect(consent.status, consent.raw).toBe(201);
+      // No interest stated: the documents state Parley's standard wording for it.
+      expect(consent.body).toMatchObject({ staffRecordingBasis: 'legitimate_interest', staffRecordingInterest: null });
+      const legal = await api.post('/api/call-types', mifid());
+      expect(legal.body).toMatchObject({ staffRecordingBasis: 'legal_obligation', staffRecordingInterest: null });
+
+      // The organisation states its interest in its own words; a change is a new version, recorded and put to the DPIA.
+      const stated = await api.patch(`/api/call-types/${consent.body.id}`, { staffRecordingInterest: '  Proof of the advice given, for complaints.  ' });
+      expect(stated.status, stated.raw).toBe(200);
+      expect(stated.body).toMatchObject({ staffRecordingBasis: 'legitimate_interest', staffRecordingInterest: 'Proof of the advice given, for complaints.', version: 2 });
+      const events = (await api.get('/api/audit-events?type=call_type.updated')).body.events.filter((e: any) => e.data.callTypeId === consent.body.id);
+      expect(events.map((e: any) => e.data.fields)).toEqual([['staffRecordingInterest']]);
+
+      // An interest is stated only where it is the basis; the basis itself cannot be chosen (consent is not offered).
+      await refused({ ...mifid(), staffRecordingInterest: 'Quality' }, 'staffRecordingInterest');
+      await refused({ name: 'x', purposes: [delivery], staffRecordingInterest: 'Quality' }, 'staffRecordingInterest');
+      await refused({ name: 'x', purposes: [delivery, consentRecording], recordingMode: 'consent', staffRecordingBasis: 'consent' }, 'staffRecordingBasis');
+      // Switching recording off while an interest is stated: refused, not dropped; sent together with its removal, fine.
+      const stillStated = await api.patch(`/api/call-types/${consent.body.id}`, { recordingMode: 'off', purposes: [delivery] });
+      expect(stillStated.status, stillStated.raw).toBe(400);
+      expect(stillStated.body.error.details.map((d: any) => d.path.join('.'))).toEqual(['staffRecordingInterest']);
+      expect((await api.get(`/api/call-types/${consent.body.id}`)).body).toEqual(stated.body);
+      const switchedOff = await api.patch(`/api/call-types/${consent.body.id}`, { recordingMode: 'off', purposes: [delivery], staffRecordingInterest: null });
+      expect(switchedOff.status, switchedOff.raw).toBe(200);
+      expect(switchedOff.body).toMatchObject({ staffRecordingBasis: null, staffRecordingInterest: null });
     });
 
     it('refuses retention days that are negative, fractional or beyond 10 years', async () => {
@@ -234,17 +324,24 @@ for (const d of dialects) {
       const created = await api.post('/api/call-types', { name: 'Onboarding', purposes: [delivery] });
       const res = await api.patch(`/api/call-types/${created.body.id}`, { recordingMode: 'legal_obligation' });
       expect(res.status).toBe(400);
-      expect(res.body.error.message).toMatch(/recordingMode|recordingLegalReference/);
+      expect(res.body.error.message).toMatch(/^The call type was not saved\. Recording: .* \(and 2 more problems\)$/);
       const field = res.body.error.details.map((d: any) => d.path.join('.'));
       expect(field).toEqual(expect.arrayContaining(['recordingMode', 'recordingLegalReference', 'retention.recordingsDays']));
       expect((await api.get(`/api/call-types/${created.body.id}`)).body).toEqual(created.body);
     });
 
-    it('drops the legal reference when a call type leaves the legal-obligation mode', async () => {
+    it('never rewrites a field that was not sent: leaving the legal-obligation mode with the law still named is refused, with what to do', async () => {
       const created = await api.post('/api/call-types', mifid());
       const res = await api.patch(`/api/call-types/${created.body.id}`, { purposes: [delivery], recordingMode: 'off' });
-      expect(res.status, res.raw).toBe(200);
-      expect(res.body.recordingLegalReference).toBeNull();
+      expect(res.status, res.raw).toBe(400);
+      expect(res.body.error.details.map((d: any) => d.path.join('.'))).toEqual(['recordingLegalReference']);
+      expect(res.body.error.message).toBe(
+        'The call type was not saved. The law that requires recording: A law that requires recording is named only for calls recorded because the law requires it. Calls of this type are not, so remove the law as well.',
+      );
+      expect((await api.get(`/api/call-types/${created.body.id}`)).body).toEqual(created.body);
+      const cleared = await api.patch(`/api/call-types/${created.body.id}`, { purposes: [delivery], recordingMode: 'off', recordingLegalReference: null });
+      expect(cleared.status, cleared.raw).toBe(200);
+      expect(cleared.body).toMatchObject({ recordingMode: 'off', recordingLegalReference: null, staffRecordingBasis: null });
     });
 
     it('archives instead of deleting: out of the default list, frozen, and archiving again changes nothing', async () => {

@@ -49,6 +49,9 @@ const messages = {
   over: 'This call is over.',
   staffLink: 'This link is for a staff member: sign in to the console instead.',
   signIn: 'Sign in to the console to join this call.',
+  /** The page's address is shown as the browser sent it (an origin: scheme, host and port, nothing personal). */
+  wrongAddress: (opened: string, publicOrigin: string) =>
+    `This console is open at ${opened}, but Parley's address is ${publicOrigin}: calls can only be joined from there. Open the console at ${publicOrigin}, sign in and join the call again. (If ${publicOrigin} is not how people reach Parley, the operator sets PARLEY_PUBLIC_URL.)`,
   notAgent: 'Only the agent hosting this call can join it from the console.',
   e2eeUnsupported:
     'This call is end-to-end encrypted, and this browser cannot encrypt video calls. Open the link in a current Chrome, Edge or another Chromium-based browser to join.',
@@ -73,9 +76,12 @@ export async function authenticateJoin(
     return checkE2ee(join, await identityOf(deps, link.orgId, link.callId, link.participantId, join.locale));
   }
 
-  // Cross-site pages cannot use the agent's cookie: it is SameSite=Strict, and the origin is checked as well.
-  if (upgrade.origin !== undefined && upgrade.origin !== new URL(deps.config.publicUrl).origin) {
-    return refused('JOIN_REFUSED', messages.signIn);
+  // Cross-site pages cannot use the agent's cookie: it is SameSite=Strict, and the origin is checked as well. The
+  // usual way to trip this is harmless: the console opened at another address of the same server (127.0.0.1 while
+  // PARLEY_PUBLIC_URL says localhost). "Sign in" would send the agent in circles; say what is wrong and where to go.
+  const publicOrigin = new URL(deps.config.publicUrl).origin;
+  if (upgrade.origin !== undefined && upgrade.origin !== publicOrigin) {
+    return refused('JOIN_REFUSED', messages.wrongAddress(shownOrigin(upgrade.origin), publicOrigin));
   }
   if (!upgrade.sessionCookie) return refused('JOIN_REFUSED', messages.signIn);
   const session = await resolveSession(deps.db, deps.clock, upgrade.sessionCookie);
@@ -100,6 +106,16 @@ export async function authenticateJoin(
     .executeTakeFirst();
   if (!participant) return refused('JOIN_REFUSED', messages.notAgent);
   return checkE2ee(join, await identityOf(deps, session.orgId, call.id, participant.id, join.locale));
+}
+
+/** The Origin header as an address to show: a well-formed origin of sensible length, or words for anything else. */
+function shownOrigin(origin: string): string {
+  try {
+    const parsed = new URL(origin).origin;
+    return parsed !== 'null' && parsed.length <= 200 ? parsed : 'another address';
+  } catch {
+    return 'another address';
+  }
 }
 
 /** An E2EE call is never joined by a client that would send media unencrypted (no silent downgrade). */
@@ -140,6 +156,7 @@ async function identityOf(deps: Pick<Deps, 'db'>, orgId: OrgId, callId: string, 
         callTypeId: callType.id as CallTypeId,
         mode: callType.recordingMode,
         legalReference: callType.recordingLegalReference,
+        staffBasis: callType.staffRecordingBasis,
         recordingsDays: callType.retention.recordingsDays,
         consentDays: callType.retention.consentDays,
         organisationName: row.legal_name,

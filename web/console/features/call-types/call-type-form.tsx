@@ -1,10 +1,12 @@
 import { useState } from 'preact/hooks';
 import { useApi } from '../../../shared/api/api-context.tsx';
-import { fieldErrorsByPathOf } from '../../../shared/api/api-error.ts';
-import { ErrorAlert } from '../../../shared/ui/alert.tsx';
+import { ApiError, fieldErrorsByPathOf } from '../../../shared/api/api-error.ts';
+import { Alert, ErrorAlert } from '../../../shared/ui/alert.tsx';
 import { Button, SubmitButton } from '../../../shared/ui/button.tsx';
 import { CheckboxField, RadioGroupField, SelectField, TextAreaField, TextField } from '../../../shared/ui/field.tsx';
+import { useResource } from '../../../shared/use-resource.ts';
 import { useSubmit } from '../../../shared/use-submit.ts';
+import { listRecordingKeys } from '../recording-keys/recording-keys.api.ts';
 import {
   biometricFeatures,
   callTypePurposes,
@@ -29,12 +31,15 @@ import {
   basisExplanations,
   basisLabels,
   biometricLabels,
+  fieldLabelOf,
   purposeHints,
   purposeLabels,
   recordingModeExplanations,
   recordingModeLabels,
   retentionHints,
   retentionLabels,
+  staffRecordingBasisLabels,
+  standardStaffRecordingInterest,
 } from './explanations.ts';
 
 interface FormState {
@@ -50,6 +55,8 @@ interface FormState {
   readonly lobbyEnabled: boolean;
   readonly biometricFeatures: readonly BiometricFeature[];
   readonly dpiaReference: string;
+  /** The interest in recording staff, in the organisation's words (consent recording only); empty: the standard wording. */
+  readonly staffRecordingInterest: string;
   /** As typed: checked for whole numbers before sending. */
   readonly retention: Readonly<Record<RetentionCategory, string>>;
 }
@@ -72,6 +79,7 @@ function toForm(ct: CallType | null, defaultRetention: Retention): FormState {
     lobbyEnabled: ct?.lobbyEnabled ?? true,
     biometricFeatures: ct?.biometricFeatures ?? [],
     dpiaReference: ct?.dpiaReference ?? '',
+    staffRecordingInterest: ct?.staffRecordingInterest ?? '',
     retention: Object.fromEntries(retentionCategories.map((c) => [c, String(retention[c])])) as Record<RetentionCategory, string>,
   };
 }
@@ -94,6 +102,7 @@ function toInput(f: FormState): CallTypeInput {
     lobbyEnabled: f.lobbyEnabled,
     biometricFeatures: [...f.biometricFeatures],
     dpiaReference: f.dpiaReference.trim() || null,
+    staffRecordingInterest: f.recordingMode === 'consent' ? f.staffRecordingInterest.trim() || null : null,
     retention: Object.fromEntries(retentionCategories.map((c) => [c, Number(f.retention[c].trim())])) as Retention,
   };
 }
@@ -121,6 +130,9 @@ export function CallTypeForm(props: {
   const [form, setForm] = useState<FormState>(() => toForm(props.callType, defaultPreset?.retention ?? fallback));
   const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
   const submit = useSubmit();
+  // E2EE calls are recorded through the organisation's recording key, so the form says whether there is one.
+  const keys = useResource(() => listRecordingKeys(api), [api]);
+  const activeKey = keys.state.status === 'ready' ? (keys.state.data.find((k) => k.active) ?? null) : undefined;
   const serverErrors = fieldErrorsByPathOf(submit.error);
   const errors = { ...serverErrors, ...localErrors };
   const order = declaredPurposes(form);
@@ -146,8 +158,7 @@ export function CallTypeForm(props: {
         retention,
         declared: { ...f.declared, recording: mode !== 'off', training_qa: mode === 'off' ? false : f.declared.training_qa },
         bases: { ...f.bases, recording: mode === 'legal_obligation' ? 'legal_obligation' : 'consent' },
-        // Server-side recording needs the server to see the media.
-        e2eeRequired: mode === 'off' ? f.e2eeRequired : false,
+        // End-to-end encryption stays as chosen: such calls are recorded in the host's browser, to the recording key.
       };
     });
   }
@@ -261,6 +272,31 @@ export function CallTypeForm(props: {
             />
           )}
           {form.recordingMode !== 'off' && (
+            <div class="purpose-block" data-testid="staff-recording">
+              <p class="purpose-title">Recording staff</p>
+              <p class="field-hint">
+                Whoever hosts the call is recorded too while a recording runs. Staff are never recorded on their consent, which an
+                employee cannot give freely to the employer. They are told all of this in the information for staff, under Documents.
+              </p>
+              <p>
+                Lawful basis for recording staff:{' '}
+                <strong>{staffRecordingBasisLabels[form.recordingMode === 'consent' ? 'legitimate_interest' : 'legal_obligation']}</strong>
+              </p>
+              {form.recordingMode === 'consent' && (
+                <TextAreaField
+                  label="Our interest in recording staff"
+                  optional
+                  hint={`In plain words; staff read it in their information, and the documents state it. Left empty: “${standardStaffRecordingInterest}”.`}
+                  name="staffRecordingInterest"
+                  rows={2}
+                  value={form.staffRecordingInterest}
+                  error={errors.staffRecordingInterest}
+                  onValue={(staffRecordingInterest) => update({ staffRecordingInterest })}
+                />
+              )}
+            </div>
+          )}
+          {form.recordingMode !== 'off' && (
             <div class="purpose-block">
               <CheckboxField
                 label={`${purposeLabels.training_qa} (optional)`}
@@ -298,12 +334,13 @@ export function CallTypeForm(props: {
           />
           <CheckboxField
             label="Require end-to-end encryption"
-            hint="Media is always encrypted in transit. End-to-end encryption also hides it from the Parley server, so such calls cannot be recorded."
+            hint="Media is always encrypted in transit. End-to-end encryption also hides it from the Parley server; every participant needs a browser that supports it. Such calls can still be recorded: the host’s browser records them, encrypted to your organisation’s recording key."
             name="e2eeRequired"
             checked={form.e2eeRequired}
             error={errors.e2eeRequired}
             onChecked={(e2eeRequired) => update({ e2eeRequired })}
           />
+          {form.e2eeRequired && form.recordingMode !== 'off' && <E2eeRecordingNote activeKey={activeKey} />}
         </fieldset>
 
         <fieldset>
@@ -373,7 +410,7 @@ export function CallTypeForm(props: {
           </div>
         </fieldset>
 
-        <ErrorAlert error={submit.error} title="The call type was not saved" />
+        <SaveError error={submit.error} declared={order} />
         <div class="form-actions">
           <SubmitButton busy={submit.busy} busyLabel="Saving…">
             {props.callType ? 'Save changes' : 'Create call type'}
@@ -384,5 +421,60 @@ export function CallTypeForm(props: {
         </div>
       </form>
     </section>
+  );
+}
+
+/**
+ * E2EE with recording: said plainly rather than switched off (issue 12, finding 3). With a recording key the host's
+ * browser records to it; without one the call type cannot be saved yet, and the note says who makes the key.
+ */
+function E2eeRecordingNote(props: { activeKey: { fingerprint: string } | null | undefined }) {
+  if (props.activeKey === undefined) return null;
+  if (props.activeKey === null) {
+    return (
+      <Alert kind="warning" title="Your organisation has no recording key yet" testId="e2ee-recording-key-missing">
+        <p>
+          End-to-end encrypted calls are recorded in the host’s browser, encrypted to your organisation’s recording key, so this
+          call type can be saved with both only once there is one. A data protection officer creates it under{' '}
+          <a href="/recording-key">Recording key</a>. Until then, choose either recording or end-to-end encryption.
+        </p>
+      </Alert>
+    );
+  }
+  return (
+    <Alert kind="info" testId="e2ee-recording-key">
+      <p>
+        Recorded through your organisation’s recording key: the host’s browser records these calls and encrypts them to the key
+        with fingerprint <code>{props.activeKey.fingerprint}</code>. Only someone with its passphrase can play them back.
+      </p>
+    </Alert>
+  );
+}
+
+/**
+ * A refused save: each problem named by the field's label, as the form shows it (never a key such as
+ * `retention.consentDays`), with the server's message; other failures as the API says them.
+ */
+function SaveError(props: { error: unknown; declared: readonly CallTypePurpose[] }) {
+  const e = props.error;
+  const details = e instanceof ApiError && e.code === 'VALIDATION_FAILED' && Array.isArray(e.details) ? (e.details as unknown[]) : [];
+  const problems = [
+    ...new Set(
+      details.flatMap((d) => {
+        const { path, message } = (typeof d === 'object' && d !== null ? d : {}) as { path?: unknown; message?: unknown };
+        return Array.isArray(path) && typeof message === 'string' ? [`${fieldLabelOf(path.map(String).join('.'), props.declared)}: ${message}`] : [];
+      }),
+    ),
+  ];
+  if (problems.length === 0) return <ErrorAlert error={e} title="The call type was not saved" />;
+  return (
+    <Alert kind="error" title="The call type was not saved" testId="call-type-problems">
+      <p>{problems.length === 1 ? 'One thing to change:' : `${problems.length} things to change:`}</p>
+      <ul>
+        {problems.map((p) => (
+          <li key={p}>{p}</li>
+        ))}
+      </ul>
+    </Alert>
   );
 }

@@ -11,6 +11,9 @@ export type RecordingMode = (typeof recordingModes)[number];
 export const biometricFeatures = ['face_recognition', 'voice_recognition', 'emotion_inference'] as const;
 export type BiometricFeature = (typeof biometricFeatures)[number];
 export const retentionCategories = ['callMetadataDays', 'chatDays', 'recordingsDays', 'consentDays'] as const;
+/** Staff are recorded on the organisation's legitimate interest or on the law, never on consent (G7). */
+export const staffRecordingBases = ['legitimate_interest', 'legal_obligation'] as const;
+export type StaffRecordingBasis = (typeof staffRecordingBases)[number];
 export type RetentionCategory = (typeof retentionCategories)[number];
 
 /** G56: legal-obligation recordings are kept between 5 and 7 years. */
@@ -43,6 +46,9 @@ export const callTypeSchema = z.object({
   lobbyEnabled: z.boolean(),
   biometricFeatures: z.array(z.enum(biometricFeatures)),
   dpiaReference: z.nullable(z.string()),
+  /** Follows the recording mode (the server derives it); null when calls are not recorded. */
+  staffRecordingBasis: z.nullable(z.enum(staffRecordingBases)),
+  staffRecordingInterest: z.nullable(z.string()),
   retention: retentionSchema,
   version: z.number(),
   archivedAt: z.nullable(z.string()),
@@ -54,8 +60,11 @@ export type CallType = z.infer<typeof callTypeSchema>;
 const presetSchema = z.object({ name: z.string(), description: z.string(), retention: retentionSchema, isDefault: z.boolean() });
 export type RetentionPreset = z.infer<typeof presetSchema>;
 
-/** What the form sends: the whole configuration (the server records only the fields that really changed). */
-export type CallTypeInput = Omit<CallType, 'id' | 'version' | 'archivedAt' | 'createdAt' | 'updatedAt'>;
+/**
+ * What the form sends: the whole configuration (the server records only the fields that really changed). The staff
+ * recording basis is not sent: it follows the recording mode.
+ */
+export type CallTypeInput = Omit<CallType, 'id' | 'version' | 'archivedAt' | 'createdAt' | 'updatedAt' | 'staffRecordingBasis'>;
 
 export type CallTypeStatus = 'active' | 'archived' | 'all';
 

@@ -1,4 +1,4 @@
-import type { BiometricFeature, CallTypePurpose, LawfulBasis, RecordingMode, RetentionCategory } from './call-types.api.ts';
+import type { BiometricFeature, CallTypePurpose, LawfulBasis, RecordingMode, RetentionCategory, StaffRecordingBasis } from './call-types.api.ts';
 
 export const purposeLabels: Readonly<Record<CallTypePurpose, string>> = {
   call_delivery: 'Holding the call',
@@ -12,7 +12,7 @@ export const purposeHints: Readonly<Record<CallTypePurpose, string>> = {
   call_delivery: 'Connecting participants and passing audio, video, screen sharing and chat; noting who took part and when. Always declared.',
   recording: 'Storing the audio and video of the call. Set by the recording mode below.',
   chat: 'Keeping chat messages after the call. Set by “Keep the chat” below.',
-  training_qa: 'Reusing recordings to train staff and check quality. A purpose of its own, always on consent, asked separately (G4).',
+  training_qa: 'Reusing recordings to train staff and check quality. A purpose of its own, always on consent, asked separately.',
   analytics: 'Figures about calls (length, connection quality). Off unless you add it.',
 };
 
@@ -82,4 +82,52 @@ export const retentionHints: Readonly<Record<RetentionCategory, string>> = {
 export function formatDays(days: number): string {
   if (days === 0) return 'deleted at the end of the call';
   return days === 1 ? '1 day' : `${days} days`;
+}
+
+/** The basis staff are recorded on, as the form and the list say it (G7: never consent). */
+export const staffRecordingBasisLabels: Readonly<Record<StaffRecordingBasis, string>> = {
+  legitimate_interest: 'Legitimate interest — Art. 6(1)(f)',
+  legal_obligation: 'Legal obligation — Art. 6(1)(c), the same law as for the customers',
+};
+
+/**
+ * What applies when no interest is stated: mirrors `standardStaffRecordingInterest.en` in
+ * src/call-types/staff-recording.ts (the documents state that wording).
+ */
+export const standardStaffRecordingInterest =
+  'keeping evidence of the advice given and of what was agreed in the call, for the customer and for us';
+
+/** Each field the server can name in a refusal, as the form labels it: messages say “Consent records”, never a key. */
+export function fieldLabelOf(path: string, declared: readonly CallTypePurpose[]): string {
+  const [first, second, third] = path.split('.');
+  const purpose = second !== undefined && /^\d+$/.test(second) ? declared[Number(second)] : undefined;
+  switch (first) {
+    case 'name':
+      return 'Name';
+    case 'purposes':
+      if (!purpose) return 'Purposes and lawful bases';
+      if (third === 'basis') return `Lawful basis for ${purposeLabels[purpose].toLowerCase()}`;
+      if (third === 'legitimateInterest') return `Legitimate interest for ${purposeLabels[purpose].toLowerCase()}`;
+      return purposeLabels[purpose];
+    case 'recordingMode':
+      return 'Is the call recorded?';
+    case 'recordingLegalReference':
+      return 'The law that requires recording';
+    case 'staffRecordingInterest':
+      return 'Our interest in recording staff';
+    case 'chatKept':
+      return 'Keep the chat after the call';
+    case 'e2eeRequired':
+      return 'Require end-to-end encryption';
+    case 'lobbyEnabled':
+      return 'Lobby';
+    case 'biometricFeatures':
+      return 'Face and voice analysis';
+    case 'dpiaReference':
+      return 'DPIA reference';
+    case 'retention':
+      return second && second in retentionLabels ? `${retentionLabels[second as RetentionCategory]} (retention in days)` : 'Retention in days';
+    default:
+      return 'The call type';
+  }
 }

@@ -138,6 +138,12 @@ export function ManageCallTypesPage() {
                   <td>
                     {recordingModeLabels[ct.recordingMode]}
                     {ct.recordingLegalReference && <span class="cell-secondary">{ct.recordingLegalReference}</span>}
+                    {ct.staffRecordingBasis && (
+                      <span class="cell-secondary">
+                        Staff: {ct.staffRecordingBasis === 'legitimate_interest' ? 'on legitimate interest' : 'on the same legal obligation'}
+                      </span>
+                    )}
+                    {ct.e2eeRequired && ct.recordingMode !== 'off' && <span class="cell-secondary">End-to-end encrypted, to the recording key</span>}
                   </td>
                   <td>
                     <ul class="plain-list">

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import type { ApiClient } from '../../../shared/api/client.ts';
 
-export const documentKinds = ['dpa', 'dpia', 'ropa', 'sub-processors', 'policy-snippet'] as const;
+export const documentKinds = ['dpa', 'dpia', 'ropa', 'sub-processors', 'policy-snippet', 'staff-notice'] as const;
 export type DocumentKind = (typeof documentKinds)[number];
 export const transferTools = ['adequacy_decision', 'sccs_tia', 'none'] as const;
 export type TransferTool = (typeof transferTools)[number];
@@ -12,6 +12,10 @@ const dpiaSchema = z.object({
   approvedBy: z.nullable(z.string()),
   approvedConfig: z.nullable(z.string()),
   reviewReasons: z.array(z.string()),
+  /** The reasons in words (the codes above are for programs). */
+  reviewReasonTexts: z.array(z.string()),
+  /** The configuration approved, in words. */
+  approvedConfigText: z.nullable(z.string()),
 });
 export type DpiaState = z.infer<typeof dpiaSchema>;
 
@@ -21,9 +25,13 @@ const listSchema = z.object({
     configVersion: z.number(),
     callTypes: z.array(z.object({ id: z.string(), name: z.string(), version: z.number() })),
     label: z.string(),
+    /** "organisation settings version 3, call type “Beratung” version 1": what people read. */
+    description: z.string(),
   }),
   generatedAt: z.string(),
   dpia: dpiaSchema,
+  /** Processor details the DPA still lacks (organisation settings, Processor). */
+  processorMissing: z.array(z.enum(['name', 'address', 'contactEmail'])),
 });
 export type DocumentList = z.infer<typeof listSchema>;
 

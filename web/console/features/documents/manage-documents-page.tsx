@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { useApi } from '../../../shared/api/api-context.tsx';
 import { Alert, ErrorAlert } from '../../../shared/ui/alert.tsx';
 import { Button, SubmitButton } from '../../../shared/ui/button.tsx';
@@ -21,6 +21,7 @@ import {
   removeSubProcessor,
   transferTools,
   type DocumentKind,
+  type DocumentList,
   type DpiaState,
   type SubProcessor,
   type TransferTool,
@@ -37,6 +38,16 @@ const dpiaLabels: Readonly<Record<DpiaState['state'], string>> = {
   approved: 'Approved',
   needs_review: 'Needs review',
 };
+
+const languageNames: Readonly<Record<'en' | 'de', string>> = { en: 'English', de: 'German' };
+
+const processorFieldLabels: Readonly<Record<DocumentList['processorMissing'][number], string>> = {
+  name: 'its legal name',
+  address: 'its postal address',
+  contactEmail: 'its contact email for data protection',
+};
+
+const inWords = (items: readonly string[]) => (items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`);
 
 /**
  * Accountability documents (issue 7): DPA, mini-DPIA, records of processing, sub-processors and the privacy-policy
@@ -67,18 +78,31 @@ export function ManageDocumentsPage() {
       {docs.state.status === 'error' && <ErrorAlert error={docs.state.error} title="The documents could not be loaded" />}
       {docs.state.status === 'ready' && (
         <>
-          <p>
-            Configuration version: <code>{docs.state.data.stamp.label}</code> · as of {formatDateTime(docs.state.data.generatedAt)}
+          <p data-testid="documents-stamp">
+            Generated now, the documents state the settings in force: {docs.state.data.stamp.description} · as of{' '}
+            {formatDateTime(docs.state.data.generatedAt)}
           </p>
+          {docs.state.data.processorMissing.length > 0 && (
+            <Alert kind="warning" title="The data processing agreement does not name the processor yet" testId="processor-missing">
+              <p>
+                Missing: {inWords(docs.state.data.processorMissing.map((f) => processorFieldLabels[f]))} of whoever runs this Parley
+                installation for you. Until they are entered the documents say “not provided yet”. An administrator or data protection
+                officer enters them in the <a href="/organisation">organisation settings</a>, under Processor.
+              </p>
+            </Alert>
+          )}
           <section aria-label="DPIA state">
             <h2>Data protection impact assessment</h2>
             <p>
               <span class={`badge ${docs.state.data.dpia.state === 'approved' ? 'badge-status-active' : ''}`}>{dpiaLabels[docs.state.data.dpia.state]}</span>{' '}
-              {docs.state.data.dpia.approvedAt && `Last approved ${formatDateTime(docs.state.data.dpia.approvedAt)} for ${docs.state.data.dpia.approvedConfig ?? ''}.`}
+              {docs.state.data.dpia.approvedAt &&
+                `Last approved ${formatDateTime(docs.state.data.dpia.approvedAt)}${
+                  docs.state.data.dpia.approvedConfigText ? ` for ${docs.state.data.dpia.approvedConfigText}` : ''
+                }.`}
             </p>
             {docs.state.data.dpia.state === 'needs_review' && (
               <Alert kind="warning" title="Settings the DPIA rests on changed">
-                {docs.state.data.dpia.reviewReasons.join(', ')}
+                <p>Changed since the approval: {inWords(docs.state.data.dpia.reviewReasonTexts)}. Read the assessment again and approve it.</p>
               </Alert>
             )}
             {me.user.role === 'dpo' && docs.state.data.dpia.state !== 'approved' && (
@@ -105,7 +129,7 @@ export function ManageDocumentsPage() {
                   <tr key={`${d.kind}-${locale}`}>
                     <td>
                       <span class="cell-primary">{d.title}</span>
-                      <span class="cell-secondary">{d.locales.length > 1 ? `Language: ${locale}` : `Configuration ${docs.state.status === 'ready' ? docs.state.data.stamp.label : ''}`}</span>
+                      <span class="cell-secondary">{languageNames[locale]}</span>
                     </td>
                     <td class="cell-actions">
                       <Button onClick={() => setViewing({ kind: d.kind, locale })}>View</Button>{' '}
@@ -123,23 +147,45 @@ export function ManageDocumentsPage() {
           </table>
 
           {viewing && (
-            <section aria-label="Document preview">
-              <Button onClick={() => setViewing(null)}>Close preview</Button>
-              {/* Sandboxed with no permissions: the document is shown, nothing in it can run. */}
-              <iframe
-                title="Document preview"
-                class="document-preview"
-                sandbox=""
-                src={documentUrl(viewing.kind, 'html', viewing.locale)}
-                style={{ width: '100%', height: '70vh', border: '1px solid #ccc', background: '#fff' }}
-              />
-            </section>
+            <DocumentViewer
+              title={docs.state.data.documents.find((d) => d.kind === viewing.kind)?.title ?? ''}
+              language={languageNames[viewing.locale]}
+              url={documentUrl(viewing.kind, 'html', viewing.locale)}
+              onClose={() => setViewing(null)}
+            />
           )}
         </>
       )}
 
       {can(me.user.role, 'documents.manage') && <SubProcessorEditor onChanged={() => void docs.reload()} />}
     </>
+  );
+}
+
+/**
+ * The document in a dialog that fills the window (a small frame in the page was hard to read), or on a page of its own
+ * in a new tab. Sandboxed with no permissions: the document is shown, nothing in it can run. Escape closes it.
+ */
+function DocumentViewer(props: { title: string; language: string; url: string; onClose: () => void }) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const d = dialog.current;
+    if (d && !d.open) d.showModal();
+    return () => d?.close();
+  }, []);
+  return (
+    <dialog ref={dialog} class="document-viewer" aria-label="Document preview" onClose={props.onClose}>
+      <div class="document-viewer-bar">
+        <h2>
+          {props.title} <span class="muted">({props.language})</span>
+        </h2>
+        <a class="button button-secondary" href={props.url} target="_blank" rel="noopener">
+          Open in a new tab
+        </a>
+        <Button onClick={props.onClose}>Close preview</Button>
+      </div>
+      <iframe title="Document preview" class="document-preview" sandbox="" src={props.url} />
+    </dialog>
   );
 }
 

@@ -14,12 +14,19 @@ import { can, roleLabels, roles, roleSchema, type Role } from '../../roles.ts';
 import { useMe, useSession } from '../../session.tsx';
 import {
   getOrganisation,
+  getProcessor,
+  processorFields,
   updateOrganisation,
+  updateProcessor,
   type EditableField,
   type Organisation,
   type OrganisationChanges,
+  type Processor,
+  type ProcessorChanges,
+  type ProcessorField,
   type ResidencyRegion,
 } from './organisation.api.ts';
+import { RightsPageLink } from './rights-page-link.tsx';
 
 const fieldLabels: Readonly<Record<EditableField, string>> = {
   legalName: 'Legal name',
@@ -72,6 +79,8 @@ export function OrganisationSettingsPage() {
             <OrganisationSummary organisation={organisation.state.data} />
           )}
           <PlaybackRolesSettings editable={editable} onSaved={() => void organisation.reload()} />
+          {editable && <ProcessorSettings onSaved={() => void organisation.reload()} />}
+          <RightsPageLink orgId={organisation.state.data.id} />
         </>
       )}
     </>
@@ -349,6 +358,110 @@ function PlaybackRolesSettings(props: { editable: boolean; onSaved: () => void }
       <div class="form-actions">
         <SubmitButton busy={submit.busy} busyLabel="Saving…" disabled={!dirty || none}>
           Save playback roles
+        </SubmitButton>
+      </div>
+    </form>
+  );
+}
+
+const processorLabels: Readonly<Record<ProcessorField, string>> = {
+  name: 'Legal name of the processor',
+  address: 'Postal address of the processor',
+  contactEmail: 'Data protection contact of the processor',
+};
+
+const processorGapLabels: Readonly<Record<ProcessorField, string>> = {
+  name: 'its legal name',
+  address: 'its postal address',
+  contactEmail: 'its data protection contact',
+};
+
+const processorHints: Readonly<Record<ProcessorField, string>> = {
+  name: 'The company that runs this Parley installation for you, as in your contract with it, e.g. “Hosting Müller GmbH”; your own organisation if you run it yourselves.',
+  address: 'Where the processor can be written to.',
+  contactEmail: 'Where you send instructions, audit requests and questions about breaches.',
+};
+
+type ProcessorForm = Readonly<Record<ProcessorField, string>>;
+const toProcessorForm = (p: Processor): ProcessorForm => ({ name: p.own.name ?? '', address: p.own.address ?? '', contactEmail: p.own.contactEmail ?? '' });
+const inWords = (items: readonly string[]) => (items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`);
+
+/**
+ * The processor as the DPA and the records of processing name it (issue 12, finding 17). The installation's
+ * PARLEY_OPERATOR_* settings are the defaults; what is entered here wins for this organisation's documents. While
+ * neither provides a detail, the documents say “not provided yet”, and this section and the Documents page warn.
+ */
+function ProcessorSettings(props: { onSaved: () => void }) {
+  const api = useApi();
+  const processor = useResource(() => getProcessor(api), [api]);
+  const [form, setForm] = useState<ProcessorForm | null>(null);
+  const [saved, setSaved] = useState(false);
+  const submit = useSubmit();
+  const errors = fieldErrorsOf(submit.error);
+  if (processor.state.status === 'loading') return <Loading label="Loading the processor details…" />;
+  if (processor.state.status === 'error') return <ErrorAlert error={processor.state.error} title="The processor details could not be loaded" />;
+  const current = processor.state.data;
+  const values = form ?? toProcessorForm(current);
+  const changes: ProcessorChanges = {};
+  for (const f of processorFields) {
+    const value = values[f].trim() || null;
+    if (value !== current.own[f]) changes[f] = value;
+  }
+  const dirty = Object.keys(changes).length > 0;
+
+  async function onSubmit(e: Event) {
+    e.preventDefault();
+    const updated = await submit.run(() => updateProcessor(api, changes));
+    if (!updated) return;
+    processor.set(updated);
+    setForm(null);
+    setSaved(true);
+    props.onSaved();
+  }
+
+  const bind = (field: ProcessorField) => {
+    const fallback = current.installation[field];
+    return {
+      label: processorLabels[field],
+      hint: `${processorHints[field]} ${fallback ? `Left empty: “${fallback.replace(/\s*\n\s*/g, ', ')}”, as set for this installation.` : 'Not set for this installation either.'}`,
+      // Optional only where the installation's setting fills the gap; otherwise the DPA lacks it until entered here.
+      optional: fallback !== null,
+      name: `processor-${field}`,
+      value: values[field],
+      error: errors[field],
+      onValue: (value: string) => {
+        setSaved(false);
+        setForm({ ...values, [field]: value });
+      },
+    };
+  };
+
+  return (
+    <form class="form form-wide" onSubmit={onSubmit} noValidate aria-labelledby="processor-heading" data-testid="processor-settings">
+      <fieldset>
+        <legend id="processor-heading">Processor</legend>
+        <p class="field-hint">
+          Whoever runs this Parley installation for you processes your data on your behalf. The data processing agreement and the
+          records of processing name them with these details.
+        </p>
+        {current.missing.length > 0 && (
+          <Alert kind="warning" title="Your documents do not name the processor yet" testId="processor-gaps">
+            <p>Still missing: {inWords(current.missing.map((f) => processorGapLabels[f]))}.</p>
+          </Alert>
+        )}
+        <TextField {...bind('name')} />
+        <TextAreaField {...bind('address')} />
+        <TextField type="email" {...bind('contactEmail')} />
+      </fieldset>
+      <ErrorAlert error={submit.error} title="The processor details were not saved" />
+      {saved && (
+        <Alert kind="success" testId="processor-saved">
+          Saved. Documents generated from now on name the processor with these details.
+        </Alert>
+      )}
+      <div class="form-actions">
+        <SubmitButton busy={submit.busy} busyLabel="Saving…" disabled={!dirty}>
+          Save processor details
         </SubmitButton>
       </div>
     </form>

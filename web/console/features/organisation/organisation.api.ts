@@ -42,3 +42,22 @@ export type OrganisationChanges = Partial<Pick<Organisation, EditableField>>;
 export const getOrganisation = (api: ApiClient) => api.get('/api/organisation', organisationSchema);
 
 export const updateOrganisation = (api: ApiClient, changes: OrganisationChanges) => api.patch('/api/organisation', organisationSchema, changes);
+
+/** The processor (who runs this Parley installation) as the organisation's documents name it (finding 17). */
+const processorDetailsSchema = z.object({ name: z.nullable(z.string()), address: z.nullable(z.string()), contactEmail: z.nullable(z.string()) });
+export const processorFields = ['name', 'address', 'contactEmail'] as const;
+export type ProcessorField = (typeof processorFields)[number];
+export const processorSchema = z.object({
+  /** What the documents state. */
+  effective: processorDetailsSchema,
+  /** The organisation's own entries; null where the installation's setting applies. */
+  own: processorDetailsSchema,
+  /** The installation's settings (PARLEY_OPERATOR_*); null where not set. */
+  installation: processorDetailsSchema,
+  missing: z.array(z.enum(processorFields)),
+});
+export type Processor = z.infer<typeof processorSchema>;
+export type ProcessorChanges = Partial<Record<ProcessorField, string | null>>;
+
+export const getProcessor = (api: ApiClient) => api.get('/api/organisation/processor', processorSchema);
+export const updateProcessor = (api: ApiClient, changes: ProcessorChanges) => api.patch('/api/organisation/processor', processorSchema, changes);
