@@ -55,7 +55,8 @@ export interface NoticeMessages {
     days(n: number): string;
     item(label: string, value: string): string;
   };
-  readonly rights: { intro(email: string): string; readonly items: readonly string[] };
+  /** `linkLabel`: the link to the organisation's public rights page, where a request is made and followed. */
+  readonly rights: { intro(email: string): string; readonly items: readonly string[]; readonly linkLabel: string };
   readonly objection: { relied(p: { purposes: string; email: string }): string; readonly none: string };
   readonly withdrawal: { text(email: string): string; readonly none: string };
   complaint(authority: string): string;
@@ -172,7 +173,7 @@ const en: NoticeMessages = {
   },
   rights: {
     intro: (email) =>
-      `You have the following rights regarding your personal data. To use them, write to ${email}; it is free of charge, and we answer within one month.`,
+      `You have the following rights regarding your personal data. To use them, make a request on our data protection rights page (linked below) or write to ${email}; it is free of charge, and we answer within one month.`,
     items: [
       'Access: you can ask whether we process data about you and receive a copy of it (Art. 15 GDPR).',
       'Rectification: you can have incorrect data corrected (Art. 16 GDPR).',
@@ -181,6 +182,7 @@ const en: NoticeMessages = {
       'Objection: you can object to processing based on our legitimate interests (Art. 21 GDPR, see below).',
       'Portability: you can receive the data you provided in a machine-readable format, or have it sent to another controller (Art. 20 GDPR).',
     ],
+    linkLabel: 'Make a request on our data protection rights page',
   },
   objection: {
     relied: (p) =>
@@ -310,7 +312,7 @@ const de: NoticeMessages = {
   },
   rights: {
     intro: (email) =>
-      `Ihnen stehen hinsichtlich Ihrer personenbezogenen Daten folgende Rechte zu. Um sie auszuüben, schreiben Sie an ${email}; das ist für Sie kostenlos, und wir antworten innerhalb eines Monats.`,
+      `Ihnen stehen hinsichtlich Ihrer personenbezogenen Daten folgende Rechte zu. Um sie auszuüben, stellen Sie eine Anfrage auf unserer Seite zu Ihren Datenschutzrechten (Link unten) oder schreiben Sie an ${email}; das ist für Sie kostenlos, und wir antworten innerhalb eines Monats.`,
     items: [
       'Auskunft: Sie können erfragen, ob wir Daten über Sie verarbeiten, und eine Kopie dieser Daten erhalten (Art. 15 DSGVO).',
       'Berichtigung: Sie können unrichtige Daten berichtigen lassen (Art. 16 DSGVO).',
@@ -319,6 +321,7 @@ const de: NoticeMessages = {
       'Widerspruch: Sie können einer Verarbeitung widersprechen, die auf unseren berechtigten Interessen beruht (Art. 21 DSGVO, siehe unten).',
       'Datenübertragbarkeit: Sie können die von Ihnen bereitgestellten Daten in einem maschinenlesbaren Format erhalten oder an einen anderen Verantwortlichen übermitteln lassen (Art. 20 DSGVO).',
     ],
+    linkLabel: 'Anfrage auf unserer Seite zu Ihren Datenschutzrechten stellen',
   },
   objection: {
     relied: (p) =>

@@ -31,6 +31,13 @@ export interface NoticeParts {
   readonly locale: Locale;
 }
 
+/**
+ * The organisation's public rights page, as a path on this Parley installation (`/rights/<orgId>`, served by the
+ * customer bundle): the pages that show the notice are on the same origin, so the link needs no public URL and
+ * keeps working whatever host name the page was opened under.
+ */
+export const rightsPagePath = (orgId: string): string => `/rights/${orgId}`;
+
 /** A stored text as paragraphs: blank lines separate them. */
 const paragraphsOf = (text: string): string[] =>
   text
@@ -134,7 +141,15 @@ export function buildNotice(parts: NoticeParts): RenderedNotice {
   if (consentPurposes.length > 0) retentionItems.push(m.retention.item(m.retention.consent, m.retention.days(r.consentDays)));
   section('retention', { paragraphs: [m.retention.intro], items: retentionItems });
 
-  section('rights', { paragraphs: [m.rights.intro(contactEmail)], items: [...m.rights.items] });
+  // The organisation's public rights page (issue 12, finding 7). Parley's fixed wording, like the rest of this
+  // section: the content hash covers only the texts the controller wrote (hash-notice-texts.ts), so adding the link
+  // leaves every published version's hash, and the consents that point at it, as they were.
+  section('rights', {
+    paragraphs: [m.rights.intro(contactEmail)],
+    items: [...m.rights.items],
+    // In the notice's language: the rights page opens in it too.
+    links: [{ href: `${rightsPagePath(org.id)}?locale=${locale}`, label: m.rights.linkLabel }],
+  });
   section('objection', {
     paragraphs: [
       interestPurposes.length > 0

@@ -23,12 +23,16 @@ import {
   type ExportData,
   type ExportManifest,
 } from './export.schema.ts';
+import { renderExportSummary } from './export-summary.ts';
+import { exportTexts, type ExportLocale } from './export-texts.ts';
 import { findSubjectData, type SubjectInventory } from './inventory.ts';
 
 /**
- * The access export (G32–G35): one ZIP with `manifest.json` (Art. 15(1) information, filled from live
- * configuration), `data.json` (the subject's data in the published format, docs/export-schema.json) and
- * `recordings/<recordingId>-<trackId>.webm` — the subject's OWN tracks only (15(4)), decrypted.
+ * The access export (G32–G35): one ZIP with a summary page for a person (`summary.html`, `zusammenfassung.html`
+ * in German: export-summary.ts), `manifest.json` (Art. 15(1) information, filled from live configuration),
+ * `data.json` (the subject's data in the published format, docs/export-schema.json) and
+ * `recordings/<recordingId>-<trackId>.webm` — the subject's OWN tracks only (15(4)), decrypted. The summary and the
+ * manifest's texts are in the language the request was made in.
  *
  * The ZIP is built as a stream and encrypted as it is produced, exactly like a recording (blob-format.ts, its own
  * data key wrapped by the organisation's KEK): no plaintext touches the disk, and at most one ZIP chunk plus one
@@ -60,12 +64,19 @@ export function subjectRestricted(): AppError {
   );
 }
 
+export interface AccessExportOptions {
+  /** Language of the summary page and of the manifest's texts: the request's own. Default `en`. */
+  readonly locale?: ExportLocale;
+}
+
 export async function createAccessExport(
   deps: Deps,
   orgId: OrgId,
   requestId: string,
   subjectId: string | null,
+  options: AccessExportOptions = {},
 ): Promise<{ exportId: string; expiresAt: string }> {
+  const locale = options.locale ?? 'en';
   const request = await deps.db.selectFrom('rights_requests').select(['id']).where('org_id', '=', orgId).where('id', '=', requestId).executeTakeFirst();
   if (!request) throw notFound('Request');
   if (subjectId !== null) {
@@ -104,10 +115,15 @@ export async function createAccessExport(
     const inventory = subjectId !== null ? await findSubjectData(deps.db, orgId, subjectId) : emptyInventory();
     const data = exportDataSchema.parse(await collectData(deps, orgId, { exportId, requestId, generatedAt: iso(now) }, inventory));
     const tracks = await playableTracks(deps, orgId, data);
-    const manifest = exportManifestSchema.parse(await buildManifest(deps, orgId, { exportId, requestId, generatedAt: iso(now) }, data, tracks.map((t) => t.file)));
+    const manifest = exportManifestSchema.parse(
+      await buildManifest(deps, orgId, { exportId, requestId, generatedAt: iso(now), locale }, data, tracks.map((t) => t.file)),
+    );
+    const summary = renderExportSummary({ locale, timeZone: deps.config.timeZone, data, manifest, rightsPageUrl: `${deps.config.publicUrl}/rights/${orgId}` });
 
     const zip = new yazl.ZipFile();
     const mtime = now;
+    // The summary first: it is what a person opens.
+    zip.addBuffer(Buffer.from(summary), manifest.files.summary, { mtime });
     zip.addBuffer(Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`), 'manifest.json', { mtime });
     zip.addBuffer(Buffer.from(`${JSON.stringify(data, null, 2)}\n`), 'data.json', { mtime });
     const output = zip.outputStream as Readable;
@@ -337,40 +353,24 @@ async function playableTracks(deps: ExportDeps, orgId: OrgId, data: ExportData):
   return out;
 }
 
-const categoryDescriptions: Record<string, string> = {
-  customer_contact: 'Your name and email address, as the organisation entered them to invite you.',
-  call_metadata: 'Which calls you were invited to and attended, when, for how long, and which recordings include you.',
-  chat: 'Chat messages you sent during calls (kept only where the call type keeps chat).',
-  consent_records: 'Your consent decisions: what you were asked, which text and notice version you saw, when you decided.',
-  recording: 'Audio and video of you, recorded in calls.',
-  rights_requests: 'Your data-protection requests and how they were handled.',
-  subject_exports: 'Exports of your data made for you, like this one.',
-  communications: 'Messages sent to your email address (invitations, changes, answers to your requests).',
-};
-
-const rights: ExportManifest['rights'] = [
-  { right: 'access', article: 'GDPR Art. 15', description: 'You can ask what data about you is held and get a copy (this export).' },
-  { right: 'rectification', article: 'GDPR Art. 16', description: 'You can have wrong data about you corrected and incomplete data completed.' },
-  { right: 'erasure', article: 'GDPR Art. 17', description: 'You can have your data erased, unless a law requires it to be kept (you are told which and until when).' },
-  { right: 'restriction', article: 'GDPR Art. 18', description: 'You can have processing restricted: the data stays stored but is not used or deleted until the restriction is lifted.' },
-  { right: 'objection', article: 'GDPR Art. 21', description: 'You can object to processing based on legitimate interests; it then stops unless there are compelling grounds.' },
-  { right: 'portability', article: 'GDPR Art. 20', description: 'You get the data you provided in a machine-readable format (data.json, documented by its JSON Schema) and may pass it on.' },
-  { right: 'withdraw_consent', article: 'GDPR Art. 7(3)', description: 'You can withdraw any consent at any time, as easily as you gave it; earlier processing stays lawful.' },
-];
+const rightNames = ['access', 'rectification', 'erasure', 'restriction', 'objection', 'portability', 'withdraw_consent'] as const;
 
 /** manifest.json: Art. 15(1)(a)–(h) and 15(2), from the organisation, the call types involved and the notice in force. */
 async function buildManifest(
   deps: ExportDeps,
   orgId: OrgId,
-  meta: { exportId: string; requestId: string; generatedAt: string },
+  meta: { exportId: string; requestId: string; generatedAt: string; locale: ExportLocale },
   data: ExportData,
   files: string[],
 ): Promise<ExportManifest> {
+  const t = exportTexts[meta.locale];
+  const day = (iso: string) => new Intl.DateTimeFormat(t.dateLocale, { dateStyle: 'long', timeZone: deps.config.timeZone }).format(new Date(iso));
   const org = await getOrganisation(deps.db, orgId);
   const callTypes = await callTypesOf(deps.db, orgId, data);
   const notice = await getLatestPublishedNotice(deps.db, orgId);
 
-  const purposes = new Map<string, ExportManifest['purposes'][number]>();
+  type Purpose = Omit<ExportManifest['purposes'][number], 'description'>;
+  const purposes = new Map<string, Purpose>();
   for (const ct of callTypes) {
     for (const p of ct.purposes) {
       const key = `${p.purpose}:${p.basis}:${p.legitimateInterest ?? ''}`;
@@ -386,10 +386,22 @@ async function buildManifest(
     }
   }
   // Purposes Parley pursues for every subject, whatever the call type.
+  const de = meta.locale === 'de';
   if (data.consentRecords.length > 0) {
-    purposes.set('accountability', { purpose: 'consent_proof', basis: 'legal_obligation', legitimateInterest: null, legalReference: 'GDPR Art. 7(1)', callTypes: [] });
+    purposes.set('accountability', { purpose: 'consent_proof', basis: 'legal_obligation', legitimateInterest: null, legalReference: de ? 'Art. 7 Abs. 1 DSGVO' : 'Art. 7(1) GDPR', callTypes: [] });
   }
-  purposes.set('rights_requests', { purpose: 'rights_requests', basis: 'legal_obligation', legitimateInterest: null, legalReference: 'GDPR Art. 12–22', callTypes: [] });
+  purposes.set('rights_requests', { purpose: 'rights_requests', basis: 'legal_obligation', legitimateInterest: null, legalReference: de ? 'Art. 12–22 DSGVO' : 'Art. 12–22 GDPR', callTypes: [] });
+  const described = [...purposes.values()].map((p) => ({
+    ...p,
+    description: t.purposeText({
+      label: t.purposes[p.purpose]?.label ?? p.purpose,
+      description: t.purposes[p.purpose]?.description ?? p.purpose,
+      basis: t.bases[p.basis] ?? p.basis,
+      interest: p.legitimateInterest,
+      legalReference: p.legalReference,
+      callTypes: p.callTypes,
+    }),
+  }));
 
   const counts: Record<string, number> = {
     customer_contact: data.subject ? 1 : 0,
@@ -402,33 +414,35 @@ async function buildManifest(
     communications: data.mails.length,
   };
 
+  const words = t.retention;
   const retention: ExportManifest['retention'] = [];
   for (const ct of callTypes) {
     const r = ct.retention;
     const callType = { id: ct.id, name: ct.name };
-    retention.push({ category: 'call_metadata', days: r.callMetadataDays, callType, note: 'Days after the call.' });
-    retention.push({ category: 'chat', days: ct.chatKept ? r.chatDays : 0, callType, note: ct.chatKept ? 'Days after the call.' : 'Chat is not kept after the call.' });
+    retention.push({ category: 'call_metadata', days: r.callMetadataDays, callType, note: words.afterCall(words.days(r.callMetadataDays)) });
+    retention.push({ category: 'chat', days: ct.chatKept ? r.chatDays : 0, callType, note: ct.chatKept ? words.afterCall(words.days(r.chatDays)) : words.chatNotKept });
     retention.push({
       category: 'recording',
       days: ct.recordingMode === 'off' ? null : r.recordingsDays,
       callType,
       note:
         ct.recordingMode === 'off'
-          ? 'Calls of this type are not recorded.'
+          ? words.notRecorded
           : ct.recordingMode === 'legal_obligation'
-            ? `Days after the call; kept at least as long as ${ct.recordingLegalReference ?? 'the law'} requires.`
-            : 'Days after the call, unless you withdraw consent earlier.',
+            ? words.legalMinimum(words.days(r.recordingsDays), ct.recordingLegalReference)
+            : words.untilWithdrawn(words.days(r.recordingsDays)),
     });
-    retention.push({ category: 'consent_records', days: r.consentDays, callType, note: 'Days after your decision: proof of consent (Art. 7(1)).' });
+    retention.push({ category: 'consent_records', days: r.consentDays, callType, note: words.consent(words.days(r.consentDays)) });
   }
-  retention.push({ category: 'customer_contact', days: null, callType: null, note: `Kept as long as the metadata of your latest call${data.subject ? ` (until ${data.subject.expiresAt})` : ''}.` });
-  retention.push({ category: 'communications', days: deps.config.mail.retentionDays, callType: null, note: 'Days after the message was written.' });
-  retention.push({ category: 'subject_exports', days: EXPORT_VALID_DAYS, callType: null, note: 'Days after the export was made.' });
-  retention.push({ category: 'rights_requests', days: null, callType: null, note: 'Kept as the record of how each request was handled, until its expiresAt in data.json.' });
+  retention.push({ category: 'customer_contact', days: null, callType: null, note: words.contact(data.subject ? day(data.subject.expiresAt) : null) });
+  retention.push({ category: 'communications', days: deps.config.mail.retentionDays, callType: null, note: words.mail(words.days(deps.config.mail.retentionDays)) });
+  retention.push({ category: 'subject_exports', days: EXPORT_VALID_DAYS, callType: null, note: words.exports(words.days(EXPORT_VALID_DAYS)) });
+  retention.push({ category: 'rights_requests', days: null, callType: null, note: words.requests });
 
   const location = deps.blobs.location;
   return {
     formatVersion: EXPORT_FORMAT_VERSION,
+    language: meta.locale,
     exportId: meta.exportId,
     requestId: meta.requestId,
     generatedAt: meta.generatedAt,
@@ -440,33 +454,27 @@ async function buildManifest(
       contactEmail: org.contactEmail,
       dataProtectionOfficer: { name: org.dpoName, email: org.dpoEmail, phone: org.dpoPhone },
     },
-    purposes: [...purposes.values()],
+    purposes: described,
     dataCategories: Object.entries(counts)
       .filter(([, n]) => n > 0)
-      .map(([category, items]) => ({ category, description: categoryDescriptions[category] ?? category, items })),
+      .map(([category, items]) => ({ category, description: t.categories[category] ?? category, items })),
     recipients: {
       noticeVersion: notice?.version ?? null,
       text: notice ? { en: notice.texts.en.recipients, de: notice.texts.de.recipients } : {},
       storage: { kind: location.kind, region: location.region, eea: location.eea },
     },
     retention,
-    rights,
-    complaint: {
-      supervisoryAuthority: org.supervisoryAuthority,
-      text: `You have the right to lodge a complaint with a supervisory authority (GDPR Art. 77), in particular ${org.supervisoryAuthority || 'the one where you live or work'}.`,
-    },
-    source: {
-      organisation: org.legalName,
-      text: `Your name and email address were entered by ${org.legalName} when it scheduled a call with you; everything else was recorded during those calls or when you made a request.`,
-    },
-    automatedDecisions: { used: false, text: 'No decisions are made about you by automated means, and no profiling takes place (GDPR Art. 22).' },
+    rights: rightNames.map((right) => ({ right, article: t.rights[right].article, description: t.rights[right].description })),
+    complaint: { supervisoryAuthority: org.supervisoryAuthority, text: t.complaint(org.supervisoryAuthority || null) },
+    source: { organisation: org.legalName, text: t.source(org.legalName) },
+    automatedDecisions: { used: false, text: t.automatedDecisions },
     transfers: {
       residencyRegion: org.residencyRegion,
       outsideEea: org.residencyRegion !== 'EEA' || !location.eea,
       safeguard: org.residencySafeguard,
       text: notice ? { en: notice.texts.en.transfers, de: notice.texts.de.transfers } : {},
     },
-    files: { manifest: 'manifest.json', data: 'data.json', recordings: files },
+    files: { summary: t.summaryFile as ExportManifest['files']['summary'], manifest: 'manifest.json', data: 'data.json', recordings: files },
   };
 }
 

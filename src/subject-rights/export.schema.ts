@@ -210,8 +210,16 @@ export function exportJsonSchema(): Record<string, unknown> {
 
 const rightNames = ['access', 'rectification', 'erasure', 'restriction', 'objection', 'portability', 'withdraw_consent'] as const;
 
+/**
+ * manifest.json: the Art. 15(1) and 15(2) information about the export, for programs and people alike. Its texts
+ * (`description`, `note`, `text`) are in `language`, the language of the request; `category`, `right`, `purpose`
+ * and `basis` are stable codes for programs. The same information, laid out for a person, is the summary page
+ * named in `files.summary`.
+ */
 export const exportManifestSchema = z.object({
   formatVersion: z.literal(EXPORT_FORMAT_VERSION),
+  /** The language of the manifest's texts and of the summary page: the language the request was made in. */
+  language: z.enum(['en', 'de']),
   exportId: z.string(),
   requestId: z.string(),
   generatedAt: z.string(),
@@ -231,6 +239,8 @@ export const exportManifestSchema = z.object({
       legitimateInterest: z.string().nullable(),
       legalReference: z.string().nullable(),
       callTypes: z.array(z.string()),
+      /** The purpose, its legal basis and (where relied on) the interest, in words. */
+      description: z.string(),
     }),
   ),
   dataCategories: z.array(z.object({ category: z.string(), description: z.string(), items: z.number().int() })),
@@ -257,7 +267,13 @@ export const exportManifestSchema = z.object({
     safeguard: z.string().nullable(),
     text: z.record(z.string(), z.string()),
   }),
-  files: z.object({ manifest: z.literal('manifest.json'), data: z.literal('data.json'), recordings: z.array(z.string()) }),
+  files: z.object({
+    /** The self-contained HTML page that explains the export in `language` (no scripts, nothing loaded). */
+    summary: z.enum(['summary.html', 'zusammenfassung.html']),
+    manifest: z.literal('manifest.json'),
+    data: z.literal('data.json'),
+    recordings: z.array(z.string()),
+  }),
 });
 export type ExportManifest = z.infer<typeof exportManifestSchema>;
 

@@ -53,6 +53,8 @@ export const rightsPageSchema = z.object({
   privacyPolicyUrl: z.string().nullable(),
   supervisoryAuthority: z.string(),
   codeValidMinutes: z.number().int(),
+  /** The page's full address, to link from the organisation's website. */
+  pageUrl: z.string(),
 });
 
 /** What the requester's status page shows: no data about them, only where the request stands. */
@@ -69,6 +71,13 @@ export const publicRequestStatusSchema = z.object({
   extended: z.boolean(),
   /** An access export is ready to download (after a fresh code). */
   exportReady: z.boolean(),
+  /** The last moment the ready export can be downloaded; null when none is ready. */
+  exportExpiresAt: z.string().nullable(),
+  /** The page to open first in the export's ZIP (its name is in the language of the request). */
+  exportSummaryFile: z.string().nullable(),
+  /** How long a mailed code works, and how long a download link works once the code is entered (minutes). */
+  codeValidMinutes: z.number().int(),
+  exportLinkMinutes: z.number().int(),
 });
 
 export const exportTokenSchema = z.object({ exportId: z.string(), url: z.string(), expiresAt: z.string() });

@@ -5,24 +5,28 @@ import type { DbOrTx, Tx } from '../db/database.ts';
 import { tagged } from '../db/personal-data.ts';
 import type { Deps } from '../deps.ts';
 import { queueMail } from '../mail/queue-mail.ts';
+import type { MailKind } from '../mail/mail-kinds.ts';
 import type { MailContent } from '../mail/mail.schema.ts';
 import { AppError, notFound } from '../shared/app-error.ts';
 import { iso } from '../shared/clock.ts';
 import { addDays } from '../shared/dates.ts';
 import { newId, type OrgId } from '../shared/ids.ts';
 import { createAccessExport } from './access-export.ts';
+import { exportTexts } from './export-texts.ts';
 import {
   CODE_TTL_MINUTES,
   checkCodeTx,
+  EXPORT_TOKEN_TTL_MINUTES,
   exportDownloadToken,
   issueCodeTx,
   lockedError,
   requestEmail,
   requestPageUrl,
   RIGHTS_SEAL_LABEL,
+  rightsPageUrl,
 } from './codes.ts';
 import { dueDate, extendedDueDate } from './due-dates.ts';
-import { eraseSubject } from './erasure.ts';
+import { checkErasurePreview, eraseSubject } from './erasure.ts';
 import {
   completedMail,
   erasureMail,
@@ -31,6 +35,7 @@ import {
   refusalMail,
   restrictedMail,
   restrictionLiftedMail,
+  type MailOrg,
   type OrgFacts,
   type RequestLocale,
   type RequestType,
@@ -120,6 +125,8 @@ export async function rightsPage(deps: Deps, orgId: OrgId) {
     privacyPolicyUrl: org.privacyPolicyUrl,
     supervisoryAuthority: org.supervisoryAuthority,
     codeValidMinutes: CODE_TTL_MINUTES,
+    // The address to publish on the organisation's website (the console offers it to copy).
+    pageUrl: `${deps.config.publicUrl}/rights/${orgId}`,
   };
 }
 
@@ -211,6 +218,12 @@ export async function publicStatus(deps: Deps, requestId: string) {
     dueAt: row.extended_due_at ?? row.due_at,
     extended: row.extended_due_at !== null,
     exportReady: ready !== undefined,
+    // Until when the ready export can be downloaded (the "export ready" mail names the same day).
+    exportExpiresAt: ready?.expires_at ?? null,
+    // The name of the summary page in the ZIP, so the page can say which file to open first.
+    exportSummaryFile: ready ? exportTexts[openDetails(deps, row).locale].summaryFile : null,
+    codeValidMinutes: CODE_TTL_MINUTES,
+    exportLinkMinutes: EXPORT_TOKEN_TTL_MINUTES,
   };
 }
 
@@ -375,11 +388,23 @@ function requireOpen(row: Row): void {
   if (row.status !== 'open') throw new AppError('CONFLICT', `This request is already ${row.status}.`);
 }
 
-/** Sends a mail to the requester inside the transaction, in the language of their request. */
-async function mailRequester(tx: Tx, deps: Deps, orgId: OrgId, row: Row, kind: string, build: (locale: RequestLocale, org: OrgFacts) => MailContent) {
+/**
+ * Sends a mail to the requester inside the transaction, in the language of their request, linking the rights page;
+ * queued with the request's subject (when one is on file), so erasure and the access export find it — except the
+ * answer to an erasure: the subject's data is gone by then, and that mail is the erasure's one listed exception
+ * outside the report (docs/data-inventory.md), so it does not make the erased subject's inventory non-empty again.
+ */
+async function mailRequester(tx: Tx, deps: Deps, orgId: OrgId, row: Row, kind: MailKind, build: (locale: RequestLocale, org: MailOrg) => MailContent) {
   const { locale } = openDetails(deps, row);
   const org = await orgFacts(tx, orgId);
-  await queueMail(tx, deps, { orgId, kind, to: requestEmail(deps, row), purpose: 'rights_requests', content: build(locale, org) });
+  await queueMail(tx, deps, {
+    orgId,
+    kind,
+    to: requestEmail(deps, row),
+    subjectId: kind === 'rights_request.erased' ? null : row.subject_id,
+    purpose: 'rights_requests',
+    content: build(locale, { ...org, rightsPageUrl: rightsPageUrl(deps, orgId) }),
+  });
 }
 
 async function complete(tx: Tx, deps: Deps, orgId: OrgId, row: Row, outcome: Outcome) {
@@ -398,7 +423,8 @@ export async function produceExport(deps: Deps, orgId: OrgId, actor: AuditActor,
   const row = await load(deps.db, orgId, requestId);
   requireType(row, 'access');
   requireOpen(row);
-  const made = await createAccessExport(deps, orgId, row.id, row.subject_id);
+  // The summary page and the manifest speak the language the request was made in.
+  const made = await createAccessExport(deps, orgId, row.id, row.subject_id, { locale: openDetails(deps, row).locale });
   await deps.db.transaction().execute(async (tx) => {
     await complete(tx, deps, orgId, row, { action: 'export_produced', exportId: made.exportId, expiresAt: made.expiresAt });
     await deps.audit.append(tx, orgId, actor, {
@@ -407,18 +433,33 @@ export async function produceExport(deps: Deps, orgId: OrgId, actor: AuditActor,
     });
     await emitWebhook(tx, deps, orgId, { type: 'rights_request.completed', data: { requestId: row.id, requestType: 'access', action: 'export_produced', subjectId: row.subject_id } });
     await mailRequester(tx, deps, orgId, row, 'rights_request.export_ready', (locale, org) =>
-      exportReadyMail({ locale, org, requestUrl: requestPageUrl(deps, row.id), expiresAt: made.expiresAt, timeZone: deps.config.timeZone }),
+      exportReadyMail({
+        locale,
+        org,
+        requestUrl: requestPageUrl(deps, row.id),
+        expiresAt: made.expiresAt,
+        timeZone: deps.config.timeZone,
+        codeValidMinutes: CODE_TTL_MINUTES,
+        linkValidMinutes: EXPORT_TOKEN_TTL_MINUTES,
+      }),
     );
   });
   return getRequest(deps, orgId, requestId);
 }
 
-/** Erasure: erases everything not covered by an exception and mails the requester the report (G36, G37). */
-export async function eraseForRequest(deps: Deps, orgId: OrgId, actor: AuditActor, requestId: string) {
+/**
+ * Erasure: erases everything not covered by an exception and mails the requester the report (G36, G37).
+ * `confirm.preview`: the fingerprint of the preview the DPO confirmed (erasure.ts); when given, nothing is erased
+ * unless the erasure would still do exactly what that preview showed (409 ERASURE_PREVIEW_STALE otherwise).
+ */
+export async function eraseForRequest(deps: Deps, orgId: OrgId, actor: AuditActor, requestId: string, confirm: { preview?: string | undefined } = {}) {
   const row = await load(deps.db, orgId, requestId);
   requireType(row, 'erasure');
   requireOpen(row);
-  const report = row.subject_id ? await eraseSubject(deps, orgId, row.subject_id, { requestId: row.id, actor }) : { erased: [], kept: [] };
+  if (!row.subject_id && confirm.preview !== undefined) await checkErasurePreview(deps, orgId, null, confirm.preview);
+  const report = row.subject_id
+    ? await eraseSubject(deps, orgId, row.subject_id, { requestId: row.id, actor, expectedFingerprint: confirm.preview })
+    : { erased: [], kept: [] };
   await deps.db.transaction().execute(async (tx) => {
     await complete(tx, deps, orgId, row, { action: 'erased', report });
     await deps.audit.append(tx, orgId, actor, { type: 'rights_request.completed', data: { requestId: row.id, action: 'erased' } });

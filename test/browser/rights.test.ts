@@ -4,50 +4,39 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import yauzl from 'yauzl';
 import { unwrapDataKey } from '../../src/keys/data-keys.ts';
 import type { OrgId } from '../../src/shared/ids.ts';
 import { decryptRange } from '../../src/storage/blob-format.ts';
 import { findSubjectData } from '../../src/subject-rights/inventory.ts';
+import { joinToken } from '../../src/scheduling/join-links.ts';
 import { addUser, createOrgWithAdmin, publishNotice, type SignedIn } from '../support/harness.ts';
+import { germanTextProblems } from '../support/language-check.ts';
 import { encodeWebm, probe } from '../support/media-feed.ts';
 import { insertRecording, insertTrack, recordRecordingConsent, type FixtureCall } from '../support/recording-fixtures.ts';
 import { startTestSmtp, type TestSmtp } from '../support/smtp.ts';
 import { decryptTrackOf } from '../recording/support.ts';
-import { launchChromium, startListeningParley, watchPage, type ListeningParley, type PageWatch } from './support.ts';
+import { SignalClient } from '../media/support/signal-client.ts';
+import { launchChromiumWithFakeMedia, signInToConsole, startListeningParley, watchPage, type ListeningParley, type PageWatch } from './support.ts';
+import { unzip } from '../support/zip.ts';
 
 // Issue 6, "Must show": a customer who was in two calls (one recorded with consent) asks for access on the
 // organisation's public page, proves the address with a code from the (real, test) SMTP server, and downloads a
 // ZIP whose data.json validates against docs/export-schema.json and whose WebM is their own track only. Then they
 // ask for erasure: afterwards the inventory finds nothing but the recorded exceptions, a copy of the recording
 // ciphertext saved before can no longer be decrypted (G27), and the other participant's track still plays.
+//
+// Issue 12 (findings 7, 8, 9, 13): a German customer ends her call and finds the rights page from the end screen;
+// every step of the rights page — the choice, the email, the code, a wrong code, the confirmation, the export's
+// download — is in German, with no English sentence and no internal code, and the download explains itself.
 
 const KARLA = { displayName: 'Karla Kundin', email: 'karla.kundin@example.test' };
+const ZOE = { displayName: 'Zoë Kundin', email: 'zoe.kundin@example.test' };
+const ORG = 'Musterbank AG';
+/** What a German page may name without it being English: the organisation, the people, the brand, addresses. */
+const NAMES = [ORG, ZOE.displayName, 'Test agent', 'Parley', 'Dr. Dana Datenschutz'];
+const shot = (page: Page, name: string) => page.screenshot({ path: `/tmp/parley-rights-${name}.png`, fullPage: true });
 const SCHEMA = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../docs/export-schema.json'), 'utf8')) as object;
 
-function unzip(buffer: Buffer): Promise<Map<string, Buffer>> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(buffer, { lazyEntries: true }, (err, zip) => {
-      if (err || !zip) return reject(err ?? new Error('no zip'));
-      const files = new Map<string, Buffer>();
-      zip.on('entry', (entry: yauzl.Entry) => {
-        if (entry.fileName.endsWith('/')) return zip.readEntry();
-        zip.openReadStream(entry, (e, stream) => {
-          if (e || !stream) return reject(e ?? new Error('no stream'));
-          const parts: Buffer[] = [];
-          stream.on('data', (d: Buffer) => parts.push(d));
-          stream.on('end', () => {
-            files.set(entry.fileName, Buffer.concat(parts));
-            zip.readEntry();
-          });
-        });
-      });
-      zip.on('end', () => resolve(files));
-      zip.on('error', reject);
-      zip.readEntry();
-    });
-  });
-}
 
 describe('a customer uses their rights on the public page: access (ZIP) and erasure', () => {
   let smtp: TestSmtp;
@@ -58,17 +47,18 @@ describe('a customer uses their rights on the public page: access (ZIP) and eras
   let watch: PageWatch;
   let admin: SignedIn;
   let dpo: SignedIn;
+  let agent: SignedIn;
   let recorded: FixtureCall;
   let karlaTrack = '';
   let agentTrack = '';
   let karlaCiphertext: Buffer = Buffer.alloc(0);
   let karlaWebm: Buffer = Buffer.alloc(0);
 
-  /** The newest code mailed to Karla after `before` messages. */
-  async function codeFor(before: number): Promise<string> {
+  /** The newest code mailed to `to` (Karla unless said) after `before` messages. */
+  async function codeFor(before: number, to = KARLA.email): Promise<string> {
     await server.parley.jobs.runDue();
     const mails = (await smtp.waitFor(before + 1)).slice(before);
-    const mail = mails.findLast((m) => (m.to && !Array.isArray(m.to) ? m.to.value[0]?.address : '') === KARLA.email);
+    const mail = mails.findLast((m) => (m.to && !Array.isArray(m.to) ? m.to.value[0]?.address : '') === to);
     const code = /\b(\d{6})\b/.exec(mail?.text ?? '')?.[1];
     if (!code) throw new Error('no code in the mail');
     return code;
@@ -91,8 +81,8 @@ describe('a customer uses their rights on the public page: access (ZIP) and eras
   beforeAll(async () => {
     smtp = await startTestSmtp();
     server = await startListeningParley({ env: { PARLEY_SMTP_URL: smtp.url } });
-    admin = await createOrgWithAdmin(server, 'Musterbank AG');
-    const agent = await addUser(server, admin, 'agent');
+    admin = await createOrgWithAdmin(server, ORG);
+    agent = await addUser(server, admin, 'agent');
     dpo = await addUser(server, admin, 'dpo');
     await publishNotice(admin);
     const ct = await admin.client.post('/api/call-types', {
@@ -132,7 +122,8 @@ describe('a customer uses their rights on the public page: access (ZIP) and eras
     karlaCiphertext = await deps.blobs.read(row.blob_key, 0, Number(row.ciphertext_bytes) - 1);
     await server.parley.jobs.runDue(); // invitations out of the way
 
-    browser = await launchChromium();
+    // Fake camera and microphone: the German customer joins a real call before she uses her rights.
+    browser = await launchChromiumWithFakeMedia();
     context = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: 'en-GB', acceptDownloads: true });
     page = await context.newPage();
     page.setDefaultTimeout(15_000);
@@ -152,15 +143,25 @@ describe('a customer uses their rights on the public page: access (ZIP) and eras
     expect(produced.status, produced.raw).toBe(200);
 
     await page.goto(`${server.origin}/rights/requests/${requestId}`);
+    const section = page.getByTestId('rights-download');
+    // The page says what happens and why a code is needed, before asking for one.
+    await section.getByText('we send a code to the email address of your request').waitFor();
     const before = smtp.messages.length;
-    await page.getByRole('button', { name: 'Send me a code to download' }).click();
+    await section.getByRole('button', { name: 'Send me a code' }).click();
+    await section.getByText('We sent a code to the email address of your request.').waitFor();
     await page.getByLabel('Code from the email').fill(await codeFor(before));
     await page.getByRole('button', { name: 'Download', exact: true }).click();
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /Download your data/ }).click()]);
+    const link = page.getByRole('link', { name: /Download your data/ });
+    await link.waitFor();
+    // Success clears what no longer holds: no "we sent a code" next to the download (finding 9).
+    expect(await page.getByText('We sent a code').count()).toBe(0);
+    expect(await section.innerText()).toContain('summary.html');
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
     const zipPath = await download.path();
     const files = await unzip(readFileSync(zipPath));
 
     const names = [...files.keys()].sort();
+    expect(names).toContain('summary.html');
     expect(names.filter((n) => n.endsWith('.webm'))).toEqual([expect.stringContaining(karlaTrack)]);
     expect(names).toEqual(expect.arrayContaining(['manifest.json', 'data.json']));
     const data = JSON.parse(files.get('data.json')!.toString('utf8'));
@@ -217,6 +218,162 @@ describe('a customer uses their rights on the public page: access (ZIP) and eras
     // The other participant's track is untouched and still plays.
     const agentWebm = await decryptTrackOf(deps, agentTrack);
     expect((await probe(agentWebm)).decodeErrors).toBe('');
+  });
+
+  it('in German, from the end of her call to her downloaded data: the end screen links the rights page, and no step shows English or an internal code', async () => {
+    const de = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: 'de-DE', acceptDownloads: true });
+    try {
+      const zoe = await de.newPage();
+      zoe.setDefaultTimeout(15_000);
+      // The only console errors: the browser's own line for the one wrong code the test types (400).
+      const zoeWatch = await watchPage(zoe, server.origin, { expectedErrors: (text, url) => /status of 400/.test(text) && new URL(url).pathname.endsWith('/verify') });
+      const germanOn = async (what: string, text: string) => expect(germanTextProblems(text, NAMES), what).toEqual([]);
+
+      const ct = await admin.client.post('/api/call-types', { name: 'Beratung', purposes: [{ purpose: 'call_delivery', basis: 'contract' }], lobbyEnabled: false });
+      expect(ct.status, ct.raw).toBe(201);
+      const call = await admin.client.post('/api/calls', {
+        callTypeId: ct.body.id,
+        agentId: agent.userId,
+        startsAt: new Date(server.clock.now().getTime() + 5 * 60_000).toISOString(),
+        durationMinutes: 30,
+        customer: ZOE,
+        locale: 'de',
+      });
+      expect(call.status, call.raw).toBe(201);
+      const customer = (call.body.participants as { id: string; kind: string }[]).find((p) => p.kind === 'customer')!;
+
+      // Finding 7: the join page links the rights page (footer) and so does the notice's "Ihre Rechte" section.
+      await zoe.goto(`${server.origin}/j/${joinToken(server.parley.deps, customer.id, call.body.id)}?locale=de`);
+      const rightsHref = `/rights/${admin.orgId}?locale=de`;
+      expect(await zoe.getByTestId('rights-page-link').getAttribute('href')).toBe(rightsHref);
+      expect(await zoe.locator('[data-section="rights"] a').getAttribute('href')).toBe(rightsHref);
+      await zoe.getByRole('button', { name: 'Ich habe diesen Hinweis gelesen — weiter' }).click();
+      await zoe.getByRole('button', { name: 'Bild und Ton funktionieren — ich bin bereit' }).click();
+      await zoe.getByRole('button', { name: 'Am Gespräch teilnehmen' }).click();
+      await zoe.locator('[data-testid="call"][data-phase="in-call"]').waitFor();
+
+      // The agent (a signalling client with the console session) ends the call for everyone.
+      const agentSocket = await SignalClient.connect(`${server.origin.replace('http', 'ws')}/api/calls/signal`, {
+        cookie: `parley_session=${agent.client.cookies.get('parley_session')}`,
+      });
+      try {
+        agentSocket.send({ type: 'join', callId: call.body.id, auth: { kind: 'session' } });
+        await agentSocket.next('welcome');
+        agentSocket.send({ type: 'end' });
+        const over = zoe.locator('[data-testid="call-over"][data-phase="ended"]');
+        await over.waitFor();
+        // Finding 13: the catalogue's words in her language, not the server's "The host ended the call."
+        const endScreen = await over.innerText();
+        expect(endScreen).toContain('Das Gespräch ist beendet.');
+        expect(endScreen).toContain('Test agent hat das Gespräch beendet.');
+        await germanOn('end screen', endScreen);
+        await shot(zoe, '1-call-ended-de');
+      } finally {
+        agentSocket.close();
+      }
+
+      // Finding 7: from the end screen to the rights page, still in German.
+      await zoe.getByTestId('call-over-rights').click();
+      await zoe.waitForURL(`${server.origin}${rightsHref}`);
+      const form = zoe.getByRole('heading', { name: `Ihre Datenschutzrechte bei ${ORG}` });
+      await form.waitFor();
+      // Finding 8: the join page's frame (organisation and language switch in the header), a labelled radio group.
+      expect(await zoe.getByTestId('rights-organisation').innerText()).toContain(ORG);
+      await zoe.getByRole('navigation', { name: 'Sprache' }).getByRole('link', { name: 'English' }).waitFor();
+      await zoe.getByRole('group', { name: 'Was sollen wir tun?' }).waitFor();
+      await germanOn('request form', await zoe.locator('body').innerText());
+
+      // An empty address: the error is tied to the field, which gets the focus.
+      await zoe.getByRole('button', { name: 'Anfrage senden' }).click();
+      const email = zoe.getByLabel('Ihre E-Mail-Adresse');
+      await zoe.locator('#rights-email-error').waitFor();
+      expect(await email.getAttribute('aria-invalid')).toBe('true');
+      expect(await email.getAttribute('aria-describedby')).toContain('rights-email-error');
+      expect(await zoe.evaluate('document.activeElement.id')).toBe('rights-email');
+      // A correction without saying what to correct: the same for the details.
+      await zoe.getByRole('radio', { name: 'Ihre Daten berichtigen' }).check();
+      await email.fill(ZOE.email);
+      await zoe.getByRole('button', { name: 'Anfrage senden' }).click();
+      await zoe.locator('#rights-details-error').waitFor();
+      expect(await zoe.evaluate('document.activeElement.id')).toBe('rights-details');
+      await germanOn('request form with errors', await zoe.locator('body').innerText());
+      await shot(zoe, '2-form-errors-de');
+
+      await zoe.getByRole('radio', { name: 'Kopie Ihrer Daten erhalten' }).check();
+      let before = smtp.messages.length;
+      await zoe.getByRole('button', { name: 'Anfrage senden' }).click();
+      await zoe.waitForURL(/\/rights\/requests\/req_[0-9a-z]{25}\?locale=de/);
+      const requestId = /\/rights\/requests\/(req_[0-9a-z]{25})/.exec(zoe.url())![1]!;
+      await zoe.getByRole('heading', { name: 'Bestätigen Sie Ihre E-Mail-Adresse' }).waitFor();
+      const code = await codeFor(before, ZOE.email);
+      await germanOn('confirm step', await zoe.locator('body').innerText());
+
+      // A wrong code: said in German, on the field, with the attempts left.
+      const codeField = zoe.getByLabel('Code aus der E-Mail');
+      await codeField.fill(code === '000000' ? '111111' : '000000');
+      await zoe.getByRole('button', { name: 'Bestätigen' }).click();
+      await zoe.getByText('Dieser Code stimmt nicht. Noch 4 falsche Versuche sperren die Anfrage.').waitFor();
+      expect(await codeField.getAttribute('aria-describedby')).toContain('rights-code-error');
+      expect(await zoe.evaluate('document.activeElement.id')).toBe('rights-code');
+      await germanOn('wrong code', await zoe.locator('body').innerText());
+      await shot(zoe, '3-wrong-code-de');
+
+      await codeField.fill(code);
+      await zoe.getByRole('button', { name: 'Bestätigen' }).click();
+      await zoe.getByText('Danke: Ihre E-Mail-Adresse ist bestätigt.').waitFor();
+      expect(await zoe.getByTestId('rights-status').innerText()).toBe('Wir bearbeiten sie.');
+      // The "we sent you a code" of the first visit is gone, from the page and from the address.
+      expect(await zoe.getByText('Wir haben einen Code').count()).toBe(0);
+      expect(zoe.url()).not.toContain('sent=1');
+      await germanOn('confirmed', await zoe.locator('body').innerText());
+
+      // Finding 9: the export's download explains itself, in German, and clears what no longer holds.
+      const produced = await dpo.client.post(`/api/rights-requests/${requestId}/export`);
+      expect(produced.status, produced.raw).toBe(200);
+      await zoe.reload();
+      const section = zoe.getByTestId('rights-download');
+      await section.getByRole('heading', { name: 'Ihre Daten herunterladen' }).waitFor();
+      await germanOn('download page', await zoe.locator('body').innerText());
+      before = smtp.messages.length;
+      await section.getByRole('button', { name: 'Code senden' }).click();
+      await section.getByText('Wir haben einen Code an die E-Mail-Adresse Ihrer Anfrage geschickt.').waitFor();
+      await germanOn('download code sent', await zoe.locator('body').innerText());
+      await shot(zoe, '4-download-code-sent-de');
+      await codeField.fill(await codeFor(before, ZOE.email));
+      await section.getByRole('button', { name: 'Herunterladen', exact: true }).click();
+      const link = section.getByRole('link', { name: 'Ihre Daten herunterladen (ZIP-Datei)' });
+      await link.waitFor();
+      expect(await zoe.getByText('Wir haben einen Code').count()).toBe(0);
+      expect(await section.innerText()).toContain('zusammenfassung.html');
+      await germanOn('download ready', await zoe.locator('body').innerText());
+      await shot(zoe, '5-download-ready-de');
+      const [download] = await Promise.all([zoe.waitForEvent('download'), link.click()]);
+      const files = await unzip(readFileSync(await download.path()));
+      expect([...files.keys()]).toContain('zusammenfassung.html');
+      expect(JSON.parse(files.get('manifest.json')!.toString('utf8')).language).toBe('de');
+
+      expect(zoeWatch.foreignRequests).toEqual([]);
+      expect(zoeWatch.errors).toEqual([]);
+      expect(zoeWatch.expectedErrors).toHaveLength(1);
+      expect(zoeWatch.cspViolations).toEqual([]);
+    } finally {
+      await de.close();
+    }
+  });
+
+  it('the console offers the rights page\'s address to copy for the organisation\'s website', async () => {
+    const consoleContext = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: 'en-GB' });
+    try {
+      const consolePage = await consoleContext.newPage();
+      consolePage.setDefaultTimeout(15_000);
+      await signInToConsole(consolePage, server, admin);
+      await consolePage.goto(`${server.origin}/organisation`);
+      const field = consolePage.getByTestId('rights-page-url');
+      await field.waitFor();
+      expect(await field.inputValue()).toBe(`${server.origin}/rights/${admin.orgId}`);
+    } finally {
+      await consoleContext.close();
+    }
   });
 
   it('kept every request on the same origin, with no console errors and no CSP violations', () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import yauzl from 'yauzl';
+import { CHAT_SEAL_LABEL } from '../../src/media/signalling/call-records.ts';
 import { AppError } from '../../src/shared/app-error.ts';
 import { createAccessExport } from '../../src/subject-rights/access-export.ts';
 import { exportDownloadToken } from '../../src/subject-rights/codes.ts';
@@ -13,23 +13,28 @@ import { restrictSubject, liftRestriction } from '../../src/subject-rights/restr
 import { eraseSubject } from '../../src/subject-rights/erasure.ts';
 import { decryptTrackOf } from '../recording/support.ts';
 import { dialects } from '../support/dialects.ts';
+import { germanTextProblems } from '../support/language-check.ts';
 import { EBML_MAGIC, hasFfmpeg, probe } from '../support/media-feed.ts';
 import { insertRequest, seedWorld, type SeededWorld } from './seed-subjects.ts';
+import yauzl from 'yauzl';
+import { unzip } from '../support/zip.ts';
 
 const schemaFile = path.resolve(import.meta.dirname, '../../docs/export-schema.json');
 const ZIP_SIGNATURE = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 
-async function unzip(bytes: Buffer): Promise<Map<string, Buffer>> {
-  const zip = await yauzl.fromBufferPromise(bytes);
-  const files = new Map<string, Buffer>();
-  for await (const entry of zip.eachEntry()) {
-    const stream = await zip.openReadStreamPromise(entry);
-    const parts: Buffer[] = [];
-    for await (const p of stream) parts.push(p as Buffer);
-    files.set(entry.fileName, Buffer.concat(parts));
-  }
-  return files;
+/** The text a person reads on an HTML page: tags dropped, entities decoded, one line per block. */
+function visibleText(page: string): string {
+  return page
+    .replace(/<(style|script)[^>]*>[\s\S]*?<\/\1>/g, ' ')
+    .replace(/<\/(p|li|h1|h2|dt|dd|td|th|tr|section|footer)>/g, '\n')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
 }
+
 
 const idsOf = (rows: { id: string }[]) => rows.map((r) => r.id).sort();
 
@@ -71,7 +76,7 @@ for (const d of dialects) {
       expect(res.rawPayload.length).toBe(Number(row.plaintext_bytes));
       const files = await unzip(res.rawPayload);
       const webm = `recordings/${w.recordingId}-${rita.trackId}.webm`;
-      expect([...files.keys()].sort()).toEqual(['data.json', 'manifest.json', webm]);
+      expect([...files.keys()].sort()).toEqual(['data.json', 'manifest.json', webm, 'summary.html']);
 
       // data.json follows the published schema (draft 2020-12, formats checked).
       const ajv = new Ajv2020({ allErrors: true, strict: true });
@@ -131,10 +136,73 @@ for (const d of dialects) {
       const res = await download(exportId, tokenFor(exportId));
       expect(res.statusCode).toBe(200);
       const files = await unzip(res.rawPayload);
-      expect([...files.keys()].sort()).toEqual(['data.json', 'manifest.json']);
+      expect([...files.keys()].sort()).toEqual(['data.json', 'manifest.json', 'summary.html']);
       const data = JSON.parse(files.get('data.json')!.toString('utf8'));
       expect(data.subject).toBeNull();
       expect(data.calls).toEqual([]);
+    });
+
+    it('explains itself to a German requester: a self-contained summary page in German beside the JSON, manifest texts in German', async () => {
+      const { rita } = w;
+      const { exportId } = await createAccessExport(w.deps, w.orgId, rita.requestId, rita.subjectId, { locale: 'de' });
+      const res = await download(exportId, tokenFor(exportId));
+      expect(res.statusCode, res.body).toBe(200);
+      const zip = await yauzl.fromBufferPromise(res.rawPayload);
+      const order: string[] = [];
+      for await (const entry of zip.eachEntry()) order.push(entry.fileName);
+      // The page a person opens comes first, under a German name.
+      expect(order[0]).toBe('zusammenfassung.html');
+      const files = await unzip(res.rawPayload);
+      const page = files.get('zusammenfassung.html')!.toString('utf8');
+      const data = JSON.parse(files.get('data.json')!.toString('utf8'));
+      const manifest = JSON.parse(files.get('manifest.json')!.toString('utf8'));
+      expect(manifest.language).toBe('de');
+      expect(manifest.files.summary).toBe('zusammenfassung.html');
+
+      // Self-contained: nothing is fetched and nothing runs when the file is opened.
+      expect(page).toMatch(/^<!doctype html>\n<html lang="de">/);
+      expect(page).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`);
+      expect(page).not.toMatch(/<script|<img|<link|<iframe|<object|<embed|\bsrc=|@import|url\(|\bon[a-z]+=/i);
+      const hrefs = [...page.matchAll(/href="([^"]*)"/g)].map((m) => m[1]);
+      expect(hrefs.sort()).toEqual([`${w.t.parley.deps.config.publicUrl}/rights/${w.orgId}`, data.recordingTracks[0].file].sort());
+
+      // It lists what data.json holds, in words: her call, her consent, her own chat message (escaped), her recording.
+      const org = await w.deps.db.selectFrom('organisations').selectAll().where('id', '=', w.orgId).executeTakeFirstOrThrow();
+      const text = visibleText(page);
+      expect(text).toContain('Ihre Daten bei Subject Rights Bank AG');
+      expect(text).toContain(data.calls[0].callType.name);
+      expect(text).toContain('zugestimmt');
+      expect(text).toContain(rita.chatText);
+      expect(text).not.toContain('Welcome, both of you'); // the agent's message is not hers
+      expect(text).toContain('Aufzeichnung abspielen');
+      expect(text).toContain(org.supervisory_authority);
+      expect(text).toContain('Unser IT-Dienstleister'); // recipients, from the German notice text
+
+      // Not one English sentence or internal code a German reader would stumble on.
+      const names = ['Subject Rights Bank AG', 'Rita Rights', rita.email, rita.chatText, data.calls[0].callType.name, 'VLC', 'data.json', 'manifest.json', 'JSON'];
+      expect(germanTextProblems(text, names)).toEqual([]);
+      const manifestTexts = [
+        ...manifest.dataCategories.map((c: { description: string }) => c.description),
+        ...manifest.purposes.map((p: { description: string }) => p.description),
+        ...manifest.retention.map((r: { note: string }) => r.note),
+        ...manifest.rights.map((r: { description: string; article: string }) => `${r.description} (${r.article})`),
+        manifest.complaint.text,
+        manifest.source.text,
+        manifest.automatedDecisions.text,
+      ].join('\n');
+      expect(germanTextProblems(manifestTexts, names)).toEqual([]);
+    });
+
+    it('escapes what people wrote: a chat message with markup is shown as text on the summary page', async () => {
+      const requestId = await insertRequest(w.deps, w.orgId, w.otto.subjectId);
+      const hostile = '<script>alert(1)</script><img src=x onerror=alert(2)>';
+      await w.deps.db.updateTable('call_chat_messages').set({ body_sealed: w.deps.keys.seal(CHAT_SEAL_LABEL, w.otto.chatId, hostile) }).where('id', '=', w.otto.chatId).execute();
+      const { exportId } = await createAccessExport(w.deps, w.orgId, requestId, w.otto.subjectId);
+      const files = await unzip((await download(exportId, tokenFor(exportId))).rawPayload);
+      const page = files.get('summary.html')!.toString('utf8');
+      expect(page).not.toMatch(/<script|<img/i);
+      expect(page).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;');
+      expect(JSON.parse(files.get('data.json')!.toString('utf8')).chatMessages[0].text).toBe(hostile);
     });
 
     it('refuses forged, mismatched and malformed links (404/400) and never says whether an export exists', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import yauzl from 'yauzl';
 import { tagged } from '../../src/db/personal-data.ts';
 import { iso } from '../../src/shared/clock.ts';
 import { newId } from '../../src/shared/ids.ts';
@@ -270,6 +271,51 @@ for (const d of dialects) {
       const token = await pub(ip).post(`/api/public/rights-requests/${id}/export-token`, { code: codeIn(codeMail!.text!) });
       expect(token.status, token.raw).toBe(200);
       expect(token.body.url).toMatch(new RegExp(`^/api/public/exports/${made.body.outcome.exportId}\\?token=`));
+    });
+
+    it('a request made in German gets its export in German, and the status page says until when it can be downloaded, as the mail does', async () => {
+      const ip = freshIp();
+      const a = await submit(ip, KNOWN, 'access', { locale: 'de' });
+      const id = a.res.body.requestId as string;
+      expect((await pub(ip).post(`/api/public/rights-requests/${id}/verify`, { code: a.code })).status).toBe(200);
+      const pending = await pub(ip).get(`/api/public/rights-requests/${id}`);
+      expect(pending.body).toMatchObject({ exportReady: false, exportExpiresAt: null, codeValidMinutes: 15, exportLinkMinutes: 15 });
+      const before = smtp.messages.length;
+      const made = await dpo.client.post(`/api/rights-requests/${id}/export`, {});
+      expect(made.status, made.raw).toBe(200);
+      const status = await pub(ip).get(`/api/public/rights-requests/${id}`);
+      expect(status.body).toMatchObject({ exportReady: true, exportExpiresAt: made.body.outcome.expiresAt });
+      // The "export ready" mail names the same last day the page shows.
+      const [ready] = await mailsTo(KNOWN, before);
+      const lastDay = new Intl.DateTimeFormat('de-DE', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/Berlin' }).format(new Date(status.body.exportExpiresAt));
+      expect(ready!.text).toContain(lastDay);
+
+      const before2 = smtp.messages.length;
+      expect((await pub(ip).post(`/api/public/rights-requests/${id}/code`, { locale: 'de' })).status).toBe(202);
+      const [codeMail] = await mailsTo(KNOWN, before2);
+      const token = await pub(ip).post(`/api/public/rights-requests/${id}/export-token`, { code: codeIn(codeMail!.text!) });
+      expect(token.status, token.raw).toBe(200);
+      const zip = await t.parley.app.inject({ method: 'GET', url: token.body.url });
+      expect(zip.statusCode).toBe(200);
+      const names: string[] = [];
+      let manifest: { language: string; files: { summary: string } } | null = null;
+      const archive = await yauzl.fromBufferPromise(zip.rawPayload);
+      for await (const entry of archive.eachEntry()) {
+        names.push(entry.fileName);
+        if (entry.fileName === 'manifest.json') {
+          const parts: Buffer[] = [];
+          for await (const p of await archive.openReadStreamPromise(entry)) parts.push(p as Buffer);
+          manifest = JSON.parse(Buffer.concat(parts).toString('utf8'));
+        }
+      }
+      expect(names[0]).toBe('zusammenfassung.html');
+      expect(manifest).toMatchObject({ language: 'de', files: { summary: 'zusammenfassung.html' } });
+    });
+
+    it('tells the console the rights page\'s full address, to publish on the organisation\'s website', async () => {
+      const page = await pub(freshIp()).get(`/api/public/organisations/${admin.orgId}/rights-page`);
+      expect(page.status, page.raw).toBe(200);
+      expect(page.body.pageUrl).toBe(`${t.parley.deps.config.publicUrl}/rights/${admin.orgId}`);
     });
 
     it('audits every step with ids only', async () => {

@@ -41,6 +41,17 @@ export interface CallMessages {
   readonly left: string;
   readonly declined: string;
   readonly failed: string;
+  /**
+   * The end screen's own words (issue 12, finding 13): the server writes its reasons in English only, so the
+   * customer's page says them from here. `endedBy`: who ended it (the host's name); `endReasons`: why the page could
+   * not (re)join, by the server's error code.
+   */
+  readonly endedBy: (host: string) => string;
+  readonly endReasons: { readonly over: string; readonly cancelled: string; readonly refused: string; readonly lost: string };
+  readonly closePage: string;
+  /** The link to the organisation's public rights page on the end screen, and what it offers. */
+  readonly rightsLink: (organisation: string) => string;
+  readonly rightsHint: string;
   readonly mediaProblem: string;
   readonly negotiationProblem: string;
   /** The media connection through the TURN relay failed (refused credentials, relay unreachable). */
@@ -102,6 +113,16 @@ export const callMessagesEn: CallMessages = {
   left: 'You left the call.',
   declined: 'You were not let into the call.',
   failed: 'The call could not continue.',
+  endedBy: (host) => `${host} ended the call.`,
+  endReasons: {
+    over: 'This call is over. If you need another appointment, contact the person who invited you.',
+    cancelled: 'This call was cancelled. If you still need the appointment, contact the person who invited you.',
+    refused: 'This page could not join the call. If the call is open in another window, continue there; otherwise open the link from your invitation again.',
+    lost: 'The connection to the call was lost. Open the link from your invitation again to rejoin.',
+  },
+  closePage: 'You can close this page now.',
+  rightsLink: (organisation) => `Your data protection rights at ${organisation}`,
+  rightsHint: 'Ask for a copy of your data, have it erased, and more.',
   mediaProblem: 'Your camera or microphone could not be used. You can still see, hear and chat.',
   negotiationProblem: 'The picture or sound could not be set up. Leave and join again if it does not come back.',
   relayProblem: 'Could not connect to the media relay (TURN), so picture and sound cannot get through. Check your network or ask the organiser; Parley keeps trying.',
@@ -174,6 +195,16 @@ export const callMessagesDe: CallMessages = {
   left: 'Sie haben das Gespräch verlassen.',
   declined: 'Sie wurden nicht in das Gespräch gelassen.',
   failed: 'Das Gespräch konnte nicht fortgesetzt werden.',
+  endedBy: (host) => `${host} hat das Gespräch beendet.`,
+  endReasons: {
+    over: 'Dieses Gespräch ist vorbei. Für einen neuen Termin wenden Sie sich an die Person, die Sie eingeladen hat.',
+    cancelled: 'Dieses Gespräch wurde abgesagt. Wenn Sie den Termin noch brauchen, wenden Sie sich an die Person, die Sie eingeladen hat.',
+    refused: 'Diese Seite konnte dem Gespräch nicht beitreten. Ist das Gespräch in einem anderen Fenster geöffnet, machen Sie dort weiter; sonst öffnen Sie den Link aus Ihrer Einladung erneut.',
+    lost: 'Die Verbindung zum Gespräch ist abgebrochen. Öffnen Sie den Link aus Ihrer Einladung erneut, um wieder teilzunehmen.',
+  },
+  closePage: 'Sie können diese Seite jetzt schließen.',
+  rightsLink: (organisation) => `Ihre Datenschutzrechte bei ${organisation}`,
+  rightsHint: 'Eine Kopie Ihrer Daten anfordern, sie löschen lassen und mehr.',
   mediaProblem: 'Kamera oder Mikrofon konnten nicht verwendet werden. Sie können trotzdem sehen, hören und schreiben.',
   negotiationProblem: 'Bild oder Ton konnten nicht eingerichtet werden. Verlassen Sie das Gespräch und treten Sie erneut bei, falls es so bleibt.',
   relayProblem: 'Keine Verbindung zum Medien-Relay (TURN) möglich, daher kommen Bild und Ton nicht durch. Prüfen Sie Ihr Netzwerk oder wenden Sie sich an den Veranstalter; Parley versucht es weiter.',

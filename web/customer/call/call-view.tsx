@@ -32,6 +32,8 @@ export function CallView(props: {
   /** Shown between the status line and the grid: the agent's recording script and alerts. */
   banner?: ComponentChildren;
   extraControls?: ComponentChildren;
+  /** Shown under the end screen's words once the call is over (the customer's link to the rights page). */
+  afterCall?: ComponentChildren;
 }) {
   const { session, snapshot: s, t } = props;
   const nameOf = (id: string) => (id === s.selfId ? t.you : (s.peers.find((p) => p.participantId === id)?.displayName ?? '—'));
@@ -43,10 +45,12 @@ export function CallView(props: {
 
   if (over) {
     const text = s.phase === 'ended' ? t.ended : s.phase === 'left' ? t.left : s.phase === 'declined' ? t.declined : t.failed;
+    const detail = endDetail(s, t, props.hostName);
     return (
       <section class="call-over" data-testid="call-over" data-phase={s.phase} role="status">
         <h2>{text}</h2>
-        {s.message === E2EE_UNSUPPORTED ? <p data-testid="e2ee-unsupported">{t.e2ee.unsupported}</p> : s.message && s.message !== text && <p>{s.message}</p>}
+        {s.message === E2EE_UNSUPPORTED ? <p data-testid="e2ee-unsupported">{t.e2ee.unsupported}</p> : detail && <p data-testid="call-over-detail">{detail}</p>}
+        {props.afterCall}
       </section>
     );
   }
@@ -187,6 +191,25 @@ export function CallView(props: {
       )}
     </>
   );
+}
+
+/**
+ * The end screen's second line, in the page's language (issue 12, finding 13). The server's `message` is English
+ * only: it is shown on an English page when the catalogue has nothing as precise (a refused join says why), never
+ * on a German one. Who ended the call is said to customers only: the agent's page has its own words for that.
+ */
+function endDetail(s: CallSnapshot, t: CallMessages, hostName: string): string | null {
+  switch (s.phase) {
+    case 'ended':
+      return s.kind === 'customer' ? t.endedBy(hostName) : null;
+    case 'failed':
+      if (s.endCode === 'CALL_OVER') return t.endReasons.over;
+      if (s.endCode === 'CALL_CANCELLED') return t.endReasons.cancelled;
+      if (t.locale === 'en' && s.message) return s.message;
+      return s.endCode === 'JOIN_REFUSED' ? t.endReasons.refused : t.endReasons.lost;
+    default:
+      return null;
+  }
 }
 
 function Tile(props: {
