@@ -39,45 +39,44 @@ export interface BreachState extends BreachTexts {
   subjectsCommunicatedAt: string | null;
 }
 
-const invalid = (message: string) => new AppError('VALIDATION_FAILED', message);
+/** A refusal about one field: `details` names it, so the console shows the message beside that field. */
+const invalid = (message: string, field: keyof BreachState) => new AppError('VALIDATION_FAILED', message, { details: [{ in: 'body', path: [field], message }] });
 
 /** Refuses a breach record that breaks a rule of Art. 33/34 (G49, G50), with a message saying what to add. */
 export function checkBreachRules(state: BreachState, now: Date): void {
   const aware = new Date(state.awareAt);
   // A minute's grace for a browser clock slightly ahead of the server's.
-  if (aware.getTime() > now.getTime() + 60_000) throw invalid('The time you became aware of the breach cannot be in the future.');
-  if (new Set(state.types).size !== state.types.length) throw invalid('Each breach type can be chosen once.');
+  if (aware.getTime() > now.getTime() + 60_000) throw invalid('The time you became aware of the breach cannot be in the future.', 'awareAt');
+  if (new Set(state.types).size !== state.types.length) throw invalid('Each breach type can be chosen once.', 'types');
   if (state.decision !== 'pending' && state.decisionReasons === null) {
     throw invalid(
       state.decision === 'not_notify'
         ? 'Give the reasons for not notifying the supervisory authority (why the breach is unlikely to result in a risk to people).'
         : 'Give the reasons for notifying the supervisory authority.',
+      'decisionReasons',
     );
   }
   if (state.authorityNotifiedAt !== null) {
     const notified = new Date(state.authorityNotifiedAt);
-    if (state.decision !== 'notify') throw invalid('A notification time needs the decision to notify the supervisory authority.');
-    if (notified.getTime() < aware.getTime()) throw invalid('The authority cannot have been notified before you became aware of the breach.');
-    if (notified.getTime() > now.getTime() + 60_000) throw invalid('The notification time cannot be in the future.');
+    if (state.decision !== 'notify') throw invalid('A notification time needs the decision to notify the supervisory authority.', 'authorityNotifiedAt');
+    if (notified.getTime() < aware.getTime()) throw invalid('The authority cannot have been notified before you became aware of the breach.', 'authorityNotifiedAt');
+    if (notified.getTime() > now.getTime() + 60_000) throw invalid('The notification time cannot be in the future.', 'authorityNotifiedAt');
     if (notifiedLate(aware, notified) && state.lateNotificationReason === null) {
       const hours = Math.floor((notified.getTime() - aware.getTime()) / 3_600_000);
-      throw new AppError(
-        'LATE_NOTIFICATION_REASON_REQUIRED',
-        `The authority was notified ${hours} h after you became aware of the breach, later than ${NOTIFY_WITHIN_HOURS} h: give the reasons for the delay (Art. 33(1)).`,
-      );
+      const message = `The authority was notified ${hours} h after you became aware of the breach, later than ${NOTIFY_WITHIN_HOURS} h: give the reasons for the delay (Art. 33(1)).`;
+      throw new AppError('LATE_NOTIFICATION_REASON_REQUIRED', message, { details: [{ in: 'body', path: ['lateNotificationReason'], message }] });
     }
   }
   if (state.subjectCommunication === 'exempt_encrypted' && state.keysNotCompromisedStatement === null) {
-    throw new AppError(
-      'KEYS_STATEMENT_REQUIRED',
-      'The "data was encrypted" exemption needs a statement that the keys were not compromised (Art. 34(3)(a)): say where the keys were and why the attacker could not have them.',
-    );
+    const message =
+      'The "data was encrypted" exemption needs a statement that the keys were not compromised (Art. 34(3)(a)): say where the keys were and why the attacker could not have them.';
+    throw new AppError('KEYS_STATEMENT_REQUIRED', message, { details: [{ in: 'body', path: ['keysNotCompromisedStatement'], message }] });
   }
   if ((state.subjectCommunication === 'communicated' || state.subjectCommunication === 'exempt_public_notice') && state.subjectsCommunicatedAt === null) {
-    throw invalid('Give the time the data subjects (or the public) were told.');
+    throw invalid('Give the time the data subjects (or the public) were told.', 'subjectsCommunicatedAt');
   }
   if (state.subjectsCommunicatedAt !== null && new Date(state.subjectsCommunicatedAt).getTime() > now.getTime() + 60_000) {
-    throw invalid('The time the data subjects were told cannot be in the future.');
+    throw invalid('The time the data subjects were told cannot be in the future.', 'subjectsCommunicatedAt');
   }
 }
 

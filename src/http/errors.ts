@@ -2,6 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, errorCodes, type ErrorCode } from '../shared/app-error.ts';
+import { issueInWords, validationSummary } from './validation-messages.ts';
 
 /** Every error body Parley sends: a stable code, a message a person understands, the request id. */
 export const errorBodySchema = z.object({
@@ -41,13 +42,10 @@ export function handleError(err: FastifyError, request: FastifyRequest, reply: F
     const details = err.validation.map((v) => ({
       in: err.validationContext ?? 'body',
       path: v.instancePath.split('/').filter(Boolean),
-      message: v.message,
+      message: issueInWords({ keyword: v.keyword, message: v.message ?? '', params: v.params }),
     }));
-    // People read the message; programs read `details` (with the full path of each problem).
-    const first = details[0];
-    const field = first && first.path.length > 0 ? first.path.join('.') : undefined;
-    const message = first ? (field ? `Check “${field}”: ${first.message}` : `The request is invalid: ${first.message}`) : 'The request is invalid.';
-    return send(reply, request, 'VALIDATION_FAILED', message, details);
+    // People read the message (fields named in words); programs read `details` (with the full path of each problem).
+    return send(reply, request, 'VALIDATION_FAILED', validationSummary(details), details);
   }
   if (isResponseSerializationError(err)) {
     request.log.error({ issues: err.cause.issues.map((i) => ({ path: i.path, code: i.code })) }, 'response failed its schema');

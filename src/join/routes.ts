@@ -1,3 +1,4 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { RouteModule } from '../http/app.ts';
 import { errorBodySchema } from '../http/errors.ts';
@@ -17,11 +18,19 @@ const params = z.strictObject({ token: z.string().min(1).max(300) });
  */
 export const joinRoutes: RouteModule = (app, deps) => {
   const rateLimit = { max: 120, timeWindow: '1 minute' };
+  // Every answer here is about one person (their name, their call, their consents) and is in the language they asked
+  // for: no browser or proxy may keep it, and any cache that ignores no-store must still not hand one language's
+  // answer to another (G24). Set before the handler runs, so refusals (410, 404) carry them too.
+  const personal = async (_request: FastifyRequest, reply: FastifyReply) => {
+    reply.header('cache-control', 'no-store');
+    reply.header('vary', 'Accept-Language');
+  };
 
   app.get(
     '/api/join/:token',
     {
       config: { access: 'public', rateLimit },
+      onRequest: personal,
       schema: {
         tags: ['join'],
         summary: 'What the join page shows: the call, the privacy notice and the consent questions',
@@ -40,6 +49,7 @@ export const joinRoutes: RouteModule = (app, deps) => {
     '/api/join/:token/consents',
     {
       config: { access: 'public', rateLimit },
+      onRequest: personal,
       schema: {
         tags: ['join'],
         summary: 'Record the customer\'s decision on each consent question (declining all is fine)',
@@ -55,6 +65,7 @@ export const joinRoutes: RouteModule = (app, deps) => {
     '/api/join/:token/consents/withdraw',
     {
       config: { access: 'public', rateLimit },
+      onRequest: personal,
       schema: {
         tags: ['join'],
         summary: 'Withdraw a consent in one request (G12)',

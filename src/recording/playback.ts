@@ -148,12 +148,14 @@ export async function issueMediaLink(
     purpose: input.purpose,
     exp: Math.floor(expires.getTime() / 1000),
   });
-  await deps.db.transaction().execute((tx) =>
-    deps.audit.append(tx, orgId, actorOf(p), {
-      type: input.purpose === 'play' ? 'recording.played' : 'recording.downloaded',
-      data: { recordingId: recording.id, trackId: track.id },
-    }),
-  );
+  // A play link is audited as it is granted: the page opens it in its player at once, and a player asks for many
+  // ranges of one link, which would otherwise be many events for one playback. A download is audited when its bytes
+  // are actually served (openMedia): a link that is made but never followed downloaded nothing.
+  if (input.purpose === 'play') {
+    await deps.db.transaction().execute((tx) =>
+      deps.audit.append(tx, orgId, actorOf(p), { type: 'recording.played', data: { recordingId: recording.id, trackId: track.id } }),
+    );
+  }
   // The token carries whole seconds: say the same instant to the caller.
   return { url: `/api/recording-media/${token}`, expiresAt: iso(new Date(Math.floor(expires.getTime() / 1000) * 1000)) };
 }
@@ -289,6 +291,19 @@ export async function openMedia(deps: Deps, p: Principal, token: string, rangeHe
     throw err;
   }
 
+  if (link.purpose === 'download') {
+    // Audited now, before the first byte leaves and after the stored file checked out: each request that serves a
+    // download is one event (a resumed download asks again, and is another), a link never followed is none.
+    try {
+      await deps.db.transaction().execute((tx) =>
+        deps.audit.append(tx, orgId, actorOf(p), { type: 'recording.downloaded', data: { recordingId: recording.id, trackId: track.id } }),
+      );
+    } catch (err) {
+      body.destroy();
+      throw err;
+    }
+  }
+
   const length = bounds ? bounds.end - bounds.start + 1 : 0;
   // A track recorded in the agent's browser (E2EE call) is served as stored: chunks encrypted to the organisation's
   // recording key, which only a DPO's console can open (docs/e2ee.md); the server cannot make a WebM of it.
@@ -300,6 +315,24 @@ export async function openMedia(deps: Deps, p: Principal, token: string, rangeHe
     'cache-control': 'no-store',
   };
   if (range.kind === 'range') headers['content-range'] = `bytes ${range.range.start}-${range.range.end}/${size}`;
-  if (link.purpose === 'download') headers['content-disposition'] = `attachment; filename="${recording.id}-${track.id}.${e2ee ? 'e2ee' : 'webm'}"`;
+  if (link.purpose === 'download') {
+    headers['content-disposition'] = `attachment; filename="${downloadName(track, deps.config.timeZone, e2ee)}"`;
+  }
   return { kind: 'media', status: range.kind === 'range' ? 206 : 200, headers, body };
+}
+
+/**
+ * The name a downloaded track is saved under: what it is and when it started, in the installation's time zone, and
+ * the track id to tell two apart — `recording-2026-12-01-0930-camera-track_….webm`. Never the person's name: a
+ * file name travels into folders, mail and backups where erasure cannot follow it.
+ */
+export function downloadName(track: { id: string; source: string; started_at: string }, timeZone: string, e2ee: boolean): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+      .formatToParts(new Date(track.started_at))
+      .map((part) => [part.type, part.value]),
+  );
+  const when = `${parts.year}-${parts.month}-${parts.day}-${parts.hour}${parts.minute}`;
+  const source = track.source === 'screen' ? 'screen' : 'camera';
+  return `recording-${when}-${source}-${track.id}.${e2ee ? 'e2ee' : 'webm'}`;
 }

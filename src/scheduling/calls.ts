@@ -91,18 +91,30 @@ async function toViews(db: DbOrTx, orgId: OrgId, calls: readonly CallsTable[]): 
 export async function listCalls(
   db: DbOrTx,
   orgId: OrgId,
-  filter: { agentId?: UserId | undefined; from?: string | undefined; to?: string | undefined; status?: string | undefined; limit: number },
+  filter: {
+    agentId?: UserId | undefined;
+    from?: string | undefined;
+    to?: string | undefined;
+    endsAfter?: string | undefined;
+    status?: string | undefined;
+    limit: number;
+  },
 ): Promise<CallView[]> {
   let q = db.selectFrom('calls').selectAll().where('org_id', '=', orgId);
   if (filter.agentId) q = q.where('agent_id', '=', filter.agentId);
   if (filter.from) q = q.where('starts_at', '>=', filter.from);
   if (filter.to) q = q.where('starts_at', '<', filter.to);
+  if (filter.endsAfter) q = q.where('ends_at', '>', filter.endsAfter);
   if (filter.status) q = q.where('status', '=', filter.status);
   return toViews(db, orgId, await q.orderBy('starts_at').orderBy('id').limit(filter.limit).execute());
 }
 
 /** Everything the mails need, read inside the transaction that queues them. */
-async function mailFacts(tx: Tx, deps: Deps, call: CallsTable): Promise<{ customers: (CallMailFacts & { to: string; participantId: string })[]; agent: CallMailFacts & { to: string } }> {
+async function mailFacts(
+  tx: Tx,
+  deps: Deps,
+  call: CallsTable,
+): Promise<{ customers: (CallMailFacts & { to: string; participantId: string; subjectId: string })[]; agent: CallMailFacts & { to: string; subjectId: string } }> {
   const org = await tx.selectFrom('organisations').select(['legal_name', 'contact_email', 'privacy_policy_url']).where('id', '=', call.org_id).executeTakeFirstOrThrow();
   const callType = await getCallType(tx, call.org_id as OrgId, call.call_type_id as CallTypeId);
   const agent = await tx.selectFrom('users').select(['display_name', 'email']).where('id', '=', call.agent_id).executeTakeFirstOrThrow();
@@ -110,7 +122,7 @@ async function mailFacts(tx: Tx, deps: Deps, call: CallsTable): Promise<{ custom
   const customers = await tx
     .selectFrom('participants as p')
     .innerJoin('subjects as s', 's.id', 'p.subject_id')
-    .select(['p.id', 'p.display_name', 's.email'])
+    .select(['p.id', 'p.display_name', 's.email', 's.id as subject_id'])
     .where('p.call_id', '=', call.id)
     .where('p.kind', '=', 'customer')
     .orderBy('p.created_at')
@@ -129,13 +141,15 @@ async function mailFacts(tx: Tx, deps: Deps, call: CallsTable): Promise<{ custom
     callType,
     agentName: agent.display_name,
     customerName: first.display_name,
+    rightsPageUrl: `${deps.config.publicUrl}/rights/${call.org_id}`,
     domain: new URL(deps.config.publicUrl).hostname || 'parley.local',
     timeZone: deps.config.timeZone,
   };
   return {
-    customers: customers.map((c) => ({ ...base, customerName: c.display_name, joinUrl: joinUrl(deps, c.id, call.id), to: c.email, participantId: c.id })),
-    // The agent's entry points to the console, never to the customer's personal link.
-    agent: { ...base, joinUrl: `${deps.config.publicUrl}/calls`, to: agent.email },
+    customers: customers.map((c) => ({ ...base, customerName: c.display_name, joinUrl: joinUrl(deps, c.id, call.id), to: c.email, participantId: c.id, subjectId: c.subject_id })),
+    // The agent's entry points to the console, never to the customer's personal link. It names the first customer:
+    // queued with her subject id, so her erasure reaches it.
+    agent: { ...base, joinUrl: `${deps.config.publicUrl}/calls`, to: agent.email, subjectId: first.subject_id },
   };
 }
 
@@ -202,7 +216,7 @@ export async function addGuest(deps: Deps, orgId: OrgId, actor: AuditActor, call
     const facts = await mailFacts(tx, deps, call);
     const invited = facts.customers.find((c) => c.participantId === participantId);
     if (!invited) throw new Error('the new guest is missing from the call');
-    await queueMail(tx, deps, { orgId, kind: 'call.invitation', to: invited.to, purpose: 'call_delivery', content: callMail('invitation', invited) });
+    await queueMail(tx, deps, { orgId, kind: 'call.invitation', to: invited.to, subjectId: invited.subjectId, purpose: 'call_delivery', content: callMail('invitation', invited) });
     await deps.audit.append(tx, orgId, actor, { type: 'call.guest_added', data: { callId: call.id, subjectId: subject.id } });
     return getCall(tx, orgId, call.id);
   });
@@ -268,9 +282,16 @@ export async function scheduleCall(deps: Deps, orgId: OrgId, actor: AuditActor, 
     const call = await loadCall(tx, orgId, callId);
     const facts = await mailFacts(tx, deps, call);
     for (const customer of facts.customers) {
-      await queueMail(tx, deps, { orgId, kind: 'call.invitation', to: customer.to, purpose: 'call_delivery', content: callMail('invitation', customer) });
+      await queueMail(tx, deps, { orgId, kind: 'call.invitation', to: customer.to, subjectId: customer.subjectId, purpose: 'call_delivery', content: callMail('invitation', customer) });
     }
-    await queueMail(tx, deps, { orgId, kind: 'call.agent_confirmation', to: facts.agent.to, purpose: 'call_delivery', content: callMail('agent_confirmation', facts.agent) });
+    await queueMail(tx, deps, {
+      orgId,
+      kind: 'call.agent_confirmation',
+      to: facts.agent.to,
+      subjectId: facts.agent.subjectId,
+      purpose: 'call_delivery',
+      content: callMail('agent_confirmation', facts.agent),
+    });
     await deps.audit.append(tx, orgId, actor, { type: 'call.scheduled', data: { callId, callTypeId: callType.id, subjectId: subject.id } });
     await emitWebhook(tx, deps, orgId, { type: 'call.scheduled', data: { callId, callTypeId: callType.id, subjectId: subject.id } });
     return getCall(tx, orgId, callId);
@@ -303,7 +324,7 @@ export async function rescheduleCall(
     const updated = await loadCall(tx, orgId, call.id);
     const facts = await mailFacts(tx, deps, updated);
     for (const customer of facts.customers) {
-      await queueMail(tx, deps, { orgId, kind: 'call.rescheduled', to: customer.to, purpose: 'call_delivery', content: callMail('rescheduled', customer) });
+      await queueMail(tx, deps, { orgId, kind: 'call.rescheduled', to: customer.to, subjectId: customer.subjectId, purpose: 'call_delivery', content: callMail('rescheduled', customer) });
     }
     await deps.audit.append(tx, orgId, actor, { type: 'call.rescheduled', data: { callId: call.id } });
     return getCall(tx, orgId, call.id);
@@ -319,7 +340,7 @@ export async function cancelCall(deps: Deps, orgId: OrgId, actor: AuditActor, ca
     await tx.updateTable('calls').set({ status: 'cancelled', cancelled_at: now, updated_at: now, sequence: Number(call.sequence) + 1 }).where('id', '=', call.id).execute();
     const facts = await mailFacts(tx, deps, await loadCall(tx, orgId, call.id));
     for (const customer of facts.customers) {
-      await queueMail(tx, deps, { orgId, kind: 'call.cancelled', to: customer.to, purpose: 'call_delivery', content: callMail('cancelled', customer) });
+      await queueMail(tx, deps, { orgId, kind: 'call.cancelled', to: customer.to, subjectId: customer.subjectId, purpose: 'call_delivery', content: callMail('cancelled', customer) });
     }
     await deps.audit.append(tx, orgId, actor, { type: 'call.cancelled', data: { callId: call.id } });
     await emitWebhook(tx, deps, orgId, { type: 'call.cancelled', data: { callId: call.id } });

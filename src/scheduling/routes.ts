@@ -53,10 +53,15 @@ export const schedulingRoutes: RouteModule = (app, deps) => {
       config: { access: READERS },
       schema: {
         tags: ['calls'],
-        summary: 'Calls by start time (agents see their own)',
+        summary:
+          'Calls by start time (agents see their own). `status=scheduled&endsAfter=<now - 2 h>` gives the upcoming calls whose links still work; `status=cancelled` the cancelled ones',
         querystring: z.strictObject({
+          /** Calls starting at or after this instant. */
           from: z.iso.datetime({ offset: true }).optional(),
+          /** Calls starting before this instant. */
           to: z.iso.datetime({ offset: true }).optional(),
+          /** Calls whose scheduled end is after this instant (a call still running, or still to come, is not "past"). */
+          endsAfter: z.iso.datetime({ offset: true }).optional(),
           status: z.enum(['scheduled', 'cancelled', 'ended']).optional(),
           limit: z.coerce.number().int().min(1).max(500).default(100),
         }),
@@ -71,6 +76,7 @@ export const schedulingRoutes: RouteModule = (app, deps) => {
           agentId: ownAgent(p),
           from: q.from ? new Date(q.from).toISOString() : undefined,
           to: q.to ? new Date(q.to).toISOString() : undefined,
+          endsAfter: q.endsAfter ? new Date(q.endsAfter).toISOString() : undefined,
           status: q.status,
           limit: q.limit,
         }),

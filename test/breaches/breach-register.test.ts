@@ -87,6 +87,8 @@ for (const d of dialects) {
       const late = await admin.client.post('/api/breaches', { ...inTime, ...notify, authorityNotifiedAt: notifiedAt(75) });
       expect(late.status).toBe(400);
       expect(late.body.error.code).toBe('LATE_NOTIFICATION_REASON_REQUIRED');
+      // The refusal names its field, so the console shows it beside the reasons field (issue 12, finding 15).
+      expect(late.body.error.details).toEqual([{ in: 'body', path: ['lateNotificationReason'], message: late.body.error.message }]);
       expect(late.body.error.message).toMatch(/75 h .*later than 72 h: give the reasons for the delay/);
 
       const withReason = await admin.client.post('/api/breaches', {
@@ -112,6 +114,7 @@ for (const d of dialects) {
       const refused = await dpo.client.post('/api/breaches', body);
       expect(refused.status).toBe(400);
       expect(refused.body.error.code).toBe('KEYS_STATEMENT_REQUIRED');
+      expect(refused.body.error.details.map((d: { path: string[] }) => d.path)).toEqual([['keysNotCompromisedStatement']]);
       expect(refused.body.error.message).toMatch(/keys were not compromised/);
       const accepted = await dpo.client.post('/api/breaches', { ...body, keysNotCompromisedStatement: 'The disk key is in the HSM, which was not accessed.' });
       expect(accepted.status, accepted.raw).toBe(201);

@@ -77,6 +77,35 @@ describe('the DPO keeps the breach register in the console (Chromium)', () => {
 
     await page.getByRole('button', { name: 'Record a breach' }).click();
     const form = page.getByRole('form', { name: 'Record breach' });
+    // Sent empty: the page's own messages beside each field, not the browser's pop-ups (issue 12, finding 15).
+    expect(await form.getAttribute('novalidate')).not.toBeNull();
+    await form.getByRole('button', { name: 'Record breach' }).click();
+    await form.getByTestId('breach-form-problems').waitFor();
+    const messages = {
+      'Became aware at': 'Enter when your organisation became aware of the breach.',
+      'Categories of personal data': 'Say which kinds of personal data are concerned.',
+      'Categories of people': 'Say which groups of people are concerned.',
+      'Likely consequences': 'Describe the likely consequences for the people concerned.',
+      'Measures taken or proposed': 'Describe the measures taken or proposed.',
+      'Contact point': 'Say where the authority and the people concerned can learn more.',
+    };
+    for (const [label, message] of Object.entries(messages)) {
+      const field = form.getByLabel(label, { exact: true });
+      expect(await field.getAttribute('aria-invalid'), label).toBe('true');
+      expect(await form.locator('.field').filter({ has: page.getByLabel(label, { exact: true }) }).locator('.field-error').innerText(), label).toBe(message);
+    }
+    expect(await form.getByTestId('breach-form-problems').innerText()).toBe('6 fields need your attention: see the messages beside them.');
+    // The reader is taken to the first one.
+    await expect.poll(() => form.getByLabel('Became aware at').evaluate((el) => el === (el as unknown as { ownerDocument: { activeElement: unknown } }).ownerDocument.activeElement)).toBe(true);
+    // A count that is not a number is said beside its field too, and the message goes once it is right.
+    await form.getByLabel('Approximate number of people').fill('about forty');
+    expect(await form.locator('.field').filter({ has: page.getByLabel('Approximate number of people') }).locator('.field-error').innerText()).toBe(
+      'Enter a whole number, or leave it empty if not known yet.',
+    );
+    await form.getByLabel('Approximate number of people').fill('1');
+    expect(await form.locator('.field').filter({ has: page.getByLabel('Approximate number of people') }).locator('.field-error').count()).toBe(0);
+    expect(await page.getByTestId('breach').count()).toBe(0);
+
     await form.getByLabel('Became aware at').fill(berlinInput(new Date(server.clock.now().getTime() - HOUR)));
     await form.getByLabel('Categories of personal data').fill('Call recordings');
     await form.getByLabel('Categories of people').fill('Customers of one desk');
@@ -86,6 +115,8 @@ describe('the DPO keeps the breach register in the console (Chromium)', () => {
     await form.getByRole('button', { name: 'Record breach' }).click();
     await page.getByTestId('breach').waitFor();
     expect(await page.getByTestId('breach').locator('[data-clock]').getAttribute('data-clock')).toBe('running');
+    // One person is "1 person", not "1 people".
+    expect(await page.getByTestId('breach-numbers').innerText()).toBe('About 1 person, number of records not known yet');
     expect(await page.locator('tr[data-breach] [data-clock="running"]').count()).toBe(1);
   });
 

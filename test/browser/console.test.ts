@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentCode } from '../../src/accounts/totp.ts';
+import { internalCodes } from '../support/language-check.ts';
 import { launchChromium, startBrowserParley, ungroup, watchPage, type BrowserParley, type PageWatch } from './support.ts';
 
 // One browser, one page, one server: the steps below are one newcomer's first session, in order; each test
@@ -18,6 +19,7 @@ describe('web console in Chromium', () => {
   let page: Page;
   let watch: PageWatch;
   let totpSecret = '';
+  let recoveryCodes: string[] = [];
 
   beforeAll(async () => {
     server = await startBrowserParley({ orgName: ORG });
@@ -41,6 +43,18 @@ describe('web console in Chromium', () => {
     // The one-time token is read, then removed from the address bar (and so from history).
     expect(page.url()).toBe(`${server.origin}/setup`);
 
+    // Sent empty, every missing field is flagged beside itself, not only the password (issue 12, finding 15).
+    await page.getByRole('button', { name: 'Create account' }).click();
+    for (const label of ['Your work email address', 'Your name', 'Password', 'Password again']) {
+      await expect.poll(() => page.getByLabel(label, { exact: true }).getAttribute('aria-invalid'), { message: label }).toBe('true');
+    }
+    expect(await page.locator('.field-error').allInnerTexts()).toEqual([
+      'Enter your work email address.',
+      'Enter your name.',
+      'Use at least 12 characters.',
+      'Enter the password again.',
+    ]);
+
     await page.getByLabel('Your work email address').fill(ADMIN.email);
     await page.getByLabel('Your name').fill(ADMIN.name);
     await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
@@ -62,6 +76,13 @@ describe('web console in Chromium', () => {
     await page.getByLabel('6-digit code').fill(currentCode(totpSecret, server.clock.now()));
     await page.getByRole('button', { name: 'Turn on two-factor sign-in' }).click();
 
+    // The recovery codes are shown once, before the console opens (issue 12, finding 16).
+    await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor();
+    recoveryCodes = (await page.getByTestId('recovery-codes').locator('li').allInnerTexts()).map((c) => c.trim());
+    expect(recoveryCodes).toHaveLength(10);
+    for (const code of recoveryCodes) expect(code).toMatch(/^[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}$/);
+    await page.getByRole('button', { name: 'I have saved them — continue' }).click();
+
     await page.getByRole('heading', { name: 'Organisation settings' }).waitFor();
     expect(await page.getByTestId('org-name').innerText()).toBe(ORG);
     expect(new URL(page.url()).pathname).toBe('/organisation');
@@ -73,7 +94,7 @@ describe('web console in Chromium', () => {
   it('the admin renames the organisation in its settings and the new name is saved', async () => {
     // A fresh organisation lacks the details privacy notices need, and the page says so.
     await page.getByTestId('missing-fields').waitFor();
-    const legalName = page.getByLabel('Legal name');
+    const legalName = page.getByLabel('Legal name', { exact: true });
     expect(await legalName.inputValue()).toBe(ORG);
     await legalName.fill('Musterbank Europe AG');
     await page.getByRole('button', { name: 'Save changes' }).click();
@@ -85,7 +106,7 @@ describe('web console in Chromium', () => {
     // Saved on the server, not only on screen.
     await page.reload();
     await page.getByRole('heading', { name: 'Organisation settings' }).waitFor();
-    expect(await page.getByLabel('Legal name').inputValue()).toBe('Musterbank Europe AG');
+    expect(await page.getByLabel('Legal name', { exact: true }).inputValue()).toBe('Musterbank Europe AG');
   });
 
   it('the audit log lists the change, and verifying reports the hash chain intact', async () => {
@@ -93,7 +114,12 @@ describe('web console in Chromium', () => {
     await page.getByRole('heading', { name: 'Audit log' }).waitFor();
     const updated = page.locator('tr[data-event-type="organisation.updated"]');
     await updated.first().waitFor();
-    expect(await updated.first().innerText()).toContain('legalName');
+    // What changed is said in words, not by the field's key (issue 12, finding 12).
+    expect(await updated.first().locator('[data-key="fields"] dt').innerText()).toBe('Changed');
+    expect(await updated.first().locator('[data-key="fields"] dd').innerText()).toBe('Legal name');
+    expect(await updated.first().locator('[data-key="configVersion"]').innerText()).toMatch(/^Settings version\s*2$/);
+    const row = await updated.first().innerText();
+    expect(internalCodes(row), row).toEqual([]);
     for (const type of ['organisation.created', 'user.created', 'user.password_set', 'user.totp_enrolled', 'auth.login_succeeded']) {
       expect(await page.locator(`tr[data-event-type="${type}"]`).count(), type).toBeGreaterThan(0);
     }
@@ -107,17 +133,19 @@ describe('web console in Chromium', () => {
     await shot(page, '4-audit');
   });
 
-  it('the admin invites a colleague and is shown their one-time set-up link', async () => {
+  it('the admin invites a colleague; with no mail server the console says nothing was sent and shows the link to pass on', async () => {
     await page.getByRole('link', { name: /Users/ }).click();
     await page.getByRole('heading', { name: 'Users', exact: true }).waitFor();
     await page.getByRole('button', { name: 'Invite a user' }).click();
     await page.getByLabel('Email address').fill('ben.berater@musterbank.example');
     await page.getByLabel('Name', { exact: true }).fill('Ben Berater');
-    await page.getByRole('button', { name: 'Invite and create link' }).click();
+    await page.getByRole('button', { name: 'Invite and send link' }).click();
 
     const notice = page.getByTestId('setup-link');
     await notice.waitFor();
-    expect(await notice.innerText()).toContain('it works once, until');
+    expect(await notice.innerText()).toContain('This installation sends no mail');
+    expect(await notice.innerText()).toContain('for ben.berater@musterbank.example is only kept in the Outbox');
+    expect(await notice.innerText()).toContain('It works once, until');
     expect(await notice.getByLabel('One-time set-up link').inputValue()).toMatch(/\/setup#token=psl_/);
     expect(await page.getByRole('row', { name: /Ben Berater/ }).innerText()).toContain('Invited');
     await shot(page, '5-users');
@@ -126,6 +154,29 @@ describe('web console in Chromium', () => {
     await page.getByRole('heading', { name: 'API tokens' }).waitFor();
     await page.getByText('No API tokens yet.').waitFor();
     await shot(page, '6-api-tokens');
+  });
+
+  it('without the phone, the admin signs in with a recovery code, is told how many are left, and cannot attest their own training', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByLabel('Email address').fill(ADMIN.email);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Enter your sign-in code' }).waitFor();
+    await page.getByRole('button', { name: 'Use a recovery code' }).click();
+    await page.getByLabel('Recovery code').fill(recoveryCodes[0]!.toUpperCase());
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Signed in with a recovery code' }).waitFor();
+    expect(await page.getByTestId('recovery-codes-left').innerText()).toContain('You have 9 recovery codes left.');
+    await shot(page, '8a-recovery-code');
+    await page.getByRole('button', { name: 'Continue to the console' }).click();
+
+    await page.getByRole('link', { name: /Users/ }).click();
+    await page.getByRole('heading', { name: 'Users', exact: true }).waitFor();
+    expect(await page.getByTestId('account-security').innerText()).toContain('You have 9 unused recovery codes.');
+    await page.getByRole('row', { name: /Ada Lovelace/ }).getByRole('button', { name: 'Manage' }).click();
+    expect(await page.getByTestId('own-training').innerText()).toContain('Your own training is recorded by someone else');
+    expect(await page.getByRole('button', { name: 'Record training' }).count()).toBe(0);
   });
 
   it('after signing out, the admin signs in again with password and a new authenticator code', async () => {

@@ -149,6 +149,9 @@ describe('recording an end-to-end encrypted call in Chromium', () => {
 
     times.end = Date.now();
     await agentPage.getByRole('button', { name: 'End call for everyone' }).click();
+    // Asked first (issue 12, finding 11): confirmed in the dialog.
+    await agentPage.getByRole('dialog').getByRole('button', { name: 'End call for everyone' }).click();
+    await agentPage.locator('[data-testid="call-over"][data-phase="ended"]').waitFor();
     await server.parley.calls.settled();
     const tracks = await server.parley.deps.db.selectFrom('recording_tracks').selectAll().where('recording_id', '=', recordingId).execute();
     expect(tracks.map((t) => [t.participant_id, t.status, t.basis]).sort()).toEqual(

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { joinToken } from '../../src/scheduling/join-links.ts';
@@ -244,8 +245,27 @@ describe('recording in Chromium: consent, decline, withdrawal, encrypted tracks 
     await expect.poll(() => player.evaluate((v) => (v as unknown as { videoWidth: number }).videoWidth), { timeout: 15_000 }).toBeGreaterThan(0);
     const duration = (await player.evaluate((v) => (v as unknown as { duration: number }).duration)) as number;
     expect(Math.abs(duration - (times.annaWithdraw - times.annaYes) / 1000)).toBeLessThanOrEqual(1);
+
+    // Download saves the decrypted track as a file, the page stays where it is, and the download is audited once
+    // it happened — not when the link was made (issue 12, finding 10).
+    const downloads = async () =>
+      (await server.parley.deps.db.selectFrom('audit_events').select('id').where('org_id', '=', admin.orgId).where('type', '=', 'recording.downloaded').execute()).length;
+    expect(await downloads()).toBe(0);
+    const [download] = await Promise.all([page.waitForEvent('download'), panel.locator(`tr[data-track="${anna.id}"]`).getByRole('button', { name: 'Download' }).click()]);
+    expect(download.suggestedFilename()).toMatch(new RegExp(`^recording-\\d{4}-\\d{2}-\\d{2}-\\d{4}-camera-${anna.id}\\.webm$`));
+    const saved = await download.path();
+    expect((await readFile(saved)).equals(await decryptTrackOf(server.parley.deps, anna.id))).toBe(true);
+    expect(new URL(page.url()).pathname).toBe('/recordings');
+    expect(await page.getByText('Page not found').count()).toBe(0);
+    await expect.poll(downloads).toBe(1);
+
     await panel.getByRole('button', { name: 'Show the audit trail' }).click();
-    await page.getByTestId('recording-audit').getByText('Recording played back').waitFor();
+    const trail = page.getByTestId('recording-audit');
+    await trail.getByText('Recording played back').waitFor();
+    await trail.getByText('Recording downloaded').waitFor();
+    // Reasons in words: Anna's track ended because she withdrew, not "withdrawn".
+    expect(await trail.innerText()).toContain('Reason: Consent withdrawn');
+    expect(await trail.innerText()).not.toMatch(/Reason: [a-z_]+$/m);
     await shot(page, '3-console-playback');
   });
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrgWithAdmin, startTestParley, type SignedIn, type TestParley } from '../support/harness.ts';
+import { internalCodes } from '../support/language-check.ts';
 
 /** Bad input gets a 4xx with a code and a message a person understands — never a 500, never a half-write. */
 describe('bad input', () => {
@@ -53,6 +54,29 @@ describe('bad input', () => {
     expectError(await admin.client.get('/api/audit-events?from=yesterday'), 400, 'VALIDATION_FAILED');
     expectError(await admin.client.get('/api/audit-events?type=made.up'), 400, 'VALIDATION_FAILED');
     expectError(await admin.client.get('/api/audit-events?color=red'), 400, 'VALIDATION_FAILED');
+  });
+
+  it('says what is wrong in words: fields by name, not by key, and no validator jargon (issue 12, finding 12)', async () => {
+    const tooLong = await admin.client.patch('/api/organisation', { address: 'x'.repeat(1001) });
+    expectError(tooLong, 400, 'VALIDATION_FAILED');
+    expect(tooLong.body.error.message).toBe('Check the address: at most 1,000 characters.');
+    expect(tooLong.body.error.details).toEqual([{ in: 'body', path: ['address'], message: 'At most 1,000 characters.' }]);
+    const legalName = await admin.client.patch('/api/organisation', { legalName: 'x'.repeat(201) });
+    expect(legalName.body.error.message).toBe('Check the legal name: at most 200 characters.');
+
+    // A nested field, a missing one and a schema's own message, in one answer: each named in words.
+    const call = await admin.client.post('/api/calls', { startsAt: new Date().toISOString(), durationMinutes: 2, customer: { displayName: 'Zoë', email: 'zoe@' } });
+    expectError(call, 400, 'VALIDATION_FAILED');
+    const byPath = Object.fromEntries(call.body.error.details.map((d: any) => [d.path.join('.'), d.message]));
+    expect(byPath).toEqual({ callTypeId: 'Required.', durationMinutes: 'At least 5 minutes.', 'customer.email': 'Enter a valid email address.' });
+    expect(call.body.error.message).toBe("Check 3 fields: the call type (required), the length (at least 5 minutes) and the customer's email address (enter a valid email address).");
+
+    // Nothing a programmer would write: no keys, no "expected string", no <= signs, no snake_case.
+    for (const res of [tooLong, call]) {
+      const text = [res.body.error.message, ...res.body.error.details.map((d: any) => d.message)].join('\n');
+      expect(internalCodes(text), text).toEqual([]);
+      expect(text).not.toMatch(/Too big|Too small|Invalid input|expected string|received|<=|>=/);
+    }
   });
 
   it('rejects malformed ids with 400 and well-formed unknown ids with 404', async () => {

@@ -48,6 +48,7 @@ const bodies: Record<string, unknown> = {
   'GET /api/rights-requests/:requestId': undefined,
   'POST /api/rights-requests/:requestId/export': {},
   'POST /api/rights-requests/:requestId/erase': {},
+  'GET /api/rights-requests/:requestId/erasure-preview': undefined,
   'POST /api/rights-requests/:requestId/restrict': {},
   'POST /api/rights-requests/:requestId/lift-restriction': { noticeText: 'We lift the restriction.' },
   'POST /api/rights-requests/:requestId/complete': { note: 'Done.' },

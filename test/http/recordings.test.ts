@@ -188,15 +188,31 @@ for (const d of dialects) {
         expect(garbled.status).toBe(200);
       });
 
-      it('names the file of a download link and audits recording.downloaded', async () => {
+      it('audits a download when its bytes are served, not when the link is made, and names the file (issue 12, finding 10)', async () => {
         const before = await eventCount(admin.orgId, 'recording.downloaded');
         const link = await askLink(dpo.client, recordingId, track.trackId, 'download');
         expect(link.status).toBe(201);
-        expect(await eventCount(admin.orgId, 'recording.downloaded')).toBe(before + 1);
+        // A link made but never followed downloaded nothing.
+        expect(await eventCount(admin.orgId, 'recording.downloaded')).toBe(before);
+        // Another person's attempt with it serves nothing and is no download either.
+        expect((await fetchMedia(untrained.client, link.body.url)).status).toBe(403);
+        expect(await eventCount(admin.orgId, 'recording.downloaded')).toBe(before);
+
         const res = await fetchMedia(dpo.client, link.body.url);
         expect(res.status).toBe(200);
-        expect(res.headers['content-disposition']).toBe(`attachment; filename="${recordingId}-${track.trackId}.webm"`);
+        expect(res.headers['content-type']).toBe('video/webm');
+        const started = await deps().db.selectFrom('recording_tracks').select('started_at').where('id', '=', track.trackId).executeTakeFirstOrThrow();
+        const local = new Intl.DateTimeFormat('sv-SE', { timeZone: t.config.timeZone, dateStyle: 'short', timeStyle: 'short' }).format(new Date(started.started_at));
+        const stamp = local.replace(' ', '-').replace(':', '');
+        expect(res.headers['content-disposition']).toBe(`attachment; filename="recording-${stamp}-camera-${track.trackId}.webm"`);
         expect(res.bytes.equals(plaintext)).toBe(true);
+        expect(await eventCount(admin.orgId, 'recording.downloaded')).toBe(before + 1);
+        const events = await deps().db.selectFrom('audit_events').select(['actor_type', 'actor_id', 'data']).where('org_id', '=', admin.orgId).where('type', '=', 'recording.downloaded').execute();
+        expect(events.at(-1)).toMatchObject({ actor_type: 'user', actor_id: dpo.userId });
+        expect(JSON.parse(events.at(-1)!.data)).toEqual({ recordingId, trackId: track.trackId });
+        // Fetching it again is another download, and another event.
+        expect((await fetchMedia(dpo.client, link.body.url)).status).toBe(200);
+        expect(await eventCount(admin.orgId, 'recording.downloaded')).toBe(before + 2);
       });
 
       it('refuses a role outside the organisation\'s playback roles (403 PLAYBACK_ROLE_REQUIRED), audited', async () => {
@@ -444,7 +460,8 @@ for (const d of dialects) {
       expect(changed.status, changed.raw).toBe(200);
       const untrainedAdmin = await askLink(admin.client, recordingId, track.trackId);
       expect(untrainedAdmin.body.error.code).toBe('TRAINING_REQUIRED');
-      await admin.client.post(`/api/users/${admin.userId}/training`, { course: 'GDPR basics', completedOn: today() });
+      // Attested by someone else: nobody records their own training.
+      expect((await dpo.client.post(`/api/users/${admin.userId}/training`, { course: 'GDPR basics', completedOn: today() })).status).toBe(201);
       const ok = await askLink(admin.client, recordingId, track.trackId);
       expect(ok.status, ok.raw).toBe(201);
       expect((await fetchMedia(admin.client, ok.body.url, { range: 'bytes=0-99' })).bytes.equals(plaintext.subarray(0, 100))).toBe(true);

@@ -158,6 +158,8 @@ for (const d of dialects) {
     const matrix = (role: Role = 'admin'): Row[] => [
       { method: 'GET', url: '/api/organisation', allowed: ['admin', 'dpo', 'agent'] },
       { method: 'PATCH', url: '/api/organisation', body: { address: 'Hauptstr. 1, Berlin' }, allowed: ['admin', 'dpo'] },
+      { method: 'GET', url: '/api/organisation/processor', allowed: ['admin', 'dpo'] },
+      { method: 'PATCH', url: '/api/organisation/processor', body: { name: 'Hosting GmbH' }, allowed: ['admin', 'dpo'] },
       { method: 'GET', url: '/api/users', allowed: ['admin', 'dpo'] },
       { method: 'POST', url: '/api/users', body: { email: `x${Math.random()}@example.test`, displayName: 'X', role: 'agent' }, allowed: ['admin'] },
       { method: 'GET', url: `/api/users/${target}`, allowed: ['admin', 'dpo'] },
@@ -189,6 +191,8 @@ for (const d of dialects) {
         allowed: ['admin'], // an agent schedules only their own calls; naming another agent is refused
       },
       { method: 'GET', url: '/api/calls', allowed: ['admin', 'dpo', 'agent'] },
+      // Live presence for the calls list: everyone who may read calls (an agent gets their own calls only).
+      { method: 'GET', url: '/api/calls/presence', allowed: ['admin', 'dpo', 'agent'] },
       // Hosted by the admin: another agent's call does not exist for an agent (404), as with another organisation's.
       { method: 'GET', url: `/api/calls/${callId}`, allowed: ['admin', 'dpo'], denied: { agent: 404 } },
       { method: 'PATCH', url: `/api/calls/${callId}`, body: { durationMinutes: 40 }, allowed: ['admin'], denied: { agent: 404 } },
@@ -246,6 +250,7 @@ for (const d of dialects) {
       { method: 'GET', url: '/api/rights-requests', allowed: ['admin', 'dpo'] },
       { method: 'GET', url: `/api/rights-requests/${rr[role].access}`, allowed: ['admin', 'dpo'] },
       { method: 'POST', url: `/api/rights-requests/${rr[role].access}/export`, body: {}, allowed: ['admin', 'dpo'] },
+      { method: 'GET', url: `/api/rights-requests/${rr[role].erasure}/erasure-preview`, allowed: ['admin', 'dpo'] },
       { method: 'POST', url: `/api/rights-requests/${rr[role].erasure}/erase`, body: {}, allowed: ['admin', 'dpo'] },
       { method: 'POST', url: `/api/rights-requests/${rr[role].restriction}/restrict`, body: {}, allowed: ['admin', 'dpo'] },
       { method: 'POST', url: `/api/rights-requests/${rr[role].restriction}/lift-restriction`, body: { noticeText: 'We will lift the restriction on 1 June.' }, allowed: ['admin', 'dpo'] },

@@ -23,3 +23,14 @@ export function localInputToIso(value: string): string | undefined {
   const d = new Date(value);
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
+
+const pluralRules = new Intl.PluralRules('en-GB');
+const numbers = new Intl.NumberFormat('en-GB');
+
+/**
+ * A count with its noun, plural right: `count(1, 'person', 'people')` → "1 person", `count(1200, …)` → "1,200 people".
+ * The console is in English; the rules come from Intl.PluralRules all the same, so the forms are chosen, not guessed.
+ */
+export function count(n: number, one: string, other: string): string {
+  return `${numbers.format(n)} ${pluralRules.select(n) === 'one' ? one : other}`;
+}

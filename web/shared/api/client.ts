@@ -52,13 +52,15 @@ export function createApiClient(): ApiClient {
     // A body only when there is one: an empty body declared as JSON is refused (MALFORMED_JSON).
     if (body !== undefined) headers['content-type'] = 'application/json';
     try {
-      return await fetch(path, {
+      // `cache` is typed for the browser only; the server's type check also reads this file (through tests).
+      const init: RequestInit & { cache?: 'no-store' } = {
         method,
         headers,
         credentials: 'same-origin',
         cache: 'no-store',
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
+      };
+      return await fetch(path, init);
     } catch (cause) {
       throw new ApiError({
         status: 0,

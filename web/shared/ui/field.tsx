@@ -53,19 +53,32 @@ interface InputProps {
   required?: boolean;
   readOnly?: boolean;
   minLength?: number;
+  /** The longest value accepted: a longer one is shown with a message beside the field, never cut off. */
   maxLength?: number;
   max?: string;
   class?: string;
   placeholder?: string;
 }
 
+const numbers = new Intl.NumberFormat('en-GB');
+
+/**
+ * A text over its limit, said beside the field. The limit is not given to the browser as `maxlength`: that cuts a
+ * pasted text off without a word (a 5,000-character name became its first 100), and the person never learns that
+ * what was saved is not what they pasted.
+ */
+export function lengthError(value: string, maxLength: number | undefined): string | undefined {
+  if (maxLength === undefined || value.length <= maxLength) return undefined;
+  return `At most ${numbers.format(maxLength)} ${maxLength === 1 ? 'character' : 'characters'}: this has ${numbers.format(value.length)}.`;
+}
+
 export function TextField(props: FrameProps & InputProps & { value: string; onValue: (value: string) => void }) {
-  const { label, hint, error, optional, value, onValue, ...input } = props;
+  const { label, hint, error, optional, value, onValue, maxLength, ...input } = props;
   return (
     <Frame
       label={label}
       hint={hint}
-      error={error}
+      error={error ?? lengthError(value, maxLength)}
       optional={optional ?? false}
       render={(ids) => {
         // Preact types <input> as a union keyed by `type`; a field whose type is chosen by its caller is one of them.
@@ -86,12 +99,12 @@ interface TextAreaProps {
 }
 
 export function TextAreaField(props: FrameProps & TextAreaProps & { value: string; onValue: (value: string) => void }) {
-  const { label, hint, error, optional, value, onValue, ...area } = props;
+  const { label, hint, error, optional, value, onValue, maxLength, ...area } = props;
   return (
     <Frame
       label={label}
       hint={hint}
-      error={error}
+      error={error ?? lengthError(value, maxLength)}
       optional={optional ?? false}
       render={(ids) => <textarea rows={3} {...area} {...ids} value={value} onInput={(e) => onValue(e.currentTarget.value)} />}
     />

@@ -12,11 +12,12 @@ import { useSubmit } from '../../../shared/use-submit.ts';
 import { listUsers } from '../users/users.api.ts';
 import { listAuditEvents, verifyAuditChain, type AuditEvent, type AuditFilter, type ChainReport } from './audit.api.ts';
 import { auditEventTypes, describeEventType, type AuditEventType } from './event-types.ts';
+import { dataKeyLabel, eventValueInWords } from './event-words.ts';
 
 type TypeChoice = '' | AuditEventType;
 const typeChoices: readonly Choice<TypeChoice>[] = [
   { value: '', label: 'All events' },
-  ...(Object.keys(auditEventTypes) as AuditEventType[]).map((t) => ({ value: t, label: `${auditEventTypes[t]} (${t})` })),
+  ...(Object.keys(auditEventTypes) as AuditEventType[]).map((t) => ({ value: t, label: auditEventTypes[t] })),
 ];
 
 /**
@@ -208,14 +209,14 @@ function EventRow(props: { event: AuditEvent; nameOf: (userId: string) => string
       <td class="cell-number">{event.seq}</td>
       <td class="cell-nowrap">{formatDateTimeSeconds(event.createdAt)}</td>
       <td>
-        <span class="cell-primary">{describeEventType(event.type)}</span>
-        <span class="cell-secondary">
-          <code>{event.type}</code>
+        {/* The event's code (for the API and webhooks) on hover; the reader sees what happened. */}
+        <span class="cell-primary" title={event.type}>
+          {describeEventType(event.type)}
         </span>
       </td>
       <td title={actor.id ?? undefined}>{who}</td>
       <td>
-        <EventData data={event.data} nameOf={nameOf} />
+        <EventData type={event.type} data={event.data} nameOf={nameOf} />
       </td>
       <td>
         <code class="hash" title={event.hash}>
@@ -226,28 +227,17 @@ function EventRow(props: { event: AuditEvent; nameOf: (userId: string) => string
   );
 }
 
-function EventData(props: { data: Record<string, unknown>; nameOf: (userId: string) => string | undefined }) {
+function EventData(props: { type: string; data: Record<string, unknown>; nameOf: (userId: string) => string | undefined }) {
   const entries = Object.entries(props.data);
   if (entries.length === 0) return <span class="muted">—</span>;
   return (
     <dl class="event-data">
       {entries.map(([key, value]) => (
-        <div key={key}>
-          <dt>{key}</dt>
-          <dd>{formatValue(key, value, props.nameOf)}</dd>
+        <div key={key} data-key={key}>
+          <dt>{dataKeyLabel(key)}</dt>
+          <dd>{eventValueInWords(props.type, key, value, props.nameOf)}</dd>
         </div>
       ))}
     </dl>
   );
-}
-
-function formatValue(key: string, value: unknown, nameOf: (userId: string) => string | undefined): string {
-  if (value === null) return '—';
-  if (key === 'userId' && typeof value === 'string') {
-    const name = nameOf(value);
-    return name ? `${name} (${value})` : value;
-  }
-  if (Array.isArray(value)) return value.map(String).join(', ');
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
 }

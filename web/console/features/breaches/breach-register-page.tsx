@@ -1,11 +1,12 @@
 import { useState } from 'preact/hooks';
 import { useApi } from '../../../shared/api/api-context.tsx';
+import { fieldErrorsOf } from '../../../shared/api/api-error.ts';
 import { Alert, ErrorAlert } from '../../../shared/ui/alert.tsx';
 import { Button, SubmitButton } from '../../../shared/ui/button.tsx';
 import { TextAreaField } from '../../../shared/ui/field.tsx';
 import { Loading } from '../../../shared/ui/loading.tsx';
 import { PageHeader } from '../../../shared/ui/page-header.tsx';
-import { formatDateTime } from '../../../shared/format.ts';
+import { count, formatDateTime } from '../../../shared/format.ts';
 import { useResource } from '../../../shared/use-resource.ts';
 import { useSubmit } from '../../../shared/use-submit.ts';
 import { BreachClockBadge, useNow } from './breach-clock-badge.tsx';
@@ -47,7 +48,7 @@ export function BreachRegisterPage() {
       {recording && (
         <section class="panel" aria-label="Record a breach">
           <h2>Record a breach</h2>
-          <BreachForm busy={record.busy} submitLabel="Record breach" onSubmit={(input) => void onRecord(input)} />
+          <BreachForm busy={record.busy} submitLabel="Record breach" error={record.error} onSubmit={(input) => void onRecord(input)} />
           <ErrorAlert error={record.error} title="The breach was not recorded" />
           <Button onClick={() => setRecording(false)}>Cancel</Button>
         </section>
@@ -103,6 +104,7 @@ function BreachDetail(props: { id: string; now: Date; onChanged: () => void }) {
   const [text, setText] = useState('');
   const saving = useSubmit();
   const adding = useSubmit();
+  const [emptyUpdate, setEmptyUpdate] = useState(false);
 
   if (breach.state.status === 'loading') return <Loading label="Loading the breach…" />;
   if (breach.state.status === 'error') return <ErrorAlert error={breach.state.error} title="The breach could not be loaded" />;
@@ -119,6 +121,10 @@ function BreachDetail(props: { id: string; now: Date; onChanged: () => void }) {
 
   async function onAddUpdate(e: Event) {
     e.preventDefault();
+    if (!text.trim()) {
+      setEmptyUpdate(true);
+      return;
+    }
     const saved = await adding.run(() => addBreachUpdate(api, b.id, text));
     if (saved) {
       breach.set(saved);
@@ -135,7 +141,7 @@ function BreachDetail(props: { id: string; now: Date; onChanged: () => void }) {
       </p>
       {editing ? (
         <>
-          <BreachForm initial={b} busy={saving.busy} submitLabel="Save changes" onSubmit={(input) => void onSave(input)} />
+          <BreachForm initial={b} busy={saving.busy} submitLabel="Save changes" error={saving.error} onSubmit={(input) => void onSave(input)} />
           <ErrorAlert error={saving.error} title="The changes were not saved" />
           <Button onClick={() => setEditing(false)}>Cancel</Button>
         </>
@@ -149,8 +155,9 @@ function BreachDetail(props: { id: string; now: Date; onChanged: () => void }) {
             <dt>People</dt>
             <dd>{b.subjectCategories}</dd>
             <dt>Approximate numbers</dt>
-            <dd>
-              {b.approxSubjects ?? 'unknown'} people, {b.approxRecords ?? 'unknown'} records
+            <dd data-testid="breach-numbers">
+              {b.approxSubjects === null ? 'Number of people not known yet' : `About ${count(b.approxSubjects, 'person', 'people')}`},{' '}
+              {b.approxRecords === null ? 'number of records not known yet' : `${count(b.approxRecords, 'record', 'records')}`}
             </dd>
             <dt>Likely consequences</dt>
             <dd>{b.consequences}</dd>
@@ -200,8 +207,19 @@ function BreachDetail(props: { id: string; now: Date; onChanged: () => void }) {
           ))}
         </ol>
       )}
-      <form class="form" aria-label="Add a follow-up" onSubmit={(e) => void onAddUpdate(e)}>
-        <TextAreaField label="Follow-up" name="update" hint="What was learnt or done since. Follow-ups cannot be changed later." value={text} onValue={setText} required />
+      <form class="form" aria-label="Add a follow-up" onSubmit={(e) => void onAddUpdate(e)} noValidate>
+        <TextAreaField
+          label="Follow-up"
+          name="update"
+          hint="What was learnt or done since. Follow-ups cannot be changed later."
+          value={text}
+          onValue={(v) => {
+            setText(v);
+            setEmptyUpdate(false);
+          }}
+          error={emptyUpdate ? 'Write the follow-up first.' : fieldErrorsOf(adding.error).text}
+          required
+        />
         <SubmitButton busy={adding.busy} busyLabel="Adding…">
           Add follow-up
         </SubmitButton>

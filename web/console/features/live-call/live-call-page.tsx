@@ -1,6 +1,7 @@
 import { useRoute } from 'preact-iso';
 import { useEffect, useState } from 'preact/hooks';
 import { Alert } from '../../../shared/ui/alert.tsx';
+import { ConfirmDialog } from '../../../shared/ui/confirm-dialog.tsx';
 import { PageHeader } from '../../../shared/ui/page-header.tsx';
 import { callMessagesEn as t } from '../../../customer/call/call-messages.ts';
 import { CallSession, type CallSnapshot } from '../../../customer/call/call-session.ts';
@@ -27,29 +28,56 @@ function LiveCall(props: { callId: string }) {
   }, [session]);
   const snapshot = useCallSnapshot(session);
   const over = ['ended', 'left', 'declined', 'failed'].includes(snapshot.phase);
+  // Ending is asked first (it cannot be undone), and once done the agent is told it was their doing, not "the host".
+  const [confirmingEnd, setConfirmingEnd] = useState(false);
+  const [endedByMe, setEndedByMe] = useState(false);
+  const endedHere = endedByMe && snapshot.phase === 'ended';
   return (
     <>
       <PageHeader title="Live call">
         <p>Let waiting customers in, talk, share your screen and chat. Ending the call ends it for everyone.</p>
       </PageHeader>
-      <CallView
-        session={session}
-        snapshot={snapshot}
-        t={t}
-        hostName="the agent"
-        aside={!over && <Lobby session={session} snapshot={snapshot} />}
-        banner={!over && <RecordingBanner snapshot={snapshot} />}
-        extraControls={
-          !over && (
-            <>
-              <RecordingControls session={session} snapshot={snapshot} />
-              <button type="button" class="call-button call-button-danger" onClick={() => session.endForEveryone()}>
-                End call for everyone
-              </button>
-            </>
-          )
-        }
-      />
+      <ConfirmDialog
+        open={confirmingEnd && !over}
+        title="End the call for everyone?"
+        confirmLabel="End call for everyone"
+        cancelLabel="Stay in the call"
+        testId="end-call-dialog"
+        onCancel={() => setConfirmingEnd(false)}
+        onConfirm={() => {
+          setConfirmingEnd(false);
+          setEndedByMe(true);
+          session.endForEveryone();
+        }}
+      >
+        <p>Everyone is disconnected, customers included, and nobody can join again with their link. A recording that is running stops.</p>
+      </ConfirmDialog>
+      {endedHere && (
+        <section class="call-over" data-testid="call-over" data-phase="ended" role="status">
+          <h2>You ended the call for everyone.</h2>
+          <p>The customers were disconnected and their links no longer work.</p>
+        </section>
+      )}
+      {!endedHere && (
+        <CallView
+          session={session}
+          snapshot={snapshot}
+          t={t}
+          hostName="the agent"
+          aside={!over && <Lobby session={session} snapshot={snapshot} />}
+          banner={!over && <RecordingBanner snapshot={snapshot} />}
+          extraControls={
+            !over && (
+              <>
+                <RecordingControls session={session} snapshot={snapshot} />
+                <button type="button" class="call-button call-button-danger" aria-haspopup="dialog" onClick={() => setConfirmingEnd(true)}>
+                  End call for everyone
+                </button>
+              </>
+            )
+          }
+        />
+      )}
       {over && (
         <p>
           <a href="/calls">Back to the calls</a>

@@ -21,6 +21,7 @@ import { useSubmit } from '../../../shared/use-submit.ts';
 import { can } from '../../roles.ts';
 import { useMe } from '../../session.tsx';
 import { describeEventType } from '../audit/event-types.ts';
+import { codeInWords, codeValueInWords } from '../audit/event-words.ts';
 import {
   getRecording,
   getSealedRecordingKey,
@@ -178,10 +179,10 @@ function RecordingPanel(props: { recording: Recording }) {
             {r.stoppedAt && (
               <span class="cell-secondary">
                 Stopped {formatDateTime(r.stoppedAt)}
-                {r.stopReason ? `: ${stopReasonLabels[r.stopReason] ?? r.stopReason}` : ''}.
+                {r.stopReason ? `: ${stopReasonLabels[r.stopReason] ?? codeInWords(r.stopReason).toLowerCase()}` : ''}.
               </span>
             )}
-            {r.failure && <span class="cell-secondary">Failure: {r.failure}</span>}
+            {r.failure && <span class="cell-secondary">Why: {codeValueInWords('recording.failed', 'reason', r.failure)}.</span>}
           </dd>
         </div>
         <div class="summary-row">
@@ -199,6 +200,11 @@ function RecordingPanel(props: { recording: Recording }) {
       {trailOpen && <AuditTrail recordingId={r.id} />}
     </section>
   );
+}
+
+/** A track that ended because its person left, followed by another of theirs: they came back (a reload, a dropped network). */
+function cameBack(p: RecordingParticipant, t: Track): boolean {
+  return t.endReason === 'left' && t.endedAt !== null && p.tracks.some((o) => o.id !== t.id && o.source === t.source && o.startedAt >= t.endedAt!);
 }
 
 function ParticipantsTable(props: { recording: Recording }) {
@@ -226,14 +232,14 @@ function ParticipantsTable(props: { recording: Recording }) {
       </thead>
       <tbody>
         {rows.map(({ p, t }, i) => (
-          <TrackRow key={t?.id ?? `${p.id}-${i}`} recording={r} participant={p} track={t} first={i === 0 || rows[i - 1]!.p.id !== p.id} />
+          <TrackRow key={t?.id ?? `${p.id}-${i}`} recording={r} participant={p} track={t} />
         ))}
       </tbody>
     </table>
   );
 }
 
-function TrackRow(props: { recording: Recording; participant: RecordingParticipant; track: Track | null; first: boolean }) {
+function TrackRow(props: { recording: Recording; participant: RecordingParticipant; track: Track | null }) {
   const { participant: p, track: t, recording: r } = props;
   const api = useApi();
   const submit = useSubmit();
@@ -259,9 +265,12 @@ function TrackRow(props: { recording: Recording; participant: RecordingParticipa
     }
     const link = await submit.run(() => requestMediaLink(api, r.id, t.id, 'download'));
     if (!link) return;
-    // The answer is an attachment: the browser saves it and the page stays where it is.
+    // The answer is an attachment: the browser saves it and the page stays where it is. The `download` attribute is
+    // what keeps the console's router from taking the click as a page change (it showed "Page not found"); the file
+    // name the server sends wins over this one.
     const a = document.createElement('a');
     a.href = link.url;
+    a.download = fileName(t.id);
     a.rel = 'noopener';
     document.body.append(a);
     a.click();
@@ -272,22 +281,19 @@ function TrackRow(props: { recording: Recording; participant: RecordingParticipa
   return (
     <>
       <tr data-track={t?.id}>
+        {/* Every track row names its person: a second track (after a reload, a new camera) is hers too. */}
         <td>
-          {props.first && (
-            <>
-              <span class="cell-primary">{p.displayName}</span>
-              <span class="cell-secondary">{p.kind === 'agent' ? 'Host' : 'Customer'}</span>
-            </>
-          )}
+          <span class="cell-primary">{p.displayName}</span>
+          <span class="cell-secondary">{p.kind === 'agent' ? 'Host' : 'Customer'}</span>
         </td>
-        <td>{props.first && (p.kind === 'customer' ? consentLabels[p.consent] : p.consent === 'none' ? '—' : consentLabels[p.consent])}</td>
+        <td>{p.kind === 'customer' ? consentLabels[p.consent] : p.consent === 'none' ? '—' : consentLabels[p.consent]}</td>
         {t ? (
           <>
             <td>{sourceLabels[t.source]}</td>
             <td>{basisLabels[t.basis]}</td>
             <td>{trackStatusLabels[t.status]}</td>
             <td>{formatDuration(t.durationMs)}</td>
-            <td>{t.endReason ? (endReasonLabels[t.endReason] ?? t.endReason) : '—'}</td>
+            <td>{t.endReason ? (cameBack(p, t) ? 'Left the call (reconnected)' : (endReasonLabels[t.endReason] ?? codeInWords(t.endReason))) : '—'}</td>
             <td class="cell-actions">
               {playable && (
                 <span class="row-actions">
@@ -588,7 +594,7 @@ function AuditTrail(props: { recordingId: string }) {
                   <td title={e.actor.id ?? undefined}>{actorLabel(e.actor, me.user.id)}</td>
                   <td>
                     {describeEventType(e.type)}
-                    {typeof e.data.reason === 'string' && <span class="cell-secondary">Reason: {e.data.reason}</span>}
+                    {typeof e.data.reason === 'string' && <span class="cell-secondary">Reason: {codeValueInWords(e.type, 'reason', e.data.reason)}</span>}
                   </td>
                 </tr>
               ))}
