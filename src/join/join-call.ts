@@ -11,6 +11,13 @@ import { AppError } from '../shared/app-error.ts';
 import type { CallTypeId, OrgId } from '../shared/ids.ts';
 import { resolveJoinToken } from '../scheduling/join-links.ts';
 
+/**
+ * How long before the scheduled start the join page lets the customer into the call (the lobby). Earlier, the page
+ * says when the call is and asks her to come back; she may still read the notice, make her choices and try her
+ * camera. The signalling server does not refuse an earlier join: this is guidance, not access control.
+ */
+export const JOIN_OPENS_MINUTES_BEFORE = 30;
+
 type OpenLink = { orgId: OrgId; callId: string; participantId: string; subjectId: string };
 
 const linkProblems: Record<Locale, Record<'invalid' | 'cancelled' | 'expired' | 'staff', string>> = {
@@ -73,10 +80,15 @@ export async function joinInfo(deps: Deps, token: string, locale: Locale) {
   return {
     locale,
     availableLocales: [...supportedLocales],
+    // The server's clock: the page says "tomorrow" and opens the join from it, not from the device's own clock.
+    now: deps.clock.now().toISOString(),
     call: {
       id: call.id,
       startsAt: call.starts_at,
       endsAt: call.ends_at,
+      joinOpensAt: new Date(new Date(call.starts_at).getTime() - JOIN_OPENS_MINUTES_BEFORE * 60_000).toISOString(),
+      // The organisation's time zone, which the invitation's times are written in too.
+      timeZone: deps.config.timeZone,
       callTypeName: callType.name,
       organisationName: org.legal_name,
       agentName: agent.display_name,

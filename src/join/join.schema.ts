@@ -6,11 +6,17 @@ export const consentPurposeSchema = z.enum(['recording', 'chat', 'training_qa', 
 export const joinInfoSchema = z.object({
   locale: z.enum(supportedLocales),
   availableLocales: z.array(z.enum(supportedLocales)),
+  /** The server's time when it answered (ISO): "today", "tomorrow" and the join's opening are reckoned from it. */
+  now: z.string(),
   call: z.object({
     /** The call's id, which the signalling `join` message names. */
     id: z.string(),
     startsAt: z.string(),
     endsAt: z.string(),
+    /** From when the page lets the customer join (30 minutes before the start); earlier it says when to come back. */
+    joinOpensAt: z.string(),
+    /** The organisation's time zone (IANA), in which the page and the invitation state the time. */
+    timeZone: z.string(),
     callTypeName: z.string(),
     organisationName: z.string(),
     agentName: z.string(),

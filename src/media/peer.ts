@@ -76,6 +76,11 @@ export class Peer {
     this.pc = new RTCPeerConnection(serverPeerConfig(ctx.network));
     ctx.counts.peers++;
     ctx.counts.peerConnections++;
+    // The first m-line tags the BUNDLE group, and Chromium ties the one transport to it: when that m-line is stopped
+    // (a subscription whose publisher left or reloaded, an unpublished source) and a later offer reuses its slot,
+    // Chromium fails the connection or refuses its own answer ("Failed to setup RTCP mux"). So the first m-line is an
+    // inactive one that carries nothing and is never stopped; every real source comes after it.
+    this.pc.addTransceiver('audio', { direction: 'inactive' });
     this.pc.connectionStateChange.subscribe((state) => {
       if (state === 'failed' && !this.#closed) this.events.emit('failed', 'connection-failed');
     });

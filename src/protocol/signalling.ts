@@ -21,6 +21,8 @@ export const MAX_MESSAGE_BYTES = 64 * 1024;
 export const MAX_SDP_CHARS = 60_000;
 export const MAX_SERVER_SDP_CHARS = 1_000_000;
 export const MAX_CHAT_CHARS = 2_000;
+/** Chat messages a live call keeps in memory to send again on a rejoin (the oldest go first beyond this). */
+export const MAX_CHAT_HISTORY = 500;
 /**
  * End-to-end encryption (issue 8). A public key is an uncompressed P-256 point (65 bytes → 88 base64 characters);
  * a wrapped media key is a 12-byte IV and an AES-GCM-sealed 32-byte key with its 16-byte tag (60 bytes → 80
@@ -251,6 +253,13 @@ export const serverMessage = z.discriminatedUnion('type', [
   /** Reserved for server-side trickle; today the server's offers carry all of its candidates. */
   z.object({ type: z.literal('ice'), candidate: iceCandidate }),
   z.object({ type: z.literal('chat'), from: participantId, text: z.string(), at: z.string() }),
+  /**
+   * The call's chat so far, oldest first, as far as this participant may see it: what was said from the moment they
+   * were first let in (not before). Sent when they are let in and on every rejoin (a reload, a dropped network), so a
+   * page that lost its chat gets it back; the client replaces its list with it. Kept in the server's memory only
+   * while the call lasts (at most MAX_CHAT_HISTORY messages).
+   */
+  z.object({ type: z.literal('chat-history'), messages: z.array(z.object({ from: participantId, text: z.string(), at: z.string() })).max(MAX_CHAT_HISTORY) }),
   z.object({ type: z.literal('pong'), at: z.number().optional() }),
   z.object({ type: z.literal('call-ended'), message: z.string() }),
   z.object({ type: z.literal('error'), code: errorCode, message: z.string() }),

@@ -3,6 +3,7 @@ import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { joinToken } from '../../src/scheduling/join-links.ts';
 import { addUser, createOrgWithAdmin, publishNotice, type SignedIn } from '../support/harness.ts';
+import { germanTextProblems } from '../support/language-check.ts';
 import { startTestSmtp, type TestSmtp } from '../support/smtp.ts';
 import { launchChromiumWithFakeMedia, startListeningParley, watchPage, type ListeningParley, type PageWatch } from './support.ts';
 
@@ -125,7 +126,7 @@ describe('customer join page in Chromium', () => {
 
   it('the invited customer reads the notice before any camera request, declines recording and reaches the device check', async () => {
     // 1. The agent schedules; the job runner sends the invitation; it arrives at the SMTP server.
-    const call = await scheduleCall({ startsInMinutes: 60 });
+    const call = await scheduleCall({ startsInMinutes: 10 });
     await server.parley.jobs.runDue();
     await smtp.waitFor(2); // the invitation, and the agent's confirmation
     const invitation = smtp.messages.find((m) => !Array.isArray(m.to) && m.to?.value[0]?.address === CUSTOMER.email);
@@ -204,7 +205,10 @@ describe('customer join page in Chromium', () => {
     await page.getByRole('button', { name: 'Picture and sound work — I am ready' }).click();
     const ready = page.getByTestId('ready');
     await ready.waitFor();
-    expect(await ready.innerText()).toContain(`The call will start on this page as soon as ${AGENT_NAME} opens it.`);
+    // It says what is true: she presses the button, then waits to be let in (the call type has a lobby).
+    expect(await ready.innerText()).toContain(`Press “Join the call” when you want to start. You then wait a moment on this page until ${AGENT_NAME} lets you in.`);
+    expect(await ready.innerText()).not.toMatch(/need(s)? (to )?do nothing|do not need to do anything/i);
+    await ready.getByRole('button', { name: 'Join the call' }).waitFor();
     expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
     await shot(page, '3-device-check');
     expect((await mediaRequests(page)).length).toBe(1);
@@ -257,6 +261,121 @@ describe('customer join page in Chromium', () => {
     expect(watch.errors).toEqual([]);
     expect(watch.expectedErrors).toEqual([]);
     expect(watch.cspViolations).toEqual([]);
+    await context.close();
+  });
+
+  it('the back button goes to the previous step, never off the page, and a reload stays on the step', async () => {
+    const call = await scheduleCall({ startsInMinutes: 10, email: 'bea.back@example.test' });
+    const token = joinToken(server.parley.deps, call.participantId, call.callId);
+    const { context, page, watch } = await openContext({ width: 1280, height: 900 });
+    const url = `${server.origin}/j/${token}`;
+    await open(page, url);
+    const notice = page.getByTestId('privacy-notice');
+    const choices = page.getByRole('heading', { name: 'Your choices' });
+    const devices = page.getByTestId('device-check');
+    await notice.waitFor();
+    await page.getByRole('button', { name: 'I have read this notice — continue' }).click();
+    await choices.waitFor();
+
+    // Back from the questions: the notice again, on this page (the site is not left).
+    await page.goBack();
+    await notice.waitFor();
+    expect(page.url()).toBe(url);
+    expect(await page.locator('main').getAttribute('data-notice-acknowledged')).toBe('false');
+    await page.goForward();
+    await choices.waitFor();
+    await page.getByRole('button', { name: 'Continue', exact: true }).click();
+    await devices.waitFor();
+
+    // Back from the device check: the answers are recorded, so back leads to the notice, not to a form that would
+    // record them again; the camera is let go.
+    await page.goBack();
+    await notice.waitFor();
+    expect(page.url()).toBe(url);
+    await expect.poll(() => page.locator('video').count()).toBe(0);
+    await page.goForward();
+    await devices.waitFor();
+    await page.goBack();
+    await page.getByRole('button', { name: 'I have read this notice — continue' }).click();
+    await devices.waitFor();
+    expect(await page.getByRole('checkbox').count()).toBe(0);
+
+    // A reload keeps the step: the same notice version was read, the answers are in the ledger.
+    await page.reload();
+    await devices.waitFor();
+    expect(await notice.count()).toBe(0);
+    expect(await page.locator('main').getAttribute('data-notice-acknowledged')).toBe('true');
+    // The choice was recorded once, however often she went back and forth.
+    const records = await server.parley.deps.db.selectFrom('consent_records').select('action').where('call_id', '=', call.callId).execute();
+    expect(records.map((r) => r.action)).toEqual(['declined']);
+
+    // Nothing of it is kept in storage: the step lives in the tab's own history entry.
+    expect(await page.evaluate('({ local: localStorage.length, session: sessionStorage.length })')).toEqual({ local: 0, session: 0 });
+    // Into the call (the lobby: nobody has opened it yet), then back: she leaves the call at once (the agent's list
+    // does not show her "reconnecting" for the grace period) and is at the device check, ready to join again.
+    const live = () => server.parley.calls.presence(admin.orgId).get(call.callId) ?? [];
+    await page.getByRole('button', { name: 'Picture and sound work — I am ready' }).click();
+    await page.getByTestId('join-call').click();
+    await page.getByTestId('lobby-waiting').waitFor();
+    await expect.poll(() => live().map((p) => p.state)).toEqual(['waiting']);
+    await page.goBack();
+    await devices.waitFor();
+    expect(page.url()).toBe(url);
+    await expect.poll(() => live(), { timeout: 5_000 }).toEqual([]);
+    await page.goForward();
+    await page.getByTestId('lobby-waiting').waitFor();
+    await page.goBack();
+    await devices.waitFor();
+
+    // After the reload, back still goes to the previous step.
+    await page.goBack();
+    await notice.waitFor();
+    expect(page.url()).toBe(url);
+    expect(watch.errors).toEqual([]);
+    expect(watch.cspViolations).toEqual([]);
+    await context.close();
+  });
+
+  it('a customer a day early reads, in German, when her call is and when she can join; she can read and check now', async () => {
+    // Tomorrow at 10:00 in the organisation's time zone (Europe/Berlin, the default), by the server's clock.
+    const now = server.clock.now();
+    const tomorrow = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Berlin', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(now.getTime() + 86_400_000));
+    const berlinClock = (t: number) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(t);
+    const startsAt = [1, 2].map((offset) => Date.parse(`${tomorrow}T${String(10 - offset).padStart(2, '0')}:00:00Z`)).find((t) => berlinClock(t) === '10:00')!;
+    const res = await agent.client.post('/api/calls', {
+      callTypeId,
+      startsAt: new Date(startsAt).toISOString(),
+      durationMinutes: 30,
+      customer: { displayName: 'Erika Früh', email: 'erika.frueh@example.test' },
+      locale: 'de',
+    });
+    expect(res.status, res.raw).toBe(201);
+    const customer = res.body.participants.find((p: { kind: string }) => p.kind === 'customer');
+    const token = joinToken(server.parley.deps, customer.id, res.body.id);
+    const { context, page, watch } = await openContext({ width: 390, height: 844 }, 'de-DE');
+    await open(page, `${server.origin}/j/${token}`);
+
+    const early = page.getByTestId('early-arrival');
+    await early.waitFor();
+    const earlyText = await early.innerText();
+    expect(earlyText).toContain('Ihr Gespräch findet morgen um 10:00 Uhr statt');
+    expect(earlyText).toContain('Sie können ab 09:30 Uhr beitreten');
+    expect(germanTextProblems(earlyText)).toEqual([]);
+    await shot(page, '9-early-de');
+
+    // She may still read the notice, answer the question and try her camera; only the join waits.
+    await page.getByRole('button', { name: 'Ich habe diesen Hinweis gelesen — weiter' }).click();
+    await page.getByRole('button', { name: 'Weiter', exact: true }).click();
+    await page.getByRole('button', { name: 'Bild und Ton funktionieren — ich bin bereit' }).click();
+    const ready = page.getByTestId('ready');
+    await ready.waitFor();
+    expect(await ready.getByTestId('join-call').count()).toBe(0);
+    const readyText = await ready.innerText();
+    expect(readyText).toContain('Sie können ab 09:30 Uhr beitreten.');
+    expect(germanTextProblems(readyText)).toEqual([]);
+    expect(await early.isVisible()).toBe(true);
+    await shot(page, '10-early-ready-de');
+    expect(watch.errors).toEqual([]);
     await context.close();
   });
 

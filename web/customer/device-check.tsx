@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { MediaProblem, Messages } from './messages.ts';
+import type { MediaProblem, Messages, TimeOfDay } from './messages.ts';
 import { useMicLevel } from './use-mic-level.ts';
 
 type Media = { readonly kind: 'asking' } | { readonly kind: 'live'; readonly stream: MediaStream } | { readonly kind: 'failed'; readonly problem: MediaProblem };
@@ -14,9 +14,18 @@ export interface Selection {
  * The camera and microphone check: the only place on the join page that asks for media, and mounted only after
  * the privacy notice has been acknowledged (G15). It shows the local preview, a microphone level, and lets the
  * person pick devices (whose names the browser reveals only after permission). Nothing leaves the device here:
- * the live call, when it comes, starts on this page.
+ * the call starts on this page when the person presses the join button (from 30 minutes before the start).
  */
-export function DeviceCheck(props: { t: Messages; agentName: string; joinLabel: string; onJoin: (devices: Selection) => void }) {
+export function DeviceCheck(props: {
+  t: Messages;
+  agentName: string;
+  joinLabel: string;
+  /** The call type has a lobby: the agent lets the person in. */
+  lobby: boolean;
+  /** Null when the person may join now; else from when (the page re-renders when that time comes). */
+  opensAt: TimeOfDay | null;
+  onJoin: (devices: Selection) => void;
+}) {
   const { t } = props;
   const [media, setMedia] = useState<Media>({ kind: 'asking' });
   const [selection, setSelection] = useState<Selection>({});
@@ -128,18 +137,23 @@ export function DeviceCheck(props: { t: Messages; agentName: string; joinLabel: 
           {ready ? (
             <div class="join-alert join-alert-success" role="status" data-testid="ready">
               <p class="join-alert-title">{t.ready.heading}</p>
-              <p>{t.ready.text(props.agentName)}</p>
-              <p>{t.ready.keepOpen}</p>
-              <div class="join-actions">
-                <button
-                  type="button"
-                  class="join-button join-button-primary"
-                  data-testid="join-call"
-                  onClick={() => props.onJoin({ camera: active('video'), microphone: active('audio') })}
-                >
-                  {props.joinLabel}
-                </button>
-              </div>
+              {props.opensAt ? (
+                <p data-testid="join-not-yet">{t.ready.notYet(props.opensAt)}</p>
+              ) : (
+                <>
+                  <p>{t.ready.text(props.agentName, props.joinLabel, props.lobby)}</p>
+                  <div class="join-actions">
+                    <button
+                      type="button"
+                      class="join-button join-button-primary"
+                      data-testid="join-call"
+                      onClick={() => props.onJoin({ camera: active('video'), microphone: active('audio') })}
+                    >
+                      {props.joinLabel}
+                    </button>
+                  </div>
+                </>
+              )}
             </div>
           ) : (
             <div class="join-actions">

@@ -28,10 +28,13 @@ const sectionSchema = z.object({
 const joinInfoSchema = z.object({
   locale: z.enum(locales),
   availableLocales: z.array(z.string()),
+  now: z.string(),
   call: z.object({
     id: z.string(),
     startsAt: z.string(),
     endsAt: z.string(),
+    joinOpensAt: z.string(),
+    timeZone: z.string(),
     callTypeName: z.string(),
     organisationName: z.string(),
     agentName: z.string(),
@@ -45,6 +48,8 @@ const joinInfoSchema = z.object({
     sections: z.array(sectionSchema),
     footer: z.string(),
     notice: z.object({ id: z.string(), version: z.number(), contentHash: z.string() }),
+    /** The organisation (controller): its public rights page is `/rights/<id>`. */
+    organisation: z.object({ id: z.string() }),
   }),
   consents: z.array(
     z.object({ purpose: purposeSchema, text: z.string(), textHash: z.string(), current: statusSchema, needsDecision: z.boolean() }),

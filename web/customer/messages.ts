@@ -14,6 +14,13 @@ export type ConsentStatus = 'given' | 'declined' | 'withdrawn';
 export type MediaProblem = 'denied' | 'not_found' | 'in_use' | 'unsupported' | 'other';
 /** The link problems the join API names, plus failures that never got an answer from it. */
 export type LinkProblem = 'JOIN_LINK_INVALID' | 'JOIN_CALL_CANCELLED' | 'JOIN_LINK_EXPIRED' | 'OTHER';
+/** A time of day as call-time.ts finds it: "10:00", and the zone's short name when the reader lives elsewhere. */
+export interface TimeOfDay {
+  readonly hm: string;
+  readonly zone: string | null;
+}
+/** The call's day as call-time.ts finds it. */
+export type DayOfCall = { readonly kind: 'today' | 'tomorrow' } | { readonly kind: 'date'; readonly date: string };
 
 export interface Messages {
   readonly documentTitle: string;
@@ -27,6 +34,8 @@ export interface Messages {
     readonly lead: (organisation: string) => string;
     readonly version: (version: number) => string;
     readonly privacyPolicy: (organisation: string) => string;
+    /** The link to the organisation's public rights page (copy of one's data, erasure…), in the page footer. */
+    readonly rightsPage: (organisation: string) => string;
     readonly acknowledge: string;
     readonly acknowledgeHint: string;
   };
@@ -63,13 +72,26 @@ export interface Messages {
     readonly retry: string;
     readonly ready: string;
   };
-  readonly ready: { readonly heading: string; readonly text: (agent: string) => string; readonly keepOpen: string };
+  readonly ready: {
+    readonly heading: string;
+    /** What happens when the person presses the join button (named by `join`): the lobby, or waiting for the agent. */
+    readonly text: (agent: string, join: string, lobby: boolean) => string;
+    /** Before the join opens: from when, and that the page or the invitation's link brings her back. */
+    readonly notYet: (opens: TimeOfDay) => string;
+  };
+  /** Opened well before the call: when it is, and that she can come back then (and read and check now). */
+  readonly early: { readonly title: (day: DayOfCall, time: TimeOfDay) => string; readonly text: (opens: TimeOfDay) => string };
   readonly link: Readonly<Record<LinkProblem, { readonly title: string; readonly text: string; readonly todo: string }>>;
   readonly retry: string;
   readonly reference: string;
   readonly requestFailed: string;
   readonly footer: string;
 }
+
+/** "10:00", or "10:00 CET" for a reader in another time zone. */
+const timeEn = (t: TimeOfDay) => (t.zone ? `${t.hm} ${t.zone}` : t.hm);
+/** "10:00 Uhr", or "10:00 Uhr (MEZ)" for a reader in another time zone. */
+const timeDe = (t: TimeOfDay) => (t.zone ? `${t.hm} Uhr (${t.zone})` : `${t.hm} Uhr`);
 
 const en: Messages = {
   documentTitle: 'Join your video call',
@@ -84,6 +106,7 @@ const en: Messages = {
       `Before anything else, please read how ${organisation} handles your information in this call. We will not ask for your camera or microphone until you have read it.`,
     version: (version) => `Version ${version}`,
     privacyPolicy: (organisation) => `${organisation}'s full privacy policy`,
+    rightsPage: (organisation) => `Your data protection rights at ${organisation}: a copy of your data, erasure and more`,
     acknowledge: 'I have read this notice — continue',
     acknowledgeHint: 'This only confirms that you have read the notice. It is not consent to anything.',
   },
@@ -137,8 +160,16 @@ const en: Messages = {
   },
   ready: {
     heading: 'You are ready',
-    text: (agent) => `The call will start on this page as soon as ${agent} opens it. You do not need to do anything else.`,
-    keepOpen: 'Please keep this page open.',
+    text: (agent, join, lobby) =>
+      lobby
+        ? `Press “${join}” when you want to start. You then wait a moment on this page until ${agent} lets you in.`
+        : `Press “${join}” when you want to start. If ${agent} is not there yet, you wait on this page until they join.`,
+    notYet: (opens) => `You can join from ${timeEn(opens)}. Keep this page open and the button appears then, or come back with the link in your invitation.`,
+  },
+  early: {
+    title: (day, time) => `Your call is ${day.kind === 'date' ? `on ${day.date}` : day.kind} at ${timeEn(time)}`,
+    text: (opens) =>
+      `You can join from ${timeEn(opens)}, 30 minutes before the start. Please come back then with the link in your invitation. You can already read the privacy notice, make your choices and try your camera and microphone now.`,
   },
   link: {
     JOIN_LINK_INVALID: {
@@ -181,6 +212,7 @@ const de: Messages = {
       `Bitte lesen Sie zuerst, wie ${organisation} in diesem Gespräch mit Ihren Daten umgeht. Erst danach fragen wir nach Ihrer Kamera und Ihrem Mikrofon.`,
     version: (version) => `Version ${version}`,
     privacyPolicy: (organisation) => `Vollständige Datenschutzerklärung von ${organisation}`,
+    rightsPage: (organisation) => `Ihre Datenschutzrechte bei ${organisation}: Kopie Ihrer Daten, Löschung und mehr`,
     acknowledge: 'Ich habe diesen Hinweis gelesen — weiter',
     acknowledgeHint: 'Damit bestätigen Sie nur, dass Sie den Hinweis gelesen haben. Es ist keine Einwilligung.',
   },
@@ -239,8 +271,18 @@ const de: Messages = {
   },
   ready: {
     heading: 'Sie sind bereit',
-    text: (agent) => `Das Gespräch beginnt auf dieser Seite, sobald ${agent} es öffnet. Sie müssen nichts weiter tun.`,
-    keepOpen: 'Bitte lassen Sie diese Seite geöffnet.',
+    text: (agent, join, lobby) =>
+      lobby
+        ? `Klicken Sie auf „${join}“, wenn Sie beginnen möchten. Sie warten dann kurz auf dieser Seite, bis ${agent} Sie hereinlässt.`
+        : `Klicken Sie auf „${join}“, wenn Sie beginnen möchten. Ist ${agent} noch nicht da, warten Sie auf dieser Seite, bis ${agent} dazukommt.`,
+    notYet: (opens) =>
+      `Sie können ab ${timeDe(opens)} beitreten. Lassen Sie diese Seite geöffnet, dann erscheint die Schaltfläche von selbst, oder kommen Sie über den Link in Ihrer Einladung wieder.`,
+  },
+  early: {
+    title: (day, time) =>
+      `Ihr Gespräch findet ${day.kind === 'date' ? `am ${day.date}` : day.kind === 'today' ? 'heute' : 'morgen'} um ${timeDe(time)} statt`,
+    text: (opens) =>
+      `Sie können ab ${timeDe(opens)} beitreten, 30 Minuten vor Beginn. Bitte kommen Sie dann über den Link in Ihrer Einladung wieder. Den Datenschutzhinweis lesen, Ihre Entscheidungen treffen und Kamera und Mikrofon ausprobieren können Sie schon jetzt.`,
   },
   link: {
     JOIN_LINK_INVALID: {

@@ -8,7 +8,7 @@ import { iceServersFor } from '../turn-credentials.ts';
 import { defaultConnectionLimits, SignalConnection, type ConnectionLimits } from './connection.ts';
 import { CallRecords } from './call-records.ts';
 import { authenticateJoin, type UpgradeContext } from './join-auth.ts';
-import { LiveCall } from './live-call.ts';
+import { LiveCall, type PresenceEntry } from './live-call.ts';
 import { CallRecording } from '../../recording/call-recording.ts';
 import type { E2eeUploads } from '../../recording/e2ee-uploads.ts';
 
@@ -137,6 +137,20 @@ export class CallHub {
     };
   }
 
+  /**
+   * Who is present in the organisation's live calls right now (lobby, in the call, reconnecting), by call id. Calls
+   * nobody is in are not live and not listed. The caller narrows it further (an agent sees their own calls only).
+   */
+  presence(orgId: string): Map<string, PresenceEntry[]> {
+    const out = new Map<string, PresenceEntry[]>();
+    for (const call of this.#calls.values()) {
+      if (call.orgId !== orgId || call.closed) continue;
+      const present = call.presence();
+      if (present.length > 0) out.set(call.callId, present);
+    }
+    return out;
+  }
+
   /** Ends every call and closes every socket. Safe to call twice. */
   close(): void {
     if (this.#closed) return;
@@ -212,6 +226,7 @@ export class CallHub {
         },
       );
       const created = new LiveCall(identity.callId, identity.lobbyEnabled, this.#media.openRoom(identity.callId), {
+        orgId: identity.orgId,
         graceMs: this.#graceMs,
         timers: this.#timers,
         clock: this.deps.clock,

@@ -1,5 +1,5 @@
 import type { Logger } from '../../logging/logger.ts';
-import { closeCodes, type ClientMessage, type MediaSource, type ParticipantStats, type PeerInfo } from '../../protocol/signalling.ts';
+import { closeCodes, MAX_CHAT_HISTORY, type ClientMessage, type MediaSource, type ParticipantStats, type PeerInfo } from '../../protocol/signalling.ts';
 import type { TurnIceServer as IceServer } from '../turn-credentials.ts';
 import type { Clock } from '../../shared/clock.ts';
 import type { Peer, PeerFailure } from '../peer.ts';
@@ -14,6 +14,8 @@ import { QualityAggregator, QualitySampler } from './quality.ts';
 import type { CallRecording, RecordingHost, RecordingParticipant } from '../../recording/call-recording.ts';
 
 export interface LiveCallOptions {
+  /** The organisation the call belongs to (presence is answered to that organisation only). */
+  readonly orgId: string;
   /** How long a participant whose socket dropped keeps their place, in ms. */
   readonly graceMs: number;
   readonly timers: TimerSet;
@@ -42,6 +44,8 @@ interface Participant {
   readonly kind: 'agent' | 'customer';
   readonly displayName: string;
   admission: 'waiting' | 'admitted';
+  /** When they started waiting in the lobby, or were let in (ISO): what the agent's calls list shows. */
+  since: string;
   connection: SignalConnection | null;
   peer: Peer | null;
   graceTimer: NodeJS.Timeout | null;
@@ -58,6 +62,25 @@ interface Participant {
   readonly view: RecordingParticipant;
   /** E2EE: the public key of the participant's current call session (base64), as they sent it. */
   e2eeKey: string | null;
+}
+
+/** Where one present participant stands, for the agent's calls list. */
+export interface PresenceEntry {
+  readonly participantId: string;
+  readonly kind: 'agent' | 'customer';
+  /** `waiting`: in the lobby; `in_call`: let in and connected; `reconnecting`: their connection dropped (grace period). */
+  readonly state: 'waiting' | 'in_call' | 'reconnecting';
+  /** Since when they wait or have been let in (ISO). */
+  readonly since: string;
+}
+
+/** One chat message as the live call keeps it (in memory, for as long as the call lasts). */
+interface ChatEntry {
+  /** Position in the call's chat, counted from 1; participants see the messages from their first admission on. */
+  readonly seq: number;
+  readonly from: string;
+  readonly text: string;
+  readonly at: string;
 }
 
 export type LiveCallEvents = {
@@ -84,6 +107,18 @@ export class LiveCall {
   readonly #participants = new Map<string, Participant>();
   /** Customers the agent declined: refused if they try again while the call lasts. */
   readonly #declined = new Set<string>();
+  /**
+   * The chat so far (the last MAX_CHAT_HISTORY messages), sent again to a participant who rejoins: a reloaded page has
+   * lost its own. Memory only, gone when the call closes; what is kept after the call is CallRecords' business.
+   */
+  readonly #chat: ChatEntry[] = [];
+  #chatSeq = 0;
+  /**
+   * For each participant present and let in: the first chat message they may see (the next one when they were let
+   * in). Someone let in later does not get what was said before they came in; a rejoin within the grace period
+   * keeps its place.
+   */
+  readonly #chatFrom = new Map<string, number>();
   readonly #log: Logger;
   readonly #quality = new QualityAggregator();
   readonly #startedAt: string;
@@ -112,6 +147,10 @@ export class LiveCall {
       get: (id) => this.#participants.get(id)?.view,
     };
     this.#recording = options.recording ? options.recording(host) : null;
+  }
+
+  get orgId(): string {
+    return this.options.orgId;
   }
 
   /** The call's recording (null when recording is not wired in, e.g. in media-only tests). */
@@ -167,6 +206,7 @@ export class LiveCall {
         kind: identity.kind,
         displayName: identity.displayName,
         admission: identity.kind === 'agent' || !this.lobbyEnabled ? 'admitted' : 'waiting',
+        since: this.options.clock.now().toISOString(),
         connection: null,
         peer: null,
         graceTimer: null,
@@ -193,8 +233,12 @@ export class LiveCall {
       if (old) {
         old.error('JOIN_REFUSED', texts.replaced, { close: closeCodes.replaced });
       }
-      // A rejoining client has a new peer connection: it asks for its sources again.
-      if (p.admission === 'admitted') p.wanted.clear();
+      // A rejoining client has a new peer connection: it asks for its sources again. What the recording captured
+      // of the old one ends here, before the old peer goes (a reload or dropped network, not a change of camera).
+      if (p.admission === 'admitted') {
+        p.wanted.clear();
+        this.#recording?.rejoined(p.id);
+      }
     }
     // Sources the join asked for are published with the first offer (kept for later when waiting in the lobby).
     for (const source of options.publish ?? []) p.wanted.add(source);
@@ -213,7 +257,10 @@ export class LiveCall {
     });
     this.#log.info({ participantId: p.id, kind: p.kind, resumed, admission: p.admission }, 'participant joined');
     if (p.admission === 'waiting') connection.send({ type: 'lobby-waiting', message: texts.lobby });
-    else this.#startPeer(p);
+    else {
+      this.#sendChatHistory(p);
+      this.#startPeer(p);
+    }
     this.#syncAll();
     this.#recording?.joined(p.view);
   }
@@ -278,6 +325,8 @@ export class LiveCall {
         }
         const at = this.options.clock.now().toISOString();
         this.options.records?.chat(p.id, message.text, at);
+        this.#chat.push({ seq: ++this.#chatSeq, from: p.id, text: message.text, at });
+        if (this.#chat.length > MAX_CHAT_HISTORY) this.#chat.splice(0, this.#chat.length - MAX_CHAT_HISTORY);
         for (const other of this.#participants.values()) {
           if (other.admission === 'admitted') other.connection?.send({ type: 'chat', from: p.id, text: message.text, at });
         }
@@ -344,6 +393,8 @@ export class LiveCall {
       connection?.close(closeCodes.normal, 'call closed');
     }
     this.#participants.clear();
+    this.#chat.length = 0;
+    this.#chatFrom.clear();
     this.options.records?.quality(this.#startedAt, this.#quality.result());
     this.room.close();
     this.#log.info('call closed');
@@ -390,9 +441,11 @@ export class LiveCall {
     if (decision === 'admit') {
       if (target.admission === 'admitted') return;
       target.admission = 'admitted';
+      target.since = this.options.clock.now().toISOString();
       this.options.records?.admitted(target.id);
       this.#log.info({ participantId: target.id }, 'participant admitted');
       target.connection?.send({ type: 'admitted' });
+      this.#sendChatHistory(target);
       this.#startPeer(target);
       this.#syncAll();
       this.#recording?.admitted(target.view);
@@ -420,6 +473,9 @@ export class LiveCall {
     p.peer?.close();
     p.peer = null;
     this.#participants.delete(p.id);
+    // Someone who left (or was gone past the grace period) and comes back starts a new presence: they do not get
+    // what was said while they were away, nor again what they saw before.
+    this.#chatFrom.delete(p.id);
     this.options.records?.left(p.id, reason);
     const connection = p.connection;
     p.connection = null;
@@ -430,6 +486,29 @@ export class LiveCall {
       return;
     }
     this.#syncAll(new Map([[p.id, reason]]));
+  }
+
+  /** Who is here and how, for the agent's calls list (the console shows "Customer waiting in the lobby", "In call"). */
+  presence(): PresenceEntry[] {
+    if (this.#closed) return [];
+    return [...this.#participants.values()].map((p) => ({
+      participantId: p.id,
+      kind: p.kind,
+      state: p.admission === 'waiting' ? 'waiting' : p.connection ? 'in_call' : 'reconnecting',
+      since: p.since,
+    }));
+  }
+
+  /** The chat this admitted participant may see, sent on admission and on every rejoin (the page replaces its list). */
+  #sendChatHistory(p: Participant): void {
+    let from = this.#chatFrom.get(p.id);
+    if (from === undefined) {
+      from = this.#chatSeq + 1;
+      this.#chatFrom.set(p.id, from);
+    }
+    const first = from;
+    const messages = this.#chat.filter((m) => m.seq >= first).map(({ from: sender, text, at }) => ({ from: sender, text, at }));
+    p.connection?.send({ type: 'chat-history', messages });
   }
 
   #startPeer(p: Participant): void {

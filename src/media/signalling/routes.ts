@@ -6,6 +6,7 @@ import { errorBodySchema } from '../../http/errors.ts';
 import { idSchema } from '../../shared/ids.ts';
 import { callAttendanceSchema, getCallAttendance } from './attendance.ts';
 import type { CallHub } from './call-hub.ts';
+import { callPresenceSchema, livePresence } from './presence.ts';
 
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema };
 
@@ -13,6 +14,7 @@ const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchem
  * `GET /api/calls/signal`: the call's signalling WebSocket. Public at the HTTP level: the first message (`join`)
  * authenticates, with the customer's join link or the agent's session cookie sent with the upgrade request.
  * `GET /api/calls/:callId/attendance`: who was in the call and when (admin, dpo, and the hosting agent).
+ * `GET /api/calls/presence`: who is in the live calls right now (lobby, in the call), for the calls list.
  */
 export function signallingRoutes(hub: CallHub): RouteModule {
   return (app, deps) => {
@@ -20,6 +22,23 @@ export function signallingRoutes(hub: CallHub): RouteModule {
       const origin = request.headers.origin;
       hub.accept(socket, { sessionCookie: request.cookies[SESSION_COOKIE], origin: typeof origin === 'string' ? origin : undefined });
     });
+
+    app.get(
+      '/api/calls/presence',
+      {
+        config: { access: { roles: ['admin', 'dpo', 'agent'] } },
+        schema: {
+          tags: ['calls'],
+          summary: 'Who is in the live calls now: waiting in the lobby, in the call, reconnecting (agents: their own calls)',
+          response: { 200: callPresenceSchema, ...errors },
+        },
+      },
+      async (request) => {
+        const p = principalOf(request);
+        const own = p.role === 'agent' && p.kind === 'session' ? p.userId : undefined;
+        return livePresence(deps.db, hub, p.orgId, own);
+      },
+    );
 
     app.get(
       '/api/calls/:callId/attendance',

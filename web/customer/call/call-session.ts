@@ -38,6 +38,11 @@ export interface CallSnapshot {
   readonly phase: CallPhase;
   /** The server's own words for lobby, ended, declined and failed states. */
   readonly message: string | null;
+  /**
+   * The code of the server's error that ended the call (CALL_OVER, CALL_CANCELLED, JOIN_REFUSED…), null otherwise:
+   * the customer's page says it in its own language instead of showing the server's English `message`.
+   */
+  readonly endCode: string | null;
   readonly selfId: string | null;
   readonly kind: 'agent' | 'customer' | null;
   readonly peers: readonly PeerInfo[];
@@ -73,6 +78,13 @@ export interface CallOptions {
   readonly devices?: { camera?: string; microphone?: string };
   /** The page's language, sent with `join`: the server writes the recording notice and prompts in it. */
   readonly locale?: 'en' | 'de';
+  /**
+   * Closing the session while in the call means leaving it (the customer's page going back a step): the server is
+   * told at once, so the others see them leave instead of "reconnecting" for the grace period. Default false: the
+   * console's live page may be left and come back to within the grace period. A reload closes nothing, so it is
+   * never a leave: the page comes back into the call.
+   */
+  readonly leaveOnClose?: boolean;
 }
 
 /** The `message` of a failed call whose browser cannot encrypt an E2EE call: the view says why, in its language. */
@@ -85,6 +97,7 @@ export class CallSession {
   #snapshot: CallSnapshot = {
     phase: 'connecting',
     message: null,
+    endCode: null,
     selfId: null,
     kind: null,
     peers: [],
@@ -249,6 +262,8 @@ export class CallSession {
   /** Frees everything (also on unmount); safe to call twice. */
   close(): void {
     if (this.#closed) return;
+    const phase = this.#snapshot.phase;
+    if (this.options.leaveOnClose && phase !== 'ended' && phase !== 'declined' && phase !== 'left' && phase !== 'failed') this.#send({ type: 'leave' });
     this.#closed = true;
     if (this.#pinger) clearInterval(this.#pinger);
     if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
@@ -308,12 +323,12 @@ export class CallSession {
       return;
     }
     if (!retryable) {
-      this.#finish('failed', error?.message ?? null);
+      this.#finish('failed', error?.message ?? null, error?.code ?? null);
       return;
     }
     this.#disconnectedAt ??= Date.now();
     if (Date.now() - this.#disconnectedAt > RECONNECT_FOR_MS) {
-      this.#finish('failed', error?.message ?? null);
+      this.#finish('failed', error?.message ?? null, error?.code ?? null);
       return;
     }
     this.#update({ phase: 'reconnecting' });
@@ -375,6 +390,11 @@ export class CallSession {
       case 'chat':
         this.#update({ chat: [...this.#snapshot.chat, { id: ++this.#chatIds, from: message.from, text: message.text, at: message.at }] });
         return;
+      case 'chat-history':
+        // Everything this participant may see since they were let in: after a reload the page has nothing, after a
+        // dropped network it may have missed some. The server's list replaces ours.
+        this.#update({ chat: message.messages.map((m) => ({ id: ++this.#chatIds, from: m.from, text: m.text, at: m.at })) });
+        return;
       case 'call-ended':
         this.#finish('ended', message.message);
         return;
@@ -386,7 +406,7 @@ export class CallSession {
           return;
         }
         if (message.code === 'JOIN_REFUSED' || message.code === 'CALL_CANCELLED' || message.code === 'CALL_OVER') {
-          this.#finish('failed', message.message);
+          this.#finish('failed', message.message, message.code);
           return;
         }
         // A refused message (a chat too fast, a bad answer, a refused recording request): the server's own words,
@@ -591,8 +611,8 @@ export class CallSession {
     }
   }
 
-  #finish(phase: CallPhase, message: string | null): void {
-    this.#update({ phase, message, remote: new Map(), connection: 'none' });
+  #finish(phase: CallPhase, message: string | null, endCode: string | null = null): void {
+    this.#update({ phase, message, endCode, remote: new Map(), connection: 'none' });
     const listeners = [...this.#listeners];
     this.close();
     // close() drops the listeners; they still need to hear about the end.

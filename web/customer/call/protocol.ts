@@ -104,6 +104,7 @@ const serverMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('answer'), sdp: z.string() }),
   z.object({ type: z.literal('ice'), candidate: iceCandidate }),
   z.object({ type: z.literal('chat'), from: z.string(), text: z.string(), at: z.string() }),
+  z.object({ type: z.literal('chat-history'), messages: z.array(z.object({ from: z.string(), text: z.string(), at: z.string() })) }),
   z.object({ type: z.literal('pong'), at: z.optional(z.number()) }),
   z.object({ type: z.literal('call-ended'), message: z.string() }),
   z.object({ type: z.literal('error'), code: errorCode, message: z.string() }),

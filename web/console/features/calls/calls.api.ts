@@ -27,8 +27,9 @@ export const callSchema = z.object({
 });
 export type Call = z.infer<typeof callSchema>;
 
-export const listCalls = async (api: ApiClient, from: string) =>
-  (await api.get(`/api/calls?from=${encodeURIComponent(from)}&limit=200`, z.object({ calls: z.array(callSchema) }))).calls;
+/** Calls by start time; `endsAfter` leaves out those already over, `status` picks one kind. */
+export const listCalls = async (api: ApiClient, query: { status?: Call['status']; from?: string; endsAfter?: string }) =>
+  (await api.get('/api/calls', z.object({ calls: z.array(callSchema) }), { ...query, limit: 200 })).calls;
 
 export interface ScheduleInput {
   callTypeId: string;

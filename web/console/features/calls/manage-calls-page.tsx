@@ -14,6 +14,7 @@ import { useMe } from '../../session.tsx';
 import { can, type Role } from '../../roles.ts';
 import { purposeLabels } from '../call-types/explanations.ts';
 import { cancelCall, listCallTypeOptions, listCalls, rescheduleCall, scheduleCall, subjectConsents, type Call } from './calls.api.ts';
+import { CallPresence, useCallPresence, type LivePresence } from './call-presence.tsx';
 
 const durations = [15, 30, 45, 60, 90].map((m) => ({ value: String(m), label: `${m} minutes` }));
 const locales = [
@@ -79,17 +80,85 @@ function OutcomeNotice(props: { outcome: Outcome; role: Role }) {
   }
 }
 
-/** Upcoming calls, and scheduling a new one for a customer known only by name and email. */
+/**
+ * A call's join link works until 2 h after its scheduled end (JOIN_GRACE_MINUTES in src/scheduling/join-links.ts):
+ * until then it is listed with the upcoming calls, so a call that runs late can still be opened.
+ */
+const OPEN_AFTER_END_MS = 2 * 3_600_000;
+/** How far back ended calls are listed, to reach their recordings right after the call. */
+const RECENT_MS = 24 * 3_600_000;
+
+const byStart = (a: Call, b: Call) => a.startsAt.localeCompare(b.startsAt);
+
+/**
+ * Upcoming calls (scheduled, not over), scheduling a new one for a customer known only by name and email, and below
+ * them the calls that ended recently and the cancelled ones — each in its own list, so a cancelled call is never
+ * mistaken for one still to come.
+ */
 export function ManageCallsPage() {
   const api = useApi();
   const { role } = useMe().user;
-  const [from] = useState(() => new Date(Date.now() - 2 * 3_600_000).toISOString());
-  const calls = useResource(() => listCalls(api, from), [api, from]);
+  const [since] = useState(() => ({
+    open: new Date(Date.now() - OPEN_AFTER_END_MS).toISOString(),
+    recent: new Date(Date.now() - RECENT_MS).toISOString(),
+  }));
+  const calls = useResource(async () => {
+    const [upcoming, cancelled, ended] = await Promise.all([
+      listCalls(api, { status: 'scheduled', endsAfter: since.open }),
+      listCalls(api, { status: 'cancelled', endsAfter: since.open }),
+      listCalls(api, { status: 'ended', endsAfter: since.recent }),
+    ]);
+    return { upcoming, cancelled, ended };
+  }, [api, since]);
+  // Who is in each live call now (lobby, in the call), asked again every few seconds.
+  const presence = useCallPresence(api);
   const [scheduling, setScheduling] = useState(false);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const [historyOf, setHistoryOf] = useState<Call | null>(null);
-  const list = calls.state.status === 'ready' ? calls.state.data : [];
+  const lists = calls.state.status === 'ready' ? calls.state.data : { upcoming: [], cancelled: [], ended: [] };
   const mayChange = can(role, 'calls.schedule');
+
+  function onChanged(kind: 'moved' | 'cancelled', c: Call) {
+    setOutcome({ kind, call: c });
+    const upcoming = lists.upcoming.filter((x) => x.id !== c.id);
+    calls.set(
+      kind === 'cancelled'
+        ? { ...lists, upcoming, cancelled: [...lists.cancelled.filter((x) => x.id !== c.id), c].sort(byStart) }
+        : { ...lists, upcoming: [...upcoming, c].sort(byStart) },
+    );
+  }
+
+  const table = (list: readonly Call[], caption: string, testId: string) => (
+    <table class="table" data-testid={testId}>
+      <caption class="visually-hidden">{caption}</caption>
+      <thead>
+        <tr>
+          <th scope="col">When</th>
+          <th scope="col">Customer</th>
+          <th scope="col">Call type</th>
+          <th scope="col">Status</th>
+          <th scope="col">
+            <span class="visually-hidden">Actions</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {list.map((call) => (
+          <CallRow
+            key={call.id}
+            call={call}
+            presence={presence.get(call.id)}
+            selected={historyOf?.id === call.id}
+            mayChange={mayChange}
+            mayReadConsents={can(role, 'consents.read')}
+            mayReadRecordings={can(role, 'recordings.read')}
+            onChanged={onChanged}
+            onHistory={() => setHistoryOf(historyOf?.id === call.id ? null : call)}
+          />
+        ))}
+      </tbody>
+    </table>
+  );
 
   return (
     <>
@@ -123,49 +192,36 @@ export function ManageCallsPage() {
           onScheduled={(call) => {
             setScheduling(false);
             setOutcome({ kind: 'scheduled', call });
-            calls.set([...list, call].sort((a, b) => a.startsAt.localeCompare(b.startsAt)));
+            calls.set({ ...lists, upcoming: [...lists.upcoming, call].sort(byStart) });
           }}
         />
       )}
 
       {calls.state.status === 'loading' && <Loading label="Loading calls…" />}
       {calls.state.status === 'error' && <ErrorAlert error={calls.state.error} title="The calls could not be loaded" />}
-      {calls.state.status === 'ready' &&
-        (list.length === 0 ? (
-          <p class="empty">No upcoming calls.</p>
-        ) : (
-          <table class="table">
-            <caption class="visually-hidden">Upcoming calls</caption>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Customer</th>
-                <th scope="col">Call type</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((call) => (
-                <CallRow
-                  key={call.id}
-                  call={call}
-                  selected={historyOf?.id === call.id}
-                  mayChange={mayChange}
-                  mayReadConsents={can(role, 'consents.read')}
-                  mayReadRecordings={can(role, 'recordings.read')}
-                  onChanged={(kind, c) => {
-                    setOutcome({ kind, call: c });
-                    calls.set(list.map((x) => (x.id === c.id ? c : x)).sort((a, b) => a.startsAt.localeCompare(b.startsAt)));
-                  }}
-                  onHistory={() => setHistoryOf(historyOf?.id === call.id ? null : call)}
-                />
-              ))}
-            </tbody>
-          </table>
-        ))}
+      {calls.state.status === 'ready' && (
+        <>
+          <h2 class="section-heading">Upcoming calls</h2>
+          {lists.upcoming.length === 0 ? <p class="empty">No upcoming calls.</p> : table(lists.upcoming, 'Upcoming calls', 'upcoming-calls')}
+          {lists.ended.length > 0 && (
+            <section aria-labelledby="ended-calls-heading">
+              <h2 class="section-heading" id="ended-calls-heading">
+                Ended in the last 24 hours
+              </h2>
+              {table(lists.ended, 'Calls that ended in the last 24 hours', 'ended-calls')}
+            </section>
+          )}
+          {lists.cancelled.length > 0 && (
+            <section aria-labelledby="cancelled-calls-heading">
+              <h2 class="section-heading" id="cancelled-calls-heading">
+                Cancelled
+              </h2>
+              <p class="muted">These calls will not take place: the customers were told, and their links no longer work.</p>
+              {table(lists.cancelled, 'Cancelled calls', 'cancelled-calls')}
+            </section>
+          )}
+        </>
+      )}
 
       {historyOf && customerOf(historyOf)?.subjectId && (
         <ConsentHistory key={historyOf.id} subjectId={customerOf(historyOf)!.subjectId!} onClose={() => setHistoryOf(null)} />
@@ -178,6 +234,8 @@ const COLUMNS = 5;
 
 function CallRow(props: {
   call: Call;
+  /** Who is in this call right now, if anyone. */
+  presence: LivePresence | undefined;
   selected: boolean;
   mayChange: boolean;
   mayReadConsents: boolean;
@@ -228,7 +286,10 @@ function CallRow(props: {
           <span class="cell-secondary">{customer?.email}</span>
         </td>
         <td>{call.callTypeName}</td>
-        <td>{statusLabel[call.status]}</td>
+        <td>
+          {statusLabel[call.status]}
+          <CallPresence call={call} presence={props.presence} />
+        </td>
         <td class="cell-actions">
           {/* While the call is being moved, its form is the only action: "Cancel" beside it would read as "cancel the move". */}
           {!moving && (
@@ -292,6 +353,9 @@ function CallRow(props: {
   );
 }
 
+/** The longest customer name the server accepts (src/scheduling/scheduling.schema.ts). */
+const MAX_NAME = 100;
+
 function ScheduleForm(props: { onScheduled: (c: Call) => void; onCancel: () => void }) {
   const api = useApi();
   const types = useResource(() => listCallTypeOptions(api), [api]);
@@ -301,28 +365,57 @@ function ScheduleForm(props: { onScheduled: (c: Call) => void; onCancel: () => v
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
   const [locale, setLocale] = useState<'en' | 'de'>('en');
+  // Once sent, the form is checked again on every change: each message goes as soon as its field is right.
+  const [tried, setTried] = useState(false);
+  const form = useRef<HTMLFormElement>(null);
   const submit = useSubmit();
-  // By whole path: name and email are both under `customer`, and each message belongs beside its own field.
-  const errors = fieldErrorsByPathOf(submit.error);
   const options = types.state.status === 'ready' ? types.state.data.filter((t) => !t.archivedAt) : [];
   const chosen = callTypeId || options[0]?.id || '';
 
+  /** What is missing or wrong, keyed like the server's answers (`customer.email`), so both land beside the same field. */
+  function check(): Record<string, string> {
+    const errors: Record<string, string> = {};
+    if (!chosen) {
+      errors.callTypeId =
+        types.state.status === 'ready' ? 'There is no call type to choose yet: an administrator or data protection officer creates one under Call types.' : 'The call types are still loading.';
+    }
+    const startsAt = localInputToIso(when);
+    if (!when) errors.startsAt = 'Enter the date and time of the call.';
+    else if (!startsAt) errors.startsAt = 'Enter a complete date and time.';
+    else if (new Date(startsAt).getTime() < Date.now() - 60_000) errors.startsAt = 'Choose a time in the future.';
+    if (!name.trim()) errors['customer.displayName'] = "Enter the customer's name.";
+    else if (name.trim().length > MAX_NAME) errors['customer.displayName'] = `At most ${MAX_NAME} characters: this has ${name.trim().length.toLocaleString('en-GB')}.`;
+    if (!email.trim()) errors['customer.email'] = "Enter the customer's email address: the invitation goes there.";
+    else if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.trim())) errors['customer.email'] = 'Enter a valid email address.';
+    return errors;
+  }
+
+  // By whole path: name and email are both under `customer`, and each message belongs beside its own field.
+  const errors: Record<string, string | undefined> = { ...fieldErrorsByPathOf(submit.error), ...(tried ? check() : {}) };
+
   async function onSubmit(e: Event) {
     e.preventDefault();
+    setTried(true);
+    const problems = check();
     const startsAt = localInputToIso(when);
-    if (!startsAt || !chosen) return;
+    if (Object.keys(problems).length > 0 || !startsAt) {
+      // To the first field to correct; its message is read out with it.
+      requestAnimationFrame(() => form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+      return;
+    }
     const call = await submit.run(() =>
       scheduleCall(api, { callTypeId: chosen, startsAt, durationMinutes: Number(duration), customer: { displayName: name.trim(), email: email.trim() }, locale }),
     );
     if (call) props.onScheduled(call);
   }
 
+  const problemCount = tried ? Object.keys(check()).length : 0;
   return (
     <section class="panel" aria-labelledby="schedule-heading">
       <h2 id="schedule-heading">Schedule a call</h2>
       <ErrorAlert error={submit.error} title="The call was not scheduled" />
       {types.state.status === 'error' && <ErrorAlert error={types.state.error} title="The call types could not be loaded" />}
-      <form class="form" onSubmit={onSubmit} noValidate>
+      <form class="form" onSubmit={onSubmit} noValidate ref={form}>
         <SelectField
           label="Call type"
           hint="Decides the purposes, whether recording is possible, and how long data is kept."
@@ -343,11 +436,25 @@ function ScheduleForm(props: { onScheduled: (c: Call) => void; onCancel: () => v
           onValue={setWhen}
         />
         <SelectField label="Length" name="durationMinutes" choices={durations} value={duration} error={errors.durationMinutes} onValue={setDuration} />
-        <TextField label="Customer's name" hint="As they should be greeted. Nothing else about them is asked." name="displayName" required maxLength={100} value={name} error={errors['customer.displayName']} onValue={setName} />
+        <TextField
+          label="Customer's name"
+          hint="As they should be greeted. Nothing else about them is asked."
+          name="displayName"
+          required
+          maxLength={MAX_NAME}
+          value={name}
+          error={errors['customer.displayName']}
+          onValue={setName}
+        />
         <TextField label="Customer's email" type="email" name="email" required value={email} error={errors['customer.email']} onValue={setEmail} />
         <SelectField label="Language of the invitation" name="locale" choices={[...locales]} value={locale} onValue={(v) => setLocale(v as 'en' | 'de')} />
+        {problemCount > 0 && (
+          <p class="field-error" role="alert" data-testid="schedule-problems">
+            {problemCount === 1 ? 'One field needs your attention: see the message beside it.' : `${problemCount} fields need your attention: see the messages beside them.`}
+          </p>
+        )}
         <div class="form-actions">
-          <SubmitButton busy={submit.busy} busyLabel="Scheduling…" disabled={!when || !name.trim() || !email.trim() || !chosen}>
+          <SubmitButton busy={submit.busy} busyLabel="Scheduling…">
             Schedule and send the invitation
           </SubmitButton>
           <Button variant="link" onClick={props.onCancel}>
@@ -361,6 +468,7 @@ function ScheduleForm(props: { onScheduled: (c: Call) => void; onCancel: () => v
 
 const actionLabel = { given: 'Consent given', declined: 'Declined', withdrawn: 'Withdrawn' } as const;
 const methodLabel: Readonly<Record<string, string>> = { join_page: 'on the join page', in_call: 'during the call' };
+const localeNames: Readonly<Record<string, string>> = { en: 'in English', de: 'in German' };
 const purposeLabel = (purpose: string) => (Object.hasOwn(purposeLabels, purpose) ? purposeLabels[purpose as keyof typeof purposeLabels] : purpose);
 
 function ConsentHistory(props: { subjectId: string; onClose: () => void }) {
@@ -407,10 +515,10 @@ function ConsentHistory(props: { subjectId: string; onClose: () => void }) {
                   <td>{purposeLabel(r.purpose)}</td>
                   <td>
                     <span class="cell-primary">{actionLabel[r.action]}</span>
-                    <span class="cell-secondary">{methodLabel[r.method] ?? r.method}</span>
+                    <span class="cell-secondary">{methodLabel[r.method] ?? r.method.replace(/_/g, ' ')}</span>
                   </td>
                   <td>
-                    v{r.noticeVersion} ({r.locale})
+                    Version {r.noticeVersion}, {localeNames[r.locale] ?? r.locale.toUpperCase()}
                   </td>
                   <td>
                     <code title={r.textHash}>{r.textHash.slice(0, 12)}…</code>
