@@ -214,7 +214,14 @@ function corrupt(log: Logger, trackId: string, err: unknown): AppError {
  * answers 500 RECORDING_CORRUPT; a chunk failing later makes the stream error, and the response is cut off rather
  * than carrying bytes that did not verify.
  */
-export async function openMedia(deps: Deps, p: Principal, token: string, rangeHeader: string | undefined, log: Logger): Promise<MediaAnswer> {
+export async function openMedia(
+  deps: Deps,
+  p: Principal,
+  token: string,
+  rangeHeader: string | undefined,
+  log: Logger,
+  options: { readonly servesBytes: boolean } = { servesBytes: true },
+): Promise<MediaAnswer> {
   // The route lets in any session (so a missing one is a plain 401); a session still at its second factor is not
   // signed in enough to watch a recording.
   if (p.kind === 'session' && p.stage !== 'active') {
@@ -291,9 +298,10 @@ export async function openMedia(deps: Deps, p: Principal, token: string, rangeHe
     throw err;
   }
 
-  if (link.purpose === 'download') {
+  if (link.purpose === 'download' && options.servesBytes) {
     // Audited now, before the first byte leaves and after the stored file checked out: each request that serves a
-    // download is one event (a resumed download asks again, and is another), a link never followed is none.
+    // download is one event (a resumed download asks again, and is another), a link never followed is none, and a
+    // HEAD request (headers only: size, name) downloads nothing.
     try {
       await deps.db.transaction().execute((tx) =>
         deps.audit.append(tx, orgId, actorOf(p), { type: 'recording.downloaded', data: { recordingId: recording.id, trackId: track.id } }),

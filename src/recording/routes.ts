@@ -109,7 +109,7 @@ export const recordingRoutes: RouteModule = (app, deps) => {
       // Decrypted media and refusals alike must not be kept by a browser or proxy cache.
       reply.header('cache-control', 'no-store');
       const range = request.headers.range;
-      const answer = await openMedia(deps, p, request.params.token, typeof range === 'string' ? range : undefined, request.log);
+      const answer = await openMedia(deps, p, request.params.token, typeof range === 'string' ? range : undefined, request.log, { servesBytes: request.method !== 'HEAD' });
       if (answer.kind === 'unsatisfiable') {
         reply.header('content-range', `bytes */${answer.size}`);
         throw new AppError('RANGE_NOT_SATISFIABLE', `The requested byte range lies outside the recording (${answer.size} bytes).`, {

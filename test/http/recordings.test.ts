@@ -40,8 +40,8 @@ for (const d of dialects) {
     const cookieOf = (c: ApiClient) => [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
 
     /** A GET of media with the client's cookies, keeping the body as bytes. */
-    async function fetchMedia(c: ApiClient | null, url: string, headers: Record<string, string> = {}) {
-      const res = await t.parley.app.inject({ method: 'GET', url, headers: { ...(c ? { cookie: cookieOf(c) } : {}), ...headers } });
+    async function fetchMedia(c: ApiClient | null, url: string, headers: Record<string, string> = {}, method: 'GET' | 'HEAD' = 'GET') {
+      const res = await t.parley.app.inject({ method, url, headers: { ...(c ? { cookie: cookieOf(c) } : {}), ...headers } });
       const json = String(res.headers['content-type'] ?? '').includes('json') ? JSON.parse(res.body) : undefined;
       return { status: res.statusCode, headers: res.headers, bytes: res.rawPayload, json };
     }
@@ -196,6 +196,11 @@ for (const d of dialects) {
         expect(await eventCount(admin.orgId, 'recording.downloaded')).toBe(before);
         // Another person's attempt with it serves nothing and is no download either.
         expect((await fetchMedia(untrained.client, link.body.url)).status).toBe(403);
+        expect(await eventCount(admin.orgId, 'recording.downloaded')).toBe(before);
+        // A HEAD request (a download manager asking the size first) serves no bytes, so it is no download either.
+        const head = await fetchMedia(dpo.client, link.body.url, {}, 'HEAD');
+        expect(head.status).toBe(200);
+        expect(head.bytes.length).toBe(0);
         expect(await eventCount(admin.orgId, 'recording.downloaded')).toBe(before);
 
         const res = await fetchMedia(dpo.client, link.body.url);
