@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dialects, freshDatabase, type TestDatabase } from '../../test/support/dialects.ts';
+import { dialects, freshDatabase, introspecting, type TestDatabase } from '../../test/support/dialects.ts';
 import { openDatabase, type DatabaseHandle } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { createOrganisation } from '../organisations/organisations.ts';
@@ -20,7 +20,7 @@ for (const d of dialects) {
       dir = mkdtempSync(path.join(tmpdir(), 'parley-audit-'));
       fresh = await freshDatabase(d.name, dir);
       handle = openDatabase(fresh.config, fresh.pgSchema ? { pgSchema: fresh.pgSchema } : {});
-      await migrateToLatest(handle);
+      await introspecting(d.name, () => migrateToLatest(handle));
     });
     afterAll(async () => {
       await handle?.close();

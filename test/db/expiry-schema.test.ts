@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { nonPersonalTables, personalDataTables } from '../../src/db/personal-data.ts';
-import { dialects, freshDatabase, type TestDatabase } from '../support/dialects.ts';
+import { dialects, freshDatabase, introspecting, type TestDatabase } from '../support/dialects.ts';
 
 /**
  * G25 on the real schema: every table is either personal data (with how it expires) or listed as not, with a reason;
@@ -23,7 +23,7 @@ for (const d of dialects) {
       dir = mkdtempSync(path.join(tmpdir(), 'parley-expiry-'));
       fresh = await freshDatabase(d.name, dir);
       handle = openDatabase(fresh.config, fresh.pgSchema ? { pgSchema: fresh.pgSchema } : {});
-      await migrateToLatest(handle);
+      await introspecting(d.name, () => migrateToLatest(handle));
     });
     afterAll(async () => {
       await handle?.close();
@@ -42,7 +42,7 @@ for (const d of dialects) {
       status: (table) => ({ calls: 'scheduled', recordings: 'complete', recording_tracks: 'complete', rights_requests: 'open', subject_exports: 'ready' })[table] ?? 'kept',
     };
     const tables = async () =>
-      (await handle.db.introspection.getTables({ withInternalKyselyTables: true })).filter((t) => !fresh.pgSchema || t.schema === fresh.pgSchema);
+      (await introspecting(d.name, () => handle.db.introspection.getTables({ withInternalKyselyTables: true }))).filter((t) => !fresh.pgSchema || t.schema === fresh.pgSchema);
 
     it('classifies every table of the schema: personal data with its expiry rule, or not personal with a reason', async () => {
       const all = await tables();

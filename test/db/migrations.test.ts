@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { personalDataTables } from '../../src/db/personal-data.ts';
-import { dialects, freshDatabase, type TestDatabase } from '../support/dialects.ts';
+import { dialects, freshDatabase, introspecting, type TestDatabase } from '../support/dialects.ts';
 
 for (const d of dialects) {
   describe.skipIf(!d.available)(`migrations (${d.name})`, () => {
@@ -14,7 +14,7 @@ for (const d of dialects) {
     let handle: DatabaseHandle;
 
     /** This test's own tables: on PostgreSQL, other test files create schemas with the same table names at the same time. */
-    const ownTables = async () => (await handle.db.introspection.getTables()).filter((t) => !fresh.pgSchema || t.schema === fresh.pgSchema);
+    const ownTables = async () => (await introspecting(d.name, () => handle.db.introspection.getTables())).filter((t) => !fresh.pgSchema || t.schema === fresh.pgSchema);
 
     beforeAll(async () => {
       dir = mkdtempSync(path.join(tmpdir(), 'parley-mig-'));
@@ -28,9 +28,9 @@ for (const d of dialects) {
     });
 
     it('creates the schema on an empty database and is a no-op the second time', async () => {
-      const first = await migrateToLatest(handle);
+      const first = await introspecting(d.name, () => migrateToLatest(handle));
       expect(first.applied).toContain('0001-foundation');
-      const second = await migrateToLatest(handle);
+      const second = await introspecting(d.name, () => migrateToLatest(handle));
       expect(second.applied).toEqual([]);
       const tables = (await ownTables()).map((t) => t.name);
       for (const name of ['organisations', 'users', 'user_sessions', 'setup_tokens', 'api_tokens', 'training_attestations', 'audit_events', 'audit_heads']) {

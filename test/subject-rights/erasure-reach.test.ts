@@ -10,7 +10,7 @@ import { findSubjectData, inventoryCategories } from '../../src/subject-rights/i
 import { subscribableEventTypes } from '../../src/webhooks/webhook-events.ts';
 import { fastCalls, waitFor } from '../media/support/call-setup.ts';
 import { TestParticipant } from '../media/support/signal-client.ts';
-import { dialects } from '../support/dialects.ts';
+import { dialects, introspecting } from '../support/dialects.ts';
 import { addUser, createOrgWithAdmin, publishNotice, startTestParley, type SignedIn, type TestParley } from '../support/harness.ts';
 import { germanTextProblems } from '../support/language-check.ts';
 
@@ -73,7 +73,7 @@ async function allTables(t: TestParley): Promise<{ name: string; columns: string
   const { db, dialect } = t.parley.deps;
   // On PostgreSQL, only this test's schema (other test runs share the database with schemas of their own).
   const schema = dialect === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]!.s : undefined;
-  const tables = await db.introspection.getTables({ withInternalKyselyTables: false });
+  const tables = await introspecting(dialect, () => db.introspection.getTables({ withInternalKyselyTables: false }));
   return tables.filter((x) => !x.isView && (schema === undefined || x.schema === schema)).map((x) => ({ name: x.name, columns: x.columns.map((c) => c.name) }));
 }
 

@@ -13,7 +13,7 @@ import type { BlobStore } from '../../src/storage/blob-store.ts';
 import { openBlobStore } from '../../src/storage/open-blob-store.ts';
 import type { Clock } from '../../src/shared/clock.ts';
 import type { OrgId, UserId } from '../../src/shared/ids.ts';
-import { freshDatabase, type TestDialect } from './dialects.ts';
+import { freshDatabase, introspecting, type TestDialect } from './dialects.ts';
 
 export class TestClock implements Clock {
   #offsetMs = 0;
@@ -118,14 +118,14 @@ export async function startTestParley(
   const logger = createLogger({ level: 'info', destination: { write: (line: string) => void logs.push(line) } });
   const clock = new TestClock();
   const build = () =>
-    buildParley(config, {
+    introspecting(dialect, () => buildParley(config, {
       logger,
       clock,
       webRoot: null,
       ...extra,
       ...(wrapBlobs ? { blobs: wrapBlobs(openBlobStore(config)) } : {}),
       ...(database.pgSchema ? { database: { pgSchema: database.pgSchema } } : {}),
-    });
+    }));
   const make = (parley: Parley): TestParley => ({
     parley,
     config,
