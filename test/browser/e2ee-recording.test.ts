@@ -180,9 +180,17 @@ describe('recording an end-to-end encrypted call in Chromium', () => {
       expect(decodeErrorsOtherThanEqualTimestamps(info.decodeErrors), t.participant_id).toBe('');
       expect(info.streams.map((s) => s.codec).sort()).toEqual(['opus', 'vp8']);
       expect(info.framesByType.video ?? 0).toBeGreaterThan(30);
-      // The customer's track runs from their consent to the end of the call (±1.5 s for set-up and the last chunk).
+      // The customer's track holds nothing from before her consent: the server opened it after the click, and what
+      // the browser recorded is no longer than the time from her consent to the end of the call (+1.5 s for the
+      // dialog that confirms the end and the last chunk). How soon after the consent the agent's browser starts
+      // recording depends on how busy the machine is (seen: 2.4 s with a CPU hog beside the suite), so the lower
+      // bound only says it recorded the call rather than a fragment of it; the lag is printed.
       if (t.participant_id === customerId) {
-        expect(Math.abs(info.durationSec - (times.end - times.consent) / 1000), `decoded ${info.durationSec} s`).toBeLessThanOrEqual(1.5);
+        const consented = (times.end - times.consent) / 1000;
+        expect(new Date(t.started_at).getTime()).toBeGreaterThanOrEqual(times.consent);
+        expect(info.durationSec, `decoded ${info.durationSec} s of ${consented} s consented`).toBeLessThanOrEqual(consented + 1.5);
+        expect(info.durationSec, `decoded ${info.durationSec} s of ${consented} s consented`).toBeGreaterThanOrEqual(consented / 2);
+        console.log(`E2EE recording: the customer's track holds ${info.durationSec.toFixed(2)} s of the ${consented.toFixed(2)} s from her consent to the end`);
       }
     }
   });
