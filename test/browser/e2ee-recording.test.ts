@@ -179,18 +179,22 @@ describe('recording an end-to-end encrypted call in Chromium', () => {
       // The WebM is Chromium's MediaRecorder's, not Parley's: equal timestamps it may write are not decode errors.
       expect(decodeErrorsOtherThanEqualTimestamps(info.decodeErrors), t.participant_id).toBe('');
       expect(info.streams.map((s) => s.codec).sort()).toEqual(['opus', 'vp8']);
-      expect(info.framesByType.video ?? 0).toBeGreaterThan(30);
-      // The customer's track holds nothing from before her consent: the server opened it after the click, and what
-      // the browser recorded is no longer than the time from her consent to the end of the call (+1.5 s for the
-      // dialog that confirms the end and the last chunk). How soon after the consent the agent's browser starts
-      // recording depends on how busy the machine is (seen: 2.4 s with a CPU hog beside the suite), so the lower
-      // bound only says it recorded the call rather than a fragment of it; the lag is printed.
+      // Real video, not a frame or two (the fake camera sends 20 fps; a busy machine's encoder drops many: 25 seen in 5.6 s).
+      expect(info.framesByType.video ?? 0).toBeGreaterThan(10);
+      // The customer's track holds nothing from before her consent: the server opened it after her click, and the
+      // agent's browser records only between the server's start and stop messages. So what it holds is no longer
+      // than the server's span of the track (+1.5 s for the stop message to arrive and the last chunk), and at least
+      // half of it (it recorded the call, not a fragment). How soon the browser starts and stops after the server's
+      // messages depends on how busy the machine is (seen: 2.4 s late with a CPU hog beside the suite); it is printed.
       if (t.participant_id === customerId) {
-        const consented = (times.end - times.consent) / 1000;
+        const span = (new Date(t.ended_at!).getTime() - new Date(t.started_at).getTime()) / 1000;
         expect(new Date(t.started_at).getTime()).toBeGreaterThanOrEqual(times.consent);
-        expect(info.durationSec, `decoded ${info.durationSec} s of ${consented} s consented`).toBeLessThanOrEqual(consented + 1.5);
-        expect(info.durationSec, `decoded ${info.durationSec} s of ${consented} s consented`).toBeGreaterThanOrEqual(consented / 2);
-        console.log(`E2EE recording: the customer's track holds ${info.durationSec.toFixed(2)} s of the ${consented.toFixed(2)} s from her consent to the end`);
+        expect(info.durationSec, `decoded ${info.durationSec} s of the server's ${span} s`).toBeLessThanOrEqual(span + 1.5);
+        expect(info.durationSec, `decoded ${info.durationSec} s of the server's ${span} s`).toBeGreaterThanOrEqual(span / 2);
+        console.log(
+          `E2EE recording: the customer's track holds ${info.durationSec.toFixed(2)} s; the server recorded her for ${span.toFixed(2)} s, ` +
+            `${((times.end - times.consent) / 1000).toFixed(2)} s passed from her consent to the click that ended the call`,
+        );
       }
     }
   });
