@@ -1,15 +1,17 @@
 /**
  * How many RTP packets per second Parley's SFU forwards, and at what CPU cost: one publisher (video + audio)
- * to N subscribers, N = 1, 4, 8, 16, 32, with synthetic werift clients in Node (not browsers).
+ * to N subscribers, N = 8, 16, 32, 64, with synthetic werift clients in Node (not browsers).
  *
- *   npm run bench -- sfu-forward [--subscribers 1,4,8,16,32] [--seconds 8]
+ *   npm run bench -- sfu-forward [--subscribers 8,16,32,64] [--seconds 8]
  *
  * The SFU is Parley's own media layer (MediaServer → Room → Peer → PublishedTrack → Subscription, src/media),
  * driven directly as test/media/sfu.test.ts does, in a child process (bench/support/sfu-process.ts) so that its
- * CPU time is measured apart from the clients'. Signalling is replaced by offer/answer over the IPC channel:
+ * CPU time is measured apart from the clients' (all of its threads: libdatachannel's ICE, DTLS and SRTP threads count
+ * too). Signalling is replaced by offer/answer over the IPC channel:
  * it carries no media, so the packet path is the one a real call takes. The same run measures, as a baseline,
- * werift's SRTP encryption and decryption of the same packets alone (SrtpSession, AES-128-GCM, the profile
- * werift negotiates with itself and with Chrome), so the SFU's cost per packet can be set against its crypto.
+ * SRTP encryption and decryption of the same packets alone in JavaScript (werift's SrtpSession, AES-128-GCM: the
+ * profile the clients negotiate, and the per-packet cost of the SFU engine Parley had before libdatachannel), so the
+ * SFU's whole cost per forwarded packet can be set against what crypto alone costs in JavaScript.
  * Figures are printed, never compared to a threshold (STYLE 15).
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -20,6 +22,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ProtectionProfileAeadAes128Gcm, RtpHeader, SrtpSession } from 'werift';
+import { getLibraryVersion } from 'node-datachannel';
 import { z } from 'zod';
 import { printMachineHeader } from './support/machine.ts';
 import { BenchClient, defaultRates } from './support/rtp-client.ts';
@@ -39,7 +42,7 @@ const IDLE_MS = 2_000;
 const DRAIN_MS = 500;
 
 const settingsSchema = z.object({
-  subscribers: z.array(z.number().int().positive().max(200)).min(1).default([1, 4, 8, 16, 32]),
+  subscribers: z.array(z.number().int().positive().max(200)).min(1).default([8, 16, 32, 64]),
   seconds: z.coerce.number().positive().max(600).default(8),
   /** Directory for a V8 CPU profile of each SFU process (node --cpu-prof), to see where its time goes. */
   profile: z.string().min(1).optional(),
@@ -47,7 +50,7 @@ const settingsSchema = z.object({
 type Settings = z.infer<typeof settingsSchema>;
 
 const usage = `Usage: npm run bench -- sfu-forward [options]
-  --subscribers LIST   subscriber counts to run, comma-separated (default 1,4,8,16,32)
+  --subscribers LIST   subscriber counts to run, comma-separated (default 8,16,32,64)
   --seconds S          measured seconds per count (default 8)
   --profile DIR        write a V8 CPU profile of each SFU process to DIR (open in Chrome DevTools)`;
 
@@ -281,7 +284,7 @@ async function main(): Promise<void> {
   const rates = defaultRates;
   const perSecond = rates.videoPacketsPerSecond + rates.audioPacketsPerSecond;
   console.log(
-    `One publisher → N subscribers through Parley's SFU (src/media, werift ${weriftVersion()}), synthetic werift clients in Node.\n` +
+    `One publisher → N subscribers through Parley's SFU (src/media on libdatachannel ${getLibraryVersion()} via node-datachannel ${packageVersion('node-datachannel')}), synthetic werift ${packageVersion('werift')} clients in Node.\n` +
       `Publisher: video ${rates.videoPacketsPerSecond} packets/s of ${formatInteger(rates.videoPayloadBytes)} B payload (${rates.videoFps} frames/s) + ` +
       `audio ${rates.audioPacketsPerSecond} packets/s of ${rates.audioPayloadBytes} B = ${perSecond} packets/s; SRTP AES-128-GCM over loopback UDP.\n` +
       `SFU driven directly (MediaServer/Room, as test/media/sfu.test.ts), in a child process; offers/answers over IPC instead of the WebSocket.\n` +
@@ -290,7 +293,7 @@ async function main(): Promise<void> {
 
   const cores = os.cpus().length;
   console.log(`Load average (1 min) at start: ${os.loadavg()[0]!.toFixed(1)} on ${cores} cores — above ${cores}, other processes compete for the CPU and the figures are noisy.\n`);
-  process.stderr.write('  baseline: werift SRTP alone …\n');
+  process.stderr.write('  baseline: SRTP alone in JavaScript (werift) …\n');
   const crypto = measureCrypto();
 
   const results: RunResult[] = [];
@@ -361,7 +364,7 @@ async function main(): Promise<void> {
   console.log(
     formatTable(
       [
-        { title: 'baseline (same run): werift SRTP alone, AES-128-GCM, this packet mix', right: false },
+        { title: 'baseline (same run): SRTP alone in JavaScript (werift), AES-128-GCM, this packet mix', right: false },
         { title: 'µs/packet', right: true },
         { title: 'packets/s per core', right: true },
       ],
@@ -373,15 +376,15 @@ async function main(): Promise<void> {
   );
   console.log('');
   console.log(
-      'SFU in/s, SFU out/s: packets the SFU received from the publisher and handed to the subscribers\' senders (werift sends\n' +
-      'each on: encrypt, UDP), counted by the SFU on its own clock. received/s: packets the subscribers got (decrypted).\n' +
+      'SFU in/s, SFU out/s: packets the SFU received from the publisher and handed to libdatachannel for the subscribers\n' +
+      '(it encrypts and sends each), counted by the SFU on its own clock. received/s: packets the subscribers got (decrypted).\n' +
       'loss %: 1 − received ÷ (sent × N), both counted in the clients\' process. µs/out and out/s per core: SFU CPU ÷ SFU out.\n' +
       `Subscribers join in groups of ${JOIN_GROUP}, each once the previous group receives media. clients loop p99: event-loop delay of\n` +
       'the clients\' process in the window — when high, the clients (not the SFU) are the ones falling behind.\n' +
       'idle core %: the same SFU process afterwards, all peers still connected, no media (ICE consent checks, RTCP, timers);\n' +
       'µs/out above idle: (SFU CPU − idle share × seconds) ÷ SFU out, the marginal cost of a forwarded packet.\n' +
-      'SFU CPU: process.cpuUsage() (user + system) of the SFU process alone — Parley\'s media layer and werift (ICE/DTLS,\n' +
-      'SRTP, RTCP, NACK/RTX history), the kernel\'s UDP send/receive for it, Node\'s GC; no client work. The clients (publisher\n' +
+      'SFU CPU: process.cpuUsage() (user + system, every thread) of the SFU process alone — Parley\'s media layer and\n' +
+      'libdatachannel (ICE, DTLS, SRTP, sender reports, NACK history), the kernel\'s UDP send/receive for it, Node\'s GC; no client work. The clients (publisher\n' +
       `and subscribers) run in this process; their share is shown as "clients core %". Anchor: ~${formatInteger(ANCHOR_PACKETS_PER_CORE)} forwarded\n` +
       'packets/s per core (LiveKit\'s published benchmark, a Go SFU); ratio = our SFU out/s per SFU core ÷ that.',
   );
@@ -392,11 +395,11 @@ async function main(): Promise<void> {
   }
 }
 
-/** The werift version installed (its package.json is not among its exports, so it is read from node_modules). */
-function weriftVersion(): string {
+/** An installed package's version (package.json is not among every package's exports, so it is read from node_modules). */
+function packageVersion(name: string): string {
   try {
     const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-    return (JSON.parse(readFileSync(path.join(root, 'node_modules', 'werift', 'package.json'), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return '?';
   }

@@ -29,7 +29,7 @@ export interface SfuSample {
   readonly systemMicros: number;
   /** Packets the publisher's tracks received (after SRTP decryption). */
   readonly packetsIn: number;
-  /** Packets handed to the subscribers' senders (werift drops them until DTLS is up). */
+  /** Packets handed to libdatachannel for the subscribers (from the moment each m-line is open). */
   readonly packetsHandedOut: number;
   readonly publications: number;
   readonly subscriptions: number;
@@ -100,7 +100,7 @@ process.on('message', (message: ToSfu) => {
         break;
       case 'close':
         server.close();
-        // Let werift finish closing its sockets before the process goes.
+        // Let the connections finish closing before the process goes.
         setTimeout(() => {
           send({ type: 'closed' });
           process.disconnect?.();

@@ -4,6 +4,7 @@ import type { PeerContext } from './peer.ts';
 import type { RtcNetworkOptions } from './rtc-config.ts';
 import { Room } from './room.ts';
 import { TimerSet } from './timer-set.ts';
+import { routeNativeLog } from './native-log.ts';
 
 export interface MediaServerOptions {
   readonly network: RtcNetworkOptions;
@@ -12,10 +13,14 @@ export interface MediaServerOptions {
   readonly negotiationTimeoutMs?: number;
   /** Smallest interval between keyframe requests to one publisher's track, in ms (default 500). */
   readonly keyframeMinIntervalMs?: number;
+  /** The UDP port of this process's media (default: the first of the configured range, else one the system picks). */
+  readonly udpPort?: number;
+  /** The most a publisher's camera or screen may send, bits/s (default 2,500,000). */
+  readonly videoBitrateCeiling?: number;
 }
 
 /**
- * The in-process SFU: the root of the media ownership tree (MediaServer → Room → Peer → PublishedTrack /
+ * The SFU of one process: the root of the media ownership tree (MediaServer → Room → Peer → PublishedTrack /
  * Subscription). Closing it closes everything below; `counts()` says what is still alive.
  */
 export class MediaServer {
@@ -28,10 +33,13 @@ export class MediaServer {
 
   constructor(options: MediaServerOptions) {
     this.#log = options.logger.child({ module: 'media' });
+    routeNativeLog(this.#log);
     this.#ctx = {
       counts: this.#counts,
       timers: this.#timers,
       network: options.network,
+      udpPort: options.udpPort ?? options.network.portRange?.[0] ?? 0,
+      videoBitrateCeiling: options.videoBitrateCeiling ?? 2_500_000,
       negotiationTimeoutMs: options.negotiationTimeoutMs ?? 10_000,
       keyframeMinIntervalMs: options.keyframeMinIntervalMs ?? 500,
       onListenerError: (err) => this.#log.error({ err }, 'media event listener failed'),

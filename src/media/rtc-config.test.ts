@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { announceAddress, serverPeerConfig } from './rtc-config.ts';
+import { announceAddress, serverRtcConfig } from './rtc-config.ts';
 
 const sdp = [
   'v=0',
@@ -21,16 +21,14 @@ describe('RTC configuration', () => {
     expect(announceAddress(sdp, '2001:db8::1')).toContain('2001:db8::1 40002 typ host');
   });
 
-  it('contacts no third-party STUN server, bundles everything, and does not negotiate transport-cc', () => {
-    const config = serverPeerConfig({ portRange: [40000, 40100] });
+  it('contacts no third-party STUN server, shares one UDP port per process, and leaves negotiation to Parley', () => {
+    const config = serverRtcConfig(40000);
     expect(config.iceServers).toEqual([]);
-    expect(config.bundlePolicy).toBe('max-bundle');
-    expect(config.icePortRange).toEqual([40000, 40100]);
-    const feedback = [...(config.codecs?.audio ?? []), ...(config.codecs?.video ?? [])].flatMap((c) => c.rtcpFeedback.map((f) => f.type));
-    expect(feedback).not.toContain('transport-cc');
-    expect(feedback).toContain('nack');
-    const extensions = [...(config.headerExtensions?.audio ?? []), ...(config.headerExtensions?.video ?? [])].map((e) => e.uri);
-    expect(extensions.some((uri) => uri.includes('transport-wide-cc'))).toBe(false);
-    expect(config.codecs?.video?.map((c) => c.mimeType)).toEqual(['video/VP8', 'video/rtx']);
+    expect(config.enableIceUdpMux).toBe(true);
+    expect(config.disableAutoNegotiation).toBe(true);
+    expect([config.portRangeBegin, config.portRangeEnd]).toEqual([40000, 40000]);
+    const anyPort = serverRtcConfig(0);
+    expect(anyPort.portRangeBegin).toBeUndefined();
+    expect(anyPort.enableIceUdpMux).toBe(true);
   });
 });

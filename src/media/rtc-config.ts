@@ -1,67 +1,35 @@
-import {
-  RTCRtpCodecParameters,
-  useAbsSendTime,
-  useNACK,
-  usePLI,
-  useREMB,
-  useSdesMid,
-  type RTCPeerConnectionConfig,
-} from 'werift';
+import type { RtcConfig } from 'node-datachannel';
 
-/** Where the media server's UDP sockets live and what it tells clients about them. */
+/** Where the media server's UDP socket lives and what it tells clients about it. */
 export interface RtcNetworkOptions {
   /** Replaces the address of every announced host candidate (a server behind 1:1 NAT). */
   readonly announcedIp?: string | undefined;
-  /** Inclusive UDP port range for media sockets; undefined lets the system pick. */
+  /**
+   * Inclusive UDP port range for media; each media process takes one port of it (ICE UDP mux: every peer
+   * connection of the process shares that port). Undefined lets the system pick a port per process.
+   */
   readonly portRange?: readonly [number, number] | undefined;
 }
 
 /** Payload types are Parley's: the server is always the offerer, so every leg of a call uses the same ones. */
-export const payloadTypes = { opus: 111, vp8: 96, vp8Rtx: 97 } as const;
+export const payloadTypes = { opus: 111, vp8: 96 } as const;
+
+/** The Opus parameters every leg uses (10 ms frames allowed, in-band FEC). */
+export const OPUS_FMTP = 'minptime=10;useinbandfec=1';
 
 /**
- * The werift configuration of every server-side peer connection.
- * - No ICE servers: werift's default is a public STUN server of a third party, which Parley must not contact
- *   (and does not need: the server only offers host candidates; clients bring TURN).
- * - One transport for all m-lines (max-bundle): one UDP port per local address per participant.
- * - Opus and VP8 with NACK, PLI and RTX (werift answers NACKs from its send history, wrapped in RTX when
- *   negotiated, and unwraps RTX it receives). Transport-cc is deliberately absent, neither the RTCP feedback
- *   nor the header extension: Chrome publishers held their estimate at 300 kbps with werift's transport-cc
- *   feedback (DESIGN, media notes); REMB plus loss-based estimation behaves.
+ * The libdatachannel configuration of every server-side peer connection.
+ * - No ICE servers: the server only offers host candidates (clients bring TURN), and Parley contacts no third party.
+ * - ICE UDP mux: all peer connections of a media process share one UDP port, `port` (0: the system picks it
+ *   once for the process, as the first connection binds it).
+ * - Negotiation is Parley's: the server offers when it decides to (auto-negotiation off).
  */
-export function serverPeerConfig(options: RtcNetworkOptions): RTCPeerConnectionConfig {
+export function serverRtcConfig(port: number): RtcConfig {
   return {
     iceServers: [],
-    bundlePolicy: 'max-bundle',
-    icePortRange: options.portRange ? [options.portRange[0], options.portRange[1]] : undefined,
-    codecs: {
-      audio: [
-        new RTCRtpCodecParameters({
-          mimeType: 'audio/opus',
-          clockRate: 48_000,
-          channels: 2,
-          payloadType: payloadTypes.opus,
-          parameters: 'minptime=10;useinbandfec=1',
-          rtcpFeedback: [],
-        }),
-      ],
-      video: [
-        new RTCRtpCodecParameters({
-          mimeType: 'video/VP8',
-          clockRate: 90_000,
-          payloadType: payloadTypes.vp8,
-          rtcpFeedback: [useNACK(), usePLI(), useREMB()],
-        }),
-        new RTCRtpCodecParameters({
-          mimeType: 'video/rtx',
-          clockRate: 90_000,
-          payloadType: payloadTypes.vp8Rtx,
-          parameters: `apt=${payloadTypes.vp8}`,
-          rtcpFeedback: [],
-        }),
-      ],
-    },
-    headerExtensions: { audio: [useSdesMid()], video: [useSdesMid(), useAbsSendTime()] },
+    enableIceUdpMux: true,
+    disableAutoNegotiation: true,
+    ...(port > 0 ? { portRangeBegin: port, portRangeEnd: port } : {}),
   };
 }
 

@@ -1,8 +1,19 @@
+/** The direction the answer gives each m-line, by mid (`sendrecv` when it names none, as RFC 4566 says). */
+export function answerDirections(sdp: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const section of sdp.split(/\r?\nm=/).slice(1)) {
+    const mid = /^a=mid:(\S+)/m.exec(section)?.[1];
+    if (mid === undefined) continue;
+    const direction = /^a=(sendrecv|sendonly|recvonly|inactive)\s*$/m.exec(section)?.[1] ?? 'sendrecv';
+    out.set(mid, /^\S+ 0 /.test(section) ? 'inactive' : direction);
+  }
+  return out;
+}
+
 /**
- * A structural check of a client's answer against the server's offer, before werift sees it. werift 0.25.2
- * applies an answer without validating it: `setRemoteDescription({ type: 'answer', sdp: 'v=0\r\nthis is not sdp' })`
- * resolves, the signalling state goes back to stable, and the connection only fails seconds later — so the client
- * would be dropped with a confusing reason instead of being told its answer is broken.
+ * A structural check of a client's answer against the server's offer, before libdatachannel sees it: an answer
+ * whose m-lines do not pair with the offer's would be applied as far as it goes and fail later, and the client would
+ * be dropped with a confusing reason instead of being told its answer is broken.
  *
  * Returns why the answer is unusable, or null.
  */

@@ -1,4 +1,4 @@
-import type { RtpPacket } from 'werift';
+import { RtpPacket } from 'werift';
 import {
   DepacketizeCallback,
   JitterBufferCallback,
@@ -7,7 +7,7 @@ import {
   WebmCallback,
   type WebmOutput,
 } from 'werift/nonstandard';
-import type { PublishedTrack, RtpSink } from '../media/published-track.ts';
+import type { PublishedTrack, RtpObserver } from '../media/published-track.ts';
 import { payloadTypes } from '../media/rtc-config.ts';
 
 /** Placeholder Duration written in the header (ms); the finaliser replaces it with the real one. */
@@ -17,7 +17,9 @@ const TAIL_TIMEOUT_MS = 2_000;
 
 /**
  * Turns one participant's published tracks (microphone + camera, or a screen share) into a WebM byte stream
- * (VP8/Opus), from the SFU's RTP as it arrives. Built from werift's processing blocks rather than its
+ * (VP8/Opus), from the SFU's RTP as it arrives. werift stays here, after it left the SFU: its depacketisers, jitter
+ * buffer and WebM writer are the one maintained set of these blocks in JavaScript (libdatachannel has none for
+ * VP8/Opus depacketising or WebM). Built from werift's processing blocks rather than its
  * MediaRecorder, which writes to a file path (plaintext on disk) or, in stream mode, waits 5 s for an end that
  * never comes; here the bytes go straight to the encrypting writer and detaching is immediate: once `stop()` is
  * called no further packet of this person is taken in (withdrawal, G12).
@@ -110,19 +112,21 @@ export class TrackCapture {
           this.#webm.inputAudio(output);
         });
       }
-      const sink: RtpSink = {
-        forward: (rtp: RtpPacket) => {
+      const observer: RtpObserver = {
+        observe: (packet: Buffer) => {
           if (this.#stopped) return;
           this.packets++;
           try {
-            source.input(rtp.clone());
+            // Parsed at once: the subscriptions then rewrite the header bytes in place (never the payload, which the
+            // parsed packet keeps a view of).
+            source.input(RtpPacket.deSerialize(packet));
           } catch (err) {
             this.onError(err);
           }
         },
       };
-      input.track.addSink(sink);
-      this.#detach.push(() => input.track.removeSink(sink));
+      input.track.addObserver(observer);
+      this.#detach.push(() => input.track.removeObserver(observer));
       // A recording starts with a keyframe, or its first seconds cannot be decoded.
       if (input.kind === 'video') input.track.requestKeyframe();
     }

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeWebm, hasFfmpeg, MediaFeed, probe } from '../../test/support/media-feed.ts';
-import type { PublishedTrack, RtpSink } from '../media/published-track.ts';
+import type { PublishedTrack, RtpObserver } from '../media/published-track.ts';
 import { TrackCapture } from './track-capture.ts';
 import { WebmScanner, type WebmScanResult } from './webm-scan.ts';
 
@@ -98,9 +98,9 @@ async function recordFromFeed(seconds: number): Promise<Buffer> {
   const feed = await MediaFeed.start({ realtime: false, seconds });
   try {
     const tracks = (['audio', 'video'] as const).map((kind) => {
-      let sink: RtpSink | null = null;
-      feed.subscribe(kind, (packet) => sink?.forward(packet.clone()));
-      const fake = { kind, source: kind, addSink: (s: RtpSink) => (sink = s), removeSink: () => (sink = null), requestKeyframe: () => {} };
+      let sink: RtpObserver | null = null;
+      feed.subscribe(kind, (packet) => sink?.observe(packet.serialize()));
+      const fake = { kind, source: kind, addObserver: (s: RtpObserver) => (sink = s), removeObserver: () => (sink = null), requestKeyframe: () => {} };
       return fake as unknown as PublishedTrack;
     });
     const pieces: Buffer[] = [];

@@ -4,6 +4,8 @@ import { joinToken } from '../../src/scheduling/join-links.ts';
 import { addUser, createOrgWithAdmin, publishNotice, TEST_PASSWORD, type SignedIn } from '../support/harness.ts';
 import {
   inboundRtp,
+  videoQuality,
+  type VideoQuality,
   launchChromiumWithFakeMedia,
   RECORD_PEER_CONNECTIONS,
   startListeningParley,
@@ -45,6 +47,8 @@ const RECORD_CALL_NOTICES = `(() => {
 const callNotices = (page: Page) => page.evaluate('window.__callNotices') as Promise<string[]>;
 
 const decodedVideo = (stats: InboundRtp[]) => stats.filter((s) => s.kind === 'video' && s.framesDecoded > 0 && s.frameWidth > 0 && s.frameHeight > 0);
+/** Chromium's send-side bandwidth estimate before any feedback (WebRTC's default start bitrate). */
+const CHROMIUM_START_BITRATE = 300_000;
 const heardAudio = (stats: InboundRtp[]) => stats.filter((s) => s.kind === 'audio' && s.packetsReceived > 0);
 
 describe('a live call in Chromium: lobby, audio/video both ways, screen share, chat, end', () => {
@@ -59,6 +63,8 @@ describe('a live call in Chromium: lobby, audio/video both ways, screen share, c
   const watches: Record<string, PageWatch> = {};
   let agentPage: Page;
   let customerPage: Page;
+  /** When the agent let the customer in (the quality test's 10 s count from here). */
+  let admittedAt = 0;
 
   beforeAll(async () => {
     server = await startListeningParley();
@@ -148,6 +154,7 @@ describe('a live call in Chromium: lobby, audio/video both ways, screen share, c
   });
 
   it('the agent admits the customer, and each receives the other\'s video and audio', async () => {
+    admittedAt = Date.now();
     await agentPage.getByTestId('lobby-entry').getByRole('button', { name: 'Admit' }).click();
     await customerPage.locator('[data-testid="connection"][data-state="connected"]').waitFor();
     await agentPage.locator('[data-testid="connection"][data-state="connected"]').waitFor();
@@ -162,6 +169,29 @@ describe('a live call in Chromium: lobby, audio/video both ways, screen share, c
     expect(await customerPage.getByTestId('tile-remote').innerText()).toContain(AGENT_NAME);
     await shot(customerPage, '2-in-call');
     await shot(agentPage, '2-in-call');
+  });
+
+  it('within 10 s of being let in, each side receives the other\'s full 640×480 camera at 20 fps or more, and each browser\'s send estimate has risen past its start', async () => {
+    // The SFU's feedback at work: receiver reports and the REMB ceiling toward each publisher, keyframes on request,
+    // sender reports toward each subscriber. Without them Chromium holds its estimate at its start (300 kbps) and
+    // scales the camera down.
+    const deadline = admittedAt + 10_000;
+    const full = (q: VideoQuality) => q.received.some((v) => v.frameWidth === 640 && v.frameHeight === 480 && v.framesPerSecond >= 20);
+    let last: Record<'agent' | 'customer', VideoQuality | null> = { agent: null, customer: null };
+    while (Date.now() < deadline) {
+      last = { agent: await videoQuality(agentPage), customer: await videoQuality(customerPage) };
+      if (full(last.agent!) && full(last.customer!)) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    console.log(`quality ${((Date.now() - admittedAt) / 1000).toFixed(1)} s after admission: ${JSON.stringify(last)}`);
+    expect(full(last.agent!), JSON.stringify(last.agent)).toBe(true);
+    expect(full(last.customer!), JSON.stringify(last.customer)).toBe(true);
+    // Rising, whatever the wall clock: each browser's estimate and its camera's encoder target go past Chromium's start
+    // bitrate (300 kbps), where they stay when no receiver report comes back.
+    for (const page of [agentPage, customerPage]) {
+      await expect.poll(async () => (await videoQuality(page)).availableOutgoingBitrate, { timeout: 20_000 }).toBeGreaterThan(CHROMIUM_START_BITRATE);
+      await expect.poll(async () => (await videoQuality(page)).cameraTargetBitrate, { timeout: 20_000 }).toBeGreaterThan(CHROMIUM_START_BITRATE);
+    }
   });
 
   it('the customer shares the screen and it appears at the agent as a third video', async () => {

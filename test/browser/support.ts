@@ -261,6 +261,34 @@ export async function inboundRtp(page: Page): Promise<InboundRtp[]> {
   })()`)) as InboundRtp[];
 }
 
+/** What the page's newest open peer connection says about video quality (RECORD_PEER_CONNECTIONS must be installed). */
+export interface VideoQuality {
+  /** Each received video: its decoded size and frame rate. */
+  readonly received: { readonly frameWidth: number; readonly frameHeight: number; readonly framesPerSecond: number }[];
+  /** The camera's encoder target, bits/s (what the bandwidth estimate lets it send; 0 when not sending video). */
+  readonly cameraTargetBitrate: number;
+  /** The send-side bandwidth estimate of the selected candidate pair, bits/s (0 when not known yet). */
+  readonly availableOutgoingBitrate: number;
+}
+
+export async function videoQuality(page: Page): Promise<VideoQuality> {
+  return (await page.evaluate(`(async () => {
+    const pc = [...window.__peerConnections].reverse().find((p) => p.connectionState !== 'closed');
+    const out = { received: [], cameraTargetBitrate: 0, availableOutgoingBitrate: 0 };
+    if (!pc) return out;
+    (await pc.getStats()).forEach((s) => {
+      if (s.type === 'inbound-rtp' && s.kind === 'video' && (s.framesDecoded ?? 0) > 0) {
+        out.received.push({ frameWidth: s.frameWidth ?? 0, frameHeight: s.frameHeight ?? 0, framesPerSecond: s.framesPerSecond ?? 0 });
+      } else if (s.type === 'outbound-rtp' && s.kind === 'video') {
+        out.cameraTargetBitrate = Math.max(out.cameraTargetBitrate, s.targetBitrate ?? 0);
+      } else if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') {
+        out.availableOutgoingBitrate = s.availableOutgoingBitrate ?? 0;
+      }
+    });
+    return out;
+  })()`)) as VideoQuality;
+}
+
 /**
  * Signs a test user in on the console's login page, with their TOTP code when they enrolled (the server's test clock
  * moves on 30 s first, so the code is one the login has not seen), and waits until the console has left /login.

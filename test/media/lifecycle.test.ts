@@ -2,12 +2,13 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logging/logger.ts';
 import { MediaServer } from '../../src/media/media-server.ts';
+import { openUdpSockets } from '../../src/media/udp-sockets.ts';
 import { startCallWorld, scheduleCall, waitFor, type CallWorld } from './support/call-setup.ts';
 import { RtcClient } from './support/rtc-client.ts';
 import { SignalClient, TestParticipant } from './support/signal-client.ts';
 
-/** UDP sockets open in this process: werift's ICE sockets, server and client side. */
-const udpSockets = () => process.getActiveResourcesInfo().filter((r) => r === 'UDPWrap').length;
+/** UDP sockets open in this process, by the kernel's count: libdatachannel's (native) and the werift clients'. */
+const udpSockets = () => openUdpSockets() ?? process.getActiveResourcesInfo().filter((r) => r === 'UDPWrap').length;
 
 describe('call lifecycle: nothing leaks, closing is idempotent, dropped participants keep their place', () => {
   let world: CallWorld;
@@ -68,7 +69,7 @@ describe('call lifecycle: nothing leaks, closing is idempotent, dropped particip
     await agent.rtc.close();
     await waitFor('everything closed', () => JSON.stringify(hub.counts()) === JSON.stringify(zero), 10_000);
     expect(hub.counts()).toEqual(zero);
-    // werift's sockets are released by closing, not by an ICE timeout: give close() a moment, no more.
+    // Sockets are released by closing, not by an ICE timeout: give close() a moment, no more.
     await waitFor('UDP sockets released', () => udpSockets() <= udpBefore, 2_000);
   });
 

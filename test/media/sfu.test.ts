@@ -53,7 +53,7 @@ describe('SFU (media layer without signalling)', () => {
     await waitFor('PLI at the publisher', () => (ca.plisReceived.get('video') ?? 0) > 0);
 
     // A burst of keyframe requests from the subscriber reaches the publisher as one (at most one per 500 ms).
-    const videoSsrc = b.subscriptions.find((sub) => sub.publication.kind === 'video')!.transceiver.sender.ssrc;
+    const videoSsrc = b.subscriptions.find((sub) => sub.publication.kind === 'video')!.ssrc;
     const subscriberSide = cb.pc.getTransceivers().find((t) => t.receiver.track.ssrc === videoSsrc)!;
     /** Sends 20 PLIs; returns how many may pass the 500 ms limit in the time the burst took (at least 1). */
     const burst = async (): Promise<number> => {

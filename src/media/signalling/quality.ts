@@ -20,11 +20,9 @@ interface Totals {
   at: number;
 }
 
-type StatsLike = { type?: string; bytesReceived?: number; bytesSent?: number; packetsReceived?: number; packetsLost?: number; fractionLost?: number; roundTripTime?: number };
-
 /**
- * Samples one peer's werift statistics: bitrates and inbound loss from counter deltas between two samples,
- * outbound loss and round-trip time from the RTCP receiver reports the client sent.
+ * Samples one peer's counters (Peer.stats): bitrates and inbound loss from deltas between two samples, outbound loss
+ * and round-trip time from the receiver reports the client sent last.
  */
 export class QualitySampler {
   #last: Totals | null = null;
@@ -37,28 +35,8 @@ export class QualitySampler {
       this.#peer = peer;
       this.#last = null;
     }
-    let report: Iterable<StatsLike>;
-    try {
-      const stats = await peer.pc.getStats();
-      report = [...(stats as unknown as Map<string, StatsLike>).values()];
-    } catch {
-      return null;
-    }
-    const totals: Totals = { bytesIn: 0, bytesOut: 0, packetsIn: 0, lostIn: 0, at: performance.now() };
-    let fractionLostOut = 0;
-    const rtts: number[] = [];
-    for (const s of report) {
-      if (s.type === 'inbound-rtp') {
-        totals.bytesIn += s.bytesReceived ?? 0;
-        totals.packetsIn += s.packetsReceived ?? 0;
-        totals.lostIn += Math.max(0, s.packetsLost ?? 0);
-      } else if (s.type === 'outbound-rtp') {
-        totals.bytesOut += s.bytesSent ?? 0;
-      } else if (s.type === 'remote-inbound-rtp') {
-        if (typeof s.fractionLost === 'number' && Number.isFinite(s.fractionLost)) fractionLostOut = Math.max(fractionLostOut, s.fractionLost);
-        if (typeof s.roundTripTime === 'number' && Number.isFinite(s.roundTripTime) && s.roundTripTime >= 0) rtts.push(s.roundTripTime);
-      }
-    }
+    const stats = peer.stats();
+    const totals: Totals = { bytesIn: stats.bytesIn, bytesOut: stats.bytesOut, packetsIn: stats.packetsIn, lostIn: stats.lostIn, at: performance.now() };
     const last = this.#last;
     this.#last = totals;
     if (!last) return null;
@@ -66,13 +44,13 @@ export class QualitySampler {
     if (seconds <= 0) return null;
     const kbps = (bytes: number) => round((Math.max(0, bytes) * 8) / 1000 / seconds);
     const received = totals.packetsIn - last.packetsIn;
-    const lost = totals.lostIn - last.lostIn;
-    const lossIn = received + lost > 0 ? Math.max(0, lost) / (received + Math.max(0, lost)) : 0;
+    const lost = Math.max(0, totals.lostIn - last.lostIn);
+    const lossIn = received + lost > 0 ? lost / (received + lost) : 0;
     return {
       bitrateInKbps: kbps(totals.bytesIn - last.bytesIn),
       bitrateOutKbps: kbps(totals.bytesOut - last.bytesOut),
-      packetLossPct: round(Math.max(lossIn, fractionLostOut) * 100),
-      rttMs: rtts.length > 0 ? round((rtts.reduce((a, b) => a + b, 0) / rtts.length) * 1000) : null,
+      packetLossPct: round(Math.max(lossIn, stats.fractionLostOut) * 100),
+      rttMs: stats.rttMs !== null ? round(stats.rttMs) : null,
     };
   }
 }

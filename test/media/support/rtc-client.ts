@@ -1,5 +1,5 @@
 import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket, type RTCDtlsTransport, type RTCRtpTransceiver } from 'werift';
-import { keyframeRequestSsrcs } from '../../../src/media/rtcp.ts';
+import { keyframeRequestSsrcs } from '../../support/werift-rtcp.ts';
 import type { MediaSource } from '../../../src/protocol/signalling.ts';
 
 /** What the server's offer says (the `offer` signalling message without its type). */
@@ -63,7 +63,7 @@ export class RtcClient {
     const answer = await this.pc.createAnswer();
     await this.pc.setLocalDescription(answer);
     this.answers++;
-    // Counted from the transport: werift's own routing may hand a PLI to a receiver (see src/media/rtcp.ts).
+    // Counted from the transport: werift's own routing may hand a PLI to a receiver (see test/support/werift-rtcp.ts).
     for (const transport of this.pc.dtlsTransports) {
       if (this.#watched.has(transport)) continue;
       this.#watched.add(transport);

@@ -1,8 +1,8 @@
 import { PictureLossIndication, RtcpPayloadSpecificFeedback, type RtcpPacket } from 'werift';
 
 /**
- * The media SSRCs a packet asks a keyframe for (PLI or FIR). Read from the transport's RTCP directly rather than
- * from werift's sender events: werift routes payload-specific feedback by the *sender* SSRC first and only then
+ * For the werift clients tests and benchmarks use in the place of browsers: the media SSRCs a packet asks a keyframe
+ * for (PLI or FIR). Read from the transport's RTCP directly rather than from werift's sender events: werift routes payload-specific feedback by the *sender* SSRC first and only then
  * by the media SSRC, so a PLI whose sender SSRC happens to match one of the peer's receive streams (a client that
  * also publishes) ends up at that receiver and never reaches the sender it is about.
  */
