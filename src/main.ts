@@ -29,7 +29,9 @@ import { rightsRequestRoutes } from './subject-rights/routes.ts';
 import { exportRoutes } from './subject-rights/export-routes.ts';
 import { createSendMailHandler } from './mail/send-mail.ts';
 import { systemClock, type Clock } from './shared/clock.ts';
+import type { MediaEngine } from './media/media-api.ts';
 import { MediaServer } from './media/media-server.ts';
+import { WorkerPool } from './media/worker/worker-pool.ts';
 import { createEraseWithdrawnHandler } from './recording/erase-withdrawn.ts';
 import { createPurgeHandler } from './retention/purge-job.ts';
 import { legalHoldRoutes } from './retention/routes.ts';
@@ -55,9 +57,9 @@ export interface Parley {
   readonly database: DatabaseHandle;
   /** Background work (mail, later retention). `parley start` starts it; tests call `runDue()`. */
   readonly jobs: JobRunner;
-  /** Live calls: signalling sockets and the in-process SFU. */
+  /** Live calls: signalling sockets; their media in this process (MediaServer) or in media workers (WorkerPool). */
   readonly calls: CallHub;
-  readonly media: MediaServer;
+  readonly media: MediaEngine;
   close(): Promise<void>;
 }
 
@@ -70,7 +72,14 @@ export interface BuildOptions {
   readonly blobs?: BlobStore;
   readonly webRoot?: string | null;
   /** Signalling timings (heartbeat, grace period, negotiation); tests shorten them. */
-  readonly calls?: Omit<CallHubOptions, 'media'> & { readonly negotiationTimeoutMs?: number };
+  readonly calls?: Omit<CallHubOptions, 'media'> & {
+    readonly negotiationTimeoutMs?: number;
+    /**
+     * Media in this many worker processes (WorkerPool) instead of this process. Not yet a setting: the recorder still
+     * taps tracks in this process, so a recorded call needs in-process media until it moves to the workers.
+     */
+    readonly mediaWorkers?: number;
+  };
 }
 
 /** Opens the database and key store, ready for commands that need no HTTP server (migrate, audit verify). */
@@ -105,12 +114,16 @@ export async function buildParley(config: Config, options: BuildOptions = {}): P
     const recovered = await recoverRecordings(deps);
     if (recovered.tracks > 0) deps.logger.warn(recovered, 'recordings interrupted by a crash were recovered');
     // Live calls hold state (sockets, rooms), so their routes get the instance built here.
-    const { negotiationTimeoutMs, ...hubOptions } = options.calls ?? {};
-    const media = new MediaServer({
-      network: config.rtc,
-      logger: deps.logger,
-      ...(negotiationTimeoutMs !== undefined ? { negotiationTimeoutMs } : {}),
-    });
+    const { negotiationTimeoutMs, mediaWorkers, ...hubOptions } = options.calls ?? {};
+    const media: MediaEngine =
+      mediaWorkers !== undefined && mediaWorkers > 0
+        ? new WorkerPool({ workers: mediaWorkers, network: config.rtc, logger: deps.logger, logLevel: deps.logger.level, negotiationTimeoutMs })
+        : new MediaServer({
+            network: config.rtc,
+            logger: deps.logger,
+            ...(negotiationTimeoutMs !== undefined ? { negotiationTimeoutMs } : {}),
+          });
+    if (media instanceof WorkerPool) await media.ready();
     // Recordings of E2EE calls are uploaded by the agent's browser while the call runs: live state as well.
     const e2eeUploads = new E2eeUploads(deps.db);
     const calls = new CallHub(deps, { ...hubOptions, media, e2eeUploads });

@@ -1,4 +1,5 @@
 import type { Logger } from '../logging/logger.ts';
+import type { MediaEngine } from './media-api.ts';
 import { zeroCounts, type MediaCounts } from './counters.ts';
 import type { PeerContext } from './peer.ts';
 import type { RtcNetworkOptions } from './rtc-config.ts';
@@ -23,7 +24,7 @@ export interface MediaServerOptions {
  * The SFU of one process: the root of the media ownership tree (MediaServer → Room → Peer → PublishedTrack /
  * Subscription). Closing it closes everything below; `counts()` says what is still alive.
  */
-export class MediaServer {
+export class MediaServer implements MediaEngine {
   readonly #rooms = new Map<string, Room>();
   readonly #counts: MediaCounts = zeroCounts();
   readonly #timers = new TimerSet();
@@ -67,6 +68,9 @@ export class MediaServer {
   counts(): MediaCounts & { timers: number } {
     return { ...this.#counts, timers: this.#timers.size };
   }
+
+  /** Rooms of this process are lost only with the process: nothing to tell. */
+  onLost(): void {}
 
   /** Closes every room. Safe to call twice. */
   close(): void {

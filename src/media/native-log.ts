@@ -4,10 +4,13 @@ import type { Logger } from '../logging/logger.ts';
 let routed = false;
 
 /** IPv4 and IPv6 addresses (an address is personal data of whoever it belongs to: never logged). */
-const ADDRESS = /\b(?:\d{1,3}\.){3}\d{1,3}\b|\b(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}\b/gi;
+const ADDRESS = /\b(?:\d{1,3}\.){3}\d{1,3}\b|(?<![\w:])(?=[0-9a-f:]*[0-9a-f])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?![\w:])/gi;
+
+/** Replaces every IP address in a log line. */
+export const withoutAddresses = (text: string): string => text.replace(ADDRESS, '[address]');
 
 /**
- * Sends libdatachannel's own log lines (warnings and errors only) to Parley's logger, addresses removed. Called once
+ * Sends libdatachannel's own log lines (warnings and errors only, as warnings) to Parley's logger, addresses removed. Called once
  * per process, by the first media server; without a callback libdatachannel would write to stdout on its own.
  */
 export function routeNativeLog(logger: Logger): void {
@@ -15,8 +18,9 @@ export function routeNativeLog(logger: Logger): void {
   routed = true;
   const log = logger.child({ module: 'libdatachannel' });
   initLogger('Warning', (level, message) => {
-    const text = message.replace(ADDRESS, '[address]');
-    if (level === 'Warning') log.warn(text);
-    else log.error(text);
+    const text = withoutAddresses(message);
+    // One connection's trouble (a DTLS handshake a leaving client broke off), not the server's: a warning either way.
+    if (level === 'Fatal') log.error(text);
+    else log.warn(text);
   });
 }

@@ -3,7 +3,8 @@ import { appendConsent, currentConsents } from '../consent/consent-ledger.ts';
 import type { Deps } from '../deps.ts';
 import { enqueueJob } from '../jobs/enqueue-job.ts';
 import type { Logger } from '../logging/logger.ts';
-import type { PublishedTrack } from '../media/published-track.ts';
+import type { PublicationHandle } from '../media/media-api.ts';
+import { PublishedTrack } from '../media/published-track.ts';
 import type { Locale } from '../notices/notice.schema.ts';
 import { renderNotice } from '../notices/render-notice.ts';
 import type { CaptureState, ClientMessage, RecordingState, ServerMessage, SignalErrorCode } from '../protocol/signalling.ts';
@@ -46,7 +47,7 @@ export interface RecordingParticipant {
   send(message: ServerMessage): void;
   error(code: SignalErrorCode, message: string): void;
   /** The sources this participant publishes now. */
-  publications(): readonly PublishedTrack[];
+  publications(): readonly PublicationHandle[];
 }
 
 export interface RecordingHost {
@@ -513,7 +514,7 @@ export class CallRecording {
     const active = this.#active;
     if (!active || active.failed) return;
     const pubs = participant.publications();
-    const groups: [TrackSource, PublishedTrack[]][] = [
+    const groups: [TrackSource, PublicationHandle[]][] = [
       ['camera', pubs.filter((t) => t.source === 'audio' || t.source === 'video')],
       ['screen', pubs.filter((t) => t.source === 'screen')],
     ];
@@ -526,7 +527,7 @@ export class CallRecording {
     }
   }
 
-  #openCapture(participant: RecordingParticipant, person: Person, source: TrackSource, tracks: PublishedTrack[], signature: string, active: Active): void {
+  #openCapture(participant: RecordingParticipant, person: Person, source: TrackSource, tracks: PublicationHandle[], signature: string, active: Active): void {
     let resolveOpened!: () => void;
     const slot: ActiveCapture = {
       source,
@@ -558,8 +559,12 @@ export class CallRecording {
         }
         const writer = opened.writer;
         slot.writer = writer;
+        // The capture taps the tracks where they are received: in this process. (Calls in media workers are captured
+        // in their worker; a publication of another process cannot be tapped here.)
+        const local = tracks.filter((t): t is PublishedTrack => t instanceof PublishedTrack);
+        if (local.length !== tracks.length) throw new Error('the tracks to record are not received in this process');
         slot.capture = new TrackCapture(
-          tracks,
+          local,
           (bytes) => writer.write(bytes),
           (err) => this.#captureFailed(err, 'encoder'),
         );

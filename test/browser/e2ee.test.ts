@@ -1,5 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MediaServer } from '../../src/media/media-server.ts';
 import { TrackCapture } from '../../src/recording/track-capture.ts';
 import { joinToken } from '../../src/scheduling/join-links.ts';
 import { addUser, createOrgWithAdmin, publishNotice, type SignedIn } from '../support/harness.ts';
@@ -89,9 +90,16 @@ describe('an end-to-end encrypted call in Chromium', () => {
     await page.getByTestId('join-call').click();
   }
 
+  /** The SFU of the test's Parley: this test runs it in its own process, so the server's tracks can be tapped. */
+  function inProcessMedia(): MediaServer {
+    const media = server.parley.media;
+    if (!(media instanceof MediaServer)) throw new Error('this test needs the media in the test process');
+    return media;
+  }
+
   /** What the server's own recorder makes of a participant's forwarded video over 4 s. */
   async function recordOnServer(call: string, participantId: string): Promise<{ packets: number; webm: Buffer }> {
-    const track = server.parley.media.getRoom(call)?.getPeer(participantId)?.publications.find((p) => p.source === 'video');
+    const track = inProcessMedia().getRoom(call)?.getPeer(participantId)?.publications.find((p) => p.source === 'video');
     expect(track).toBeDefined();
     const chunks: Buffer[] = [];
     const capture = new TrackCapture([track!], (bytes) => chunks.push(bytes), () => undefined);
@@ -166,7 +174,7 @@ describe('an end-to-end encrypted call in Chromium', () => {
     await customerPage.getByRole('button', { name: 'Share screen' }).click();
     await agentPage.getByTestId('tile-remote-screen').waitFor();
     await expect.poll(async () => decodedVideo(await inboundRtp(agentPage)).length, { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
-    const track = server.parley.media.getRoom(callId)?.getPeer(customerId)?.publications.find((p) => p.source === 'screen');
+    const track = inProcessMedia().getRoom(callId)?.getPeer(customerId)?.publications.find((p) => p.source === 'screen');
     expect(track).toBeDefined();
     const chunks: Buffer[] = [];
     const capture = new TrackCapture([track!], (bytes) => chunks.push(bytes), () => undefined);

@@ -2,7 +2,7 @@ import type { WebSocket } from 'ws';
 import type { Deps } from '../../deps.ts';
 import type { Logger } from '../../logging/logger.ts';
 import { closeCodes, type ClientMessage } from '../../protocol/signalling.ts';
-import type { MediaServer } from '../media-server.ts';
+import type { MediaEngine } from '../media-api.ts';
 import { TimerSet } from '../timer-set.ts';
 import { iceServersFor } from '../turn-credentials.ts';
 import { defaultConnectionLimits, SignalConnection, type ConnectionLimits } from './connection.ts';
@@ -13,7 +13,7 @@ import { CallRecording } from '../../recording/call-recording.ts';
 import type { E2eeUploads } from '../../recording/e2ee-uploads.ts';
 
 export interface CallHubOptions {
-  readonly media: MediaServer;
+  readonly media: MediaEngine;
   /** Interval of WebSocket pings, in ms (default 15,000). */
   readonly pingIntervalMs?: number;
   /** A socket silent (no message, no pong) for this long is dropped, in ms (default 45,000). */
@@ -58,7 +58,7 @@ export class CallHub {
   readonly #connections = new Map<SignalConnection, { joinTimer: NodeJS.Timeout | null; joined: { callId: string; participantId: string } | null; joining: boolean }>();
   readonly #timers = new TimerSet();
   readonly #log: Logger;
-  readonly #media: MediaServer;
+  readonly #media: MediaEngine;
   readonly #limits: ConnectionLimits;
   readonly #pingIntervalMs: number;
   readonly #deadAfterMs: number;
@@ -89,6 +89,13 @@ export class CallHub {
     this.#recordingChunkBytes = options.recordingChunkBytes;
     this.#e2eeUploads = options.e2eeUploads;
     this.#e2eeLastChunkMs = options.e2eeLastChunkMs;
+    // A media worker died: its calls get a room on another worker, and their participants reconnect to it.
+    this.#media.onLost((callIds) => {
+      for (const callId of callIds) {
+        const call = this.#calls.get(callId);
+        if (call && !call.closed) call.moveMedia(this.#media.openRoom(callId));
+      }
+    });
     // A consent withdrawn on the join page reaches the live recording of that call, if there is one.
     this.#stopListening = deps.signals.on('consentWithdrawn', ({ callId, participantId, purpose }) => {
       if (purpose === 'recording') this.#calls.get(callId)?.recording?.consentWithdrawnElsewhere(participantId);

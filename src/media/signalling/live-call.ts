@@ -2,9 +2,9 @@ import type { Logger } from '../../logging/logger.ts';
 import { closeCodes, MAX_CHAT_HISTORY, type ClientMessage, type MediaSource, type ParticipantStats, type PeerInfo } from '../../protocol/signalling.ts';
 import type { TurnIceServer as IceServer } from '../turn-credentials.ts';
 import type { Clock } from '../../shared/clock.ts';
-import type { Peer, PeerFailure } from '../peer.ts';
+import type { PeerFailure } from '../peer.ts';
+import type { PeerHandle, RoomHandle } from '../media-api.ts';
 import { PeerInputError } from '../peer.ts';
-import type { Room } from '../room.ts';
 import type { TimerSet } from '../timer-set.ts';
 import { TypedEmitter } from '../typed-emitter.ts';
 import type { SignalConnection } from './connection.ts';
@@ -47,7 +47,7 @@ interface Participant {
   /** When they started waiting in the lobby, or were let in (ISO): what the agent's calls list shows. */
   since: string;
   connection: SignalConnection | null;
-  peer: Peer | null;
+  peer: PeerHandle | null;
   graceTimer: NodeJS.Timeout | null;
   /** Sources asked for while waiting in the lobby, published once admitted. */
   readonly wanted: Set<MediaSource>;
@@ -96,6 +96,7 @@ const texts = {
   replaced: 'You joined this call from another window.',
   notAdmitted: 'Wait until the host lets you in.',
   agentOnly: 'Only the host can do this.',
+  mediaMoved: 'The call moved to another media server. Reconnecting…',
 } as const;
 
 /**
@@ -127,18 +128,19 @@ export class LiveCall {
   #started = false;
   #closed = false;
   readonly #recording: CallRecording | null;
+  /** The call's media room; replaced when the media worker holding it dies. */
+  #room: RoomHandle;
 
   constructor(
     readonly callId: string,
     readonly lobbyEnabled: boolean,
-    private readonly room: Room,
+    room: RoomHandle,
     private readonly options: LiveCallOptions,
   ) {
     this.#log = options.logger.child({ callId });
     this.events = new TypedEmitter((err) => this.#log.error({ err }, 'live call listener failed'));
-    room.events.on('published', (peer) => this.#onSourcesChanged(peer.participantId));
-    room.events.on('unpublished', (peer) => this.#onSourcesChanged(peer.participantId));
-    room.events.on('peer-failed', (peer, reason) => this.#onPeerFailed(peer, reason));
+    this.#room = room;
+    this.#wire(room);
     this.#startedAt = options.clock.now().toISOString();
     const every = options.statsIntervalMs ?? 0;
     if (every > 0) this.#statsTimer = options.timers.interval(every, () => this.#sampleQuality());
@@ -147,6 +149,32 @@ export class LiveCall {
       get: (id) => this.#participants.get(id)?.view,
     };
     this.#recording = options.recording ? options.recording(host) : null;
+  }
+
+  #wire(room: RoomHandle): void {
+    room.events.on('published', (peer) => this.#onSourcesChanged(peer.participantId));
+    room.events.on('unpublished', (peer) => this.#onSourcesChanged(peer.participantId));
+    room.events.on('peer-failed', (peer, reason) => this.#onPeerFailed(peer, reason));
+  }
+
+  /**
+   * The media worker that held this call's room died: `room` (on another worker) takes over. Every participant's
+   * peer went with the old room; the connected ones are told to reconnect, which gives each a new peer here as a
+   * rejoin does (their place, the lobby and the chat are kept: they live in this process).
+   */
+  moveMedia(room: RoomHandle): void {
+    if (this.#closed) {
+      room.close();
+      return;
+    }
+    this.#room = room;
+    this.#wire(room);
+    for (const p of this.#participants.values()) {
+      p.peer = null;
+      if (p.admission === 'admitted') p.connection?.error('MEDIA_MOVED', texts.mediaMoved, { close: closeCodes.policy });
+    }
+    this.#log.warn({ participants: this.#participants.size }, 'call media moved to another worker');
+    this.#syncAll();
   }
 
   get orgId(): string {
@@ -396,7 +424,7 @@ export class LiveCall {
     this.#chat.length = 0;
     this.#chatFrom.clear();
     this.options.records?.quality(this.#startedAt, this.#quality.result());
-    this.room.close();
+    this.#room.close();
     this.#log.info('call closed');
     this.events.emit('closed');
     this.events.removeAllListeners();
@@ -512,7 +540,7 @@ export class LiveCall {
   }
 
   #startPeer(p: Participant): void {
-    const peer = this.room.addPeer(p.id);
+    const peer = this.#room.addPeer(p.id);
     p.peer = peer;
     peer.events.on('offer', (offer) => p.connection?.send({ type: 'offer', ...offer }));
     for (const source of p.wanted) peer.publish(source);
@@ -546,7 +574,7 @@ export class LiveCall {
       });
   }
 
-  #onPeerFailed(peer: Peer, reason: PeerFailure): void {
+  #onPeerFailed(peer: PeerHandle, reason: PeerFailure): void {
     const p = this.#participants.get(peer.participantId);
     if (!p || p.peer !== peer) {
       peer.close();

@@ -1,4 +1,4 @@
-import type { Peer } from '../peer.ts';
+import type { PeerHandle } from '../media-api.ts';
 
 /** One participant's connection quality over the last interval, as measured by the SFU. */
 export interface QualitySample {
@@ -26,16 +26,22 @@ interface Totals {
  */
 export class QualitySampler {
   #last: Totals | null = null;
-  #peer: Peer | null = null;
+  #peer: PeerHandle | null = null;
 
-  async sample(peer: Peer): Promise<QualitySample | null> {
+  async sample(peer: PeerHandle): Promise<QualitySample | null> {
     if (peer.closed) return null;
     // A rejoin brings a new peer connection whose counters start again from zero.
     if (this.#peer !== peer) {
       this.#peer = peer;
       this.#last = null;
     }
-    const stats = peer.stats();
+    let stats;
+    try {
+      stats = await peer.stats();
+    } catch {
+      return null; // the peer's worker is gone
+    }
+    if (!stats) return null;
     const totals: Totals = { bytesIn: stats.bytesIn, bytesOut: stats.bytesOut, packetsIn: stats.packetsIn, lostIn: stats.lostIn, at: performance.now() };
     const last = this.#last;
     this.#last = totals;

@@ -317,7 +317,7 @@ export class CallSession {
     const phase = this.#snapshot.phase;
     if (this.#closed || phase === 'ended' || phase === 'declined' || phase === 'left' || phase === 'failed') return;
     const error = this.#lastError;
-    const retryable = code !== closeCodes.normal && code !== closeCodes.replaced && (code !== closeCodes.policy || error?.code === 'NEGOTIATION_TIMEOUT' || error?.code === 'INTERNAL');
+    const retryable = code !== closeCodes.normal && code !== closeCodes.replaced && (code !== closeCodes.policy || error?.code === 'NEGOTIATION_TIMEOUT' || error?.code === 'INTERNAL' || error?.code === 'MEDIA_MOVED');
     if (code === closeCodes.normal) {
       this.#finish('ended', null);
       return;
@@ -332,7 +332,8 @@ export class CallSession {
       return;
     }
     this.#update({ phase: 'reconnecting' });
-    this.#reconnectTimer = setTimeout(() => this.#connect(), 1_000);
+    // The call's media moved to another server (its media worker stopped): the server is there, come back at once.
+    this.#reconnectTimer = setTimeout(() => this.#connect(), error?.code === 'MEDIA_MOVED' ? 100 : 1_000);
   }
 
   #onMessage(message: ServerMessage): void {

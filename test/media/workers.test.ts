@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkerPool } from '../../src/media/worker/worker-pool.ts';
+import { fastCalls, scheduleCall, startCallWorld, waitFor, type CallWorld, type ScheduledCall } from './support/call-setup.ts';
+import { TestParticipant } from './support/signal-client.ts';
+
+// Issue 13: media in worker processes. Two calls land on two workers and carry media both ways; a worker killed with
+// SIGKILL loses no call (its participants are told, rejoin, and are back in media on the other worker, which the pool
+// restarts); join/leave rounds leave every worker's counters (peers, tracks, timers, UDP sockets) at zero.
+
+describe('media workers', () => {
+  let world: CallWorld;
+  let pool: WorkerPool;
+  beforeAll(async () => {
+    world = await startCallWorld({ ...fastCalls, mediaWorkers: 2 });
+    const media = world.t.parley.media;
+    if (!(media instanceof WorkerPool)) throw new Error('expected media workers');
+    pool = media;
+  });
+  afterAll(async () => world?.t.close());
+
+  /** The agent and the customer of a call, each publishing audio and video, with media flowing both ways. */
+  async function meet(call: ScheduledCall): Promise<{ agent: TestParticipant; customer: TestParticipant }> {
+    const agent = await TestParticipant.join(world.url, { type: 'join', callId: call.callId, auth: { kind: 'session' } }, { cookie: world.agentCookie });
+    await agent.signal.next('welcome');
+    agent.publish('audio', 'video');
+    const customer = await join(call);
+    await flowing(call, agent, customer);
+    return { agent, customer };
+  }
+
+  async function join(call: ScheduledCall): Promise<TestParticipant> {
+    const customer = await TestParticipant.join(world.url, { type: 'join', callId: call.callId, auth: { kind: 'link', token: call.customerToken } });
+    await customer.signal.next('welcome');
+    customer.publish('audio', 'video');
+    return customer;
+  }
+
+  /** Waits until each side has received a fresh batch of the other's video and audio. */
+  async function flowing(call: ScheduledCall, agent: TestParticipant, customer: TestParticipant): Promise<void> {
+    const at = {
+      agentVideo: agent.rtc.receivedFrom(call.customerId, 'video'),
+      agentAudio: agent.rtc.receivedFrom(call.customerId, 'audio'),
+      customerVideo: customer.rtc.receivedFrom(call.agentParticipantId, 'video'),
+      customerAudio: customer.rtc.receivedFrom(call.agentParticipantId, 'audio'),
+    };
+    await waitFor('media both ways', () =>
+      agent.rtc.receivedFrom(call.customerId, 'video') > at.agentVideo + 5 &&
+      agent.rtc.receivedFrom(call.customerId, 'audio') > at.agentAudio + 5 &&
+      customer.rtc.receivedFrom(call.agentParticipantId, 'video') > at.customerVideo + 5 &&
+      customer.rtc.receivedFrom(call.agentParticipantId, 'audio') > at.customerAudio + 5,
+    );
+  }
+
+  const workerZero = { rooms: 0, peers: 0, peerConnections: 0, publications: 0, subscriptions: 0, timers: 0, udpSockets: 0 };
+
+  it('places two calls on two workers, and each carries media both ways', async () => {
+    const first = await scheduleCall(world, world.callTypes.open);
+    const second = await scheduleCall(world, world.callTypes.open);
+    const a = await meet(first);
+    const b = await meet(second);
+    const placed = [pool.workerOf(first.callId), pool.workerOf(second.callId)];
+    expect(new Set(placed)).toEqual(new Set([0, 1]));
+    // The API process holds no media: its own process has no UDP socket of the calls' (the workers have one each).
+    const counts = await pool.workerCounts();
+    expect(counts.map((c) => c.peers)).toEqual([2, 2]);
+    expect(counts.map((c) => c.udpSockets)).toEqual([1, 1]);
+    for (const p of [a.agent, a.customer, b.agent, b.customer]) await p.close();
+    await waitFor('calls over', () => world.t.parley.calls.counts().calls === 0, 10_000);
+    await expect.poll(async () => pool.workerCounts(), { timeout: 10_000 }).toEqual([workerZero, workerZero]);
+  });
+
+  it('SIGKILL of the worker holding a call: both participants are told, rejoin, and are back in media on another worker', async () => {
+    const call = await scheduleCall(world, world.callTypes.open);
+    const { agent, customer } = await meet(call);
+    const before = pool.workerOf(call.callId)!;
+    const pid = pool.pids[before]!;
+    process.kill(pid, 'SIGKILL');
+    // Each is told why (not a silent drop), on a socket the server then closes.
+    for (const p of [agent, customer]) {
+      expect(await p.signal.next('error', () => true, { timeoutMs: 5_000 })).toMatchObject({ code: 'MEDIA_MOVED' });
+      await p.signal.waitClosed(5_000);
+      await p.rtc.close();
+    }
+    // What a browser does on MEDIA_MOVED: join again at once (within the grace period: the same place in the call).
+    const movedAt = performance.now();
+    const agent2 = await TestParticipant.join(world.url, { type: 'join', callId: call.callId, auth: { kind: 'session' } }, { cookie: world.agentCookie });
+    expect(await agent2.signal.next('welcome')).toMatchObject({ resumed: true });
+    agent2.publish('audio', 'video');
+    const customer2 = await TestParticipant.join(world.url, { type: 'join', callId: call.callId, auth: { kind: 'link', token: call.customerToken } });
+    expect(await customer2.signal.next('welcome')).toMatchObject({ resumed: true });
+    customer2.publish('audio', 'video');
+    await flowing(call, agent2, customer2);
+    const seconds = (performance.now() - movedAt) / 1000;
+    expect(pool.workerOf(call.callId)).not.toBe(before);
+    expect(seconds).toBeLessThan(5);
+    // The dead worker is started again (a new process).
+    await waitFor('worker restarted', () => pool.pids[before] !== null && pool.pids[before] !== pid, 10_000);
+    for (const p of [agent2, customer2]) await p.close();
+    await waitFor('call over', () => world.t.parley.calls.counts().calls === 0, 10_000);
+    await expect.poll(async () => pool.workerCounts(), { timeout: 10_000 }).toEqual([workerZero, workerZero]);
+  });
+
+  it('joins and leaves 50 times, then every worker counts no peer, track, timer or UDP socket', async () => {
+    const call = await scheduleCall(world, world.callTypes.open);
+    const agent = await TestParticipant.join(world.url, { type: 'join', callId: call.callId, auth: { kind: 'session' } }, { cookie: world.agentCookie });
+    await agent.signal.next('welcome');
+    agent.publish('audio', 'video');
+    let peak = 0;
+    for (let i = 0; i < 50; i++) {
+      const customer = await join(call);
+      if (i % 10 === 0) await flowing(call, agent, customer);
+      else await waitFor('negotiated', () => customer.rtc.answers > 0);
+      peak = Math.max(peak, ...(await pool.workerCounts()).map((c) => c.subscriptions));
+      customer.signal.send({ type: 'leave' });
+      await customer.signal.waitClosed();
+      await customer.rtc.close();
+    }
+    expect(peak).toBeGreaterThanOrEqual(2); // the counters counted while the call was on
+    await agent.close();
+    await waitFor('call over', () => world.t.parley.calls.counts().calls === 0, 10_000);
+    await expect.poll(async () => pool.workerCounts(), { timeout: 10_000 }).toEqual([workerZero, workerZero]);
+    expect(world.t.parley.calls.counts()).toMatchObject({ calls: 0, participants: 0, sockets: 0, rooms: 0, peers: 0 });
+  });
+});
