@@ -272,7 +272,8 @@ function report(results: JoinMarks[], runSeconds: number): void {
   console.log('\nThe goal for later issues: p50 < 1 s on loopback (total, getStats). This run is not compared to it.');
 }
 
-main().catch((err: unknown) => {
+// A process that ran media keeps libdatachannel's threads (and Node's event loop) alive: end it when done.
+main().then(() => process.exit(process.exitCode ?? 0)).catch((err: unknown) => {
   console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
   process.exit(1);
 });

@@ -74,10 +74,7 @@ export interface BuildOptions {
   /** Signalling timings (heartbeat, grace period, negotiation); tests shorten them. */
   readonly calls?: Omit<CallHubOptions, 'media'> & {
     readonly negotiationTimeoutMs?: number;
-    /**
-     * Media in this many worker processes (WorkerPool) instead of this process. Not yet a setting: the recorder still
-     * taps tracks in this process, so a recorded call needs in-process media until it moves to the workers.
-     */
+    /** Media worker processes, instead of the configured number (PARLEY_MEDIA_WORKERS); 0: media in this process. */
     readonly mediaWorkers?: number;
   };
 }
@@ -114,10 +111,17 @@ export async function buildParley(config: Config, options: BuildOptions = {}): P
     const recovered = await recoverRecordings(deps);
     if (recovered.tracks > 0) deps.logger.warn(recovered, 'recordings interrupted by a crash were recovered');
     // Live calls hold state (sockets, rooms), so their routes get the instance built here.
-    const { negotiationTimeoutMs, mediaWorkers, ...hubOptions } = options.calls ?? {};
+    const { negotiationTimeoutMs, mediaWorkers = config.media.workers, ...hubOptions } = options.calls ?? {};
     const media: MediaEngine =
-      mediaWorkers !== undefined && mediaWorkers > 0
-        ? new WorkerPool({ workers: mediaWorkers, network: config.rtc, logger: deps.logger, logLevel: deps.logger.level, negotiationTimeoutMs })
+      mediaWorkers > 0
+        ? new WorkerPool({
+            workers: mediaWorkers,
+            network: { announcedIp: config.rtc.announcedIp, portRange: config.rtc.portRange },
+            logger: deps.logger,
+            logLevel: deps.logger.level,
+            negotiationTimeoutMs,
+            blobs: { blobs: config.blobs, blobDir: config.blobDir },
+          })
         : new MediaServer({
             network: config.rtc,
             logger: deps.logger,
@@ -126,7 +130,9 @@ export async function buildParley(config: Config, options: BuildOptions = {}): P
     if (media instanceof WorkerPool) await media.ready();
     // Recordings of E2EE calls are uploaded by the agent's browser while the call runs: live state as well.
     const e2eeUploads = new E2eeUploads(deps.db);
-    const calls = new CallHub(deps, { ...hubOptions, media, e2eeUploads });
+    // A call's captures run beside its tracks: in the media worker that holds them, or in this process.
+    const captures = media instanceof WorkerPool ? (callId: string) => media.captureHost(callId) : undefined;
+    const calls = new CallHub(deps, { ...hubOptions, media, e2eeUploads, ...(captures ? { captures } : {}) });
     const app = await buildHttpApp(deps, {
       routes: [...routeModules, signallingRoutes(calls), e2eeUploadRoutes(e2eeUploads)],
       webRoot: options.webRoot === null ? undefined : (options.webRoot ?? WEB_ROOT),

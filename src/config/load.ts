@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -52,6 +53,8 @@ export interface Config {
   /** Webhook deliveries (src/webhooks/): private networks they may reach besides public addresses. */
   readonly webhooks: { readonly allowedNetworks: readonly string[] };
   readonly timeZone: string;
+  /** Media worker processes (0: the media runs in the API process). */
+  readonly media: { readonly workers: number };
   readonly rtc: {
     /** Replaces the address of every host candidate the media server announces (1:1 NAT). */
     readonly announcedIp: string | undefined;
@@ -133,6 +136,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   if (raw.PARLEY_RTC_PORT_MIN !== undefined && raw.PARLEY_RTC_PORT_MAX !== undefined && raw.PARLEY_RTC_PORT_MIN >= raw.PARLEY_RTC_PORT_MAX) {
     throw new ConfigError([`PARLEY_RTC_PORT_MAX: expected a port above PARLEY_RTC_PORT_MIN (${raw.PARLEY_RTC_PORT_MIN})`]);
   }
+  const mediaWorkers = raw.PARLEY_MEDIA_WORKERS ?? availableParallelism();
+  if (raw.PARLEY_RTC_PORT_MIN !== undefined && raw.PARLEY_RTC_PORT_MAX !== undefined && raw.PARLEY_RTC_PORT_MAX - raw.PARLEY_RTC_PORT_MIN + 1 < Math.max(mediaWorkers, 1)) {
+    throw new ConfigError([
+      `PARLEY_RTC_PORT_MIN..PARLEY_RTC_PORT_MAX: ${raw.PARLEY_RTC_PORT_MAX - raw.PARLEY_RTC_PORT_MIN + 1} ports for ${mediaWorkers} media workers; each worker needs one (widen the range or set PARLEY_MEDIA_WORKERS)`,
+    ]);
+  }
 
   if (raw.PARLEY_TURN_URLS !== undefined && raw.PARLEY_TURN_SECRET === undefined) {
     throw new ConfigError(['PARLEY_TURN_SECRET: required with PARLEY_TURN_URLS (the TURN server\'s shared secret, coturn --static-auth-secret)']);
@@ -192,6 +201,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     operator: { name: raw.PARLEY_OPERATOR_NAME, address: raw.PARLEY_OPERATOR_ADDRESS, contactEmail: raw.PARLEY_OPERATOR_CONTACT_EMAIL },
     webhooks: { allowedNetworks: raw.PARLEY_WEBHOOK_ALLOWED_NETWORKS },
     timeZone: raw.PARLEY_TIME_ZONE,
+    media: { workers: mediaWorkers },
     rtc: {
       announcedIp: raw.PARLEY_RTC_ANNOUNCED_IP,
       portRange: raw.PARLEY_RTC_PORT_MIN !== undefined && raw.PARLEY_RTC_PORT_MAX !== undefined ? [raw.PARLEY_RTC_PORT_MIN, raw.PARLEY_RTC_PORT_MAX] : undefined,

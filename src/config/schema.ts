@@ -147,13 +147,18 @@ export const settings = {
   },
   PARLEY_RTC_PORT_MIN: {
     schema: port.optional(),
-    doc: 'Lowest UDP port for media (with PARLEY_RTC_PORT_MAX). Each participant in a call uses one port per local address. Without both, the system picks free ports.',
+    doc: 'Lowest UDP port for media (with PARLEY_RTC_PORT_MAX). Each media worker uses one port for all its calls (the first port plus the worker\'s number, from 0); the range must hold one per worker. Without both, the system picks a free port per worker.',
     default: '(none)',
   },
   PARLEY_RTC_PORT_MAX: {
     schema: port.optional(),
     doc: 'Highest UDP port for media (with PARLEY_RTC_PORT_MIN); must be above the minimum.',
     default: '(none)',
+  },
+  PARLEY_MEDIA_WORKERS: {
+    schema: z.coerce.number({ error: 'expected a whole number from 0 to 64' }).int('expected a whole number from 0 to 64').min(0, 'expected a whole number from 0 to 64').max(64, 'expected a whole number from 0 to 64').optional(),
+    doc: 'How many media worker processes carry the calls\' media and recording (each call on one, the least loaded). Default: the number of CPU cores. 0 runs the media in the API process (one core for everything).',
+    default: '(number of cores)',
   },
   PARLEY_TURN_URLS: {
     schema: z

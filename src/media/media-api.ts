@@ -36,6 +36,8 @@ export interface PeerHandle {
   addIceCandidate(candidate: CandidateInit): Promise<void>;
   /** Counters since the connection opened (null once the peer is gone). */
   stats(): PeerStats | null | Promise<PeerStats | null>;
+  /** Asks the participant's browser for a keyframe of each video source it publishes (rate-limited per source). */
+  requestKeyframes(): void;
   close(): void;
 }
 

@@ -5,7 +5,7 @@ import type { PeerContext } from './peer.ts';
 import type { RtcNetworkOptions } from './rtc-config.ts';
 import { Room } from './room.ts';
 import { TimerSet } from './timer-set.ts';
-import { routeNativeLog } from './native-log.ts';
+import { routeNativeLog } from './native.ts';
 
 export interface MediaServerOptions {
   readonly network: RtcNetworkOptions;

@@ -177,6 +177,10 @@ export class Peer {
     return s;
   }
 
+  requestKeyframes(): void {
+    for (const publication of this.publications) publication.requestKeyframe();
+  }
+
   /** Opens a receiving m-line for a source; the client attaches its track when it answers. Idempotent. */
   publish(source: MediaSource): void {
     if (this.#closed || this.#publishSlots.has(source)) return;

@@ -4,7 +4,6 @@ import type { Deps } from '../deps.ts';
 import { enqueueJob } from '../jobs/enqueue-job.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { PublicationHandle } from '../media/media-api.ts';
-import { PublishedTrack } from '../media/published-track.ts';
 import type { Locale } from '../notices/notice.schema.ts';
 import { renderNotice } from '../notices/render-notice.ts';
 import type { CaptureState, ClientMessage, RecordingState, ServerMessage, SignalErrorCode } from '../protocol/signalling.ts';
@@ -12,9 +11,9 @@ import { iso } from '../shared/clock.ts';
 import { addDays } from '../shared/dates.ts';
 import { newId, type CallTypeId, type OrgId } from '../shared/ids.ts';
 import { customerScript, recordingPrompt, type RecordingPromptText, type RecordingTextFacts } from './recording-texts.ts';
-import { TrackCapture } from './track-capture.ts';
-import type { TrackWriter } from './track-writer.ts';
-import { closeTrack, openTrack, type OpenTrackInput, type TrackBasis, type TrackEndReason, type TrackSource } from './tracks.ts';
+import type { CaptureHost, RunningCapture } from './capture-host.ts';
+import { TrackWriter } from './track-writer.ts';
+import { closeTrack, openTrack, openTrackRow, type OpenTrackInput, type TrackBasis, type TrackEndReason, type TrackSink, type TrackSource } from './tracks.ts';
 import type { E2eeUploads } from './e2ee-uploads.ts';
 import { insertRecording, type PersistedRecording } from './recording-row.ts';
 import { activeRecordingKey } from './recording-keys.ts';
@@ -62,10 +61,10 @@ interface ActiveCapture {
   readonly source: TrackSource;
   /** Published-track ids it was built from: a change of sources means a new track. */
   readonly signature: string;
-  capture: TrackCapture | null;
+  capture: RunningCapture | null;
   /** E2EE calls: the agent whose browser records this capture (the server only stores what it uploads). */
   browser: { readonly recorderId: string } | null;
-  writer: TrackWriter | null;
+  writer: TrackSink | null;
   trackId: string | null;
   /** Set when the capture must end; the opening work checks it once its track exists. */
   ending: TrackEndReason | null;
@@ -102,6 +101,8 @@ export interface CallRecordingOptions {
   readonly e2ee?: E2eeUploads | null | undefined;
   /** How long a stopped E2EE capture waits for the browser's last chunk, in ms. */
   readonly e2eeLastChunkMs?: number | undefined;
+  /** Where captures run: beside the call's tracks (this process, or the call's media worker). */
+  readonly captures: CaptureHost;
 }
 
 const texts = {
@@ -227,6 +228,16 @@ export class CallRecording {
     if (this.#closed) return;
     const person = this.#people.get(participantId);
     if (person) this.#endCaptures(participantId, person, 'left');
+  }
+
+  /**
+   * The media worker holding the call's tracks died: every capture ends (`crash`) and its track is recovered from what
+   * reached the store (`incomplete`, to its last whole chunk). The recording itself goes on: captures start again, in
+   * new tracks, when the participants are back with their sources.
+   */
+  mediaLost(): void {
+    if (this.#closed) return;
+    for (const [id, person] of this.#people) this.#endCaptures(id, person, 'crash');
   }
 
   handle(participant: RecordingParticipant, message: RecordingMessage): void {
@@ -548,26 +559,19 @@ export class CallRecording {
     const work = (async () => {
       try {
         const recording = await active.persisted;
-        const opened = await openTrack(this.deps, this.#trackInput(participant, person, source, basis, recording, false), (err) =>
-          this.#captureFailed(err, 'store'),
-        );
-        slot.trackId = opened.trackId;
+        const input = this.#trackInput(participant, person, source, basis, recording, false);
+        const row = await openTrackRow(this.deps, input);
+        slot.trackId = row.trackId;
         if (slot.ending !== null || this.#active !== active) {
-          // Withdrawn or stopped while the track was being opened: nothing was captured.
-          slot.writer = opened.writer;
+          // Withdrawn or stopped while the track was being opened: nothing is captured, the track closes empty.
+          slot.writer = new TrackWriter(await this.deps.blobs.createUpload(row.blobKey), row.dataKey, row.trackId, () => {}, input.chunkSize);
           return;
         }
-        const writer = opened.writer;
-        slot.writer = writer;
-        // The capture taps the tracks where they are received: in this process. (Calls in media workers are captured
-        // in their worker; a publication of another process cannot be tapped here.)
-        const local = tracks.filter((t): t is PublishedTrack => t instanceof PublishedTrack);
-        if (local.length !== tracks.length) throw new Error('the tracks to record are not received in this process');
-        slot.capture = new TrackCapture(
-          local,
-          (bytes) => writer.write(bytes),
-          (err) => this.#captureFailed(err, 'encoder'),
-        );
+        const running = await this.options.captures.start({ row, chunkSize: input.chunkSize, publications: tracks }, (err, reason) => this.#captureFailed(err, reason));
+        slot.writer = running;
+        slot.capture = running;
+        // Withdrawn or stopped while the capture was being started: it stops before the end of the track runs.
+        if (slot.ending !== null || this.#active !== active) await running.stop();
       } catch (err) {
         this.#captureFailed(err, 'store');
       } finally {
@@ -697,7 +701,7 @@ export class CallRecording {
     this.#log.info({ participantId, source: slot.source, reason }, 'capture ended');
   }
 
-  async #closeNow(trackId: string, writer: TrackWriter, reason: TrackEndReason, endedAt: Date): Promise<void> {
+  async #closeNow(trackId: string, writer: TrackSink, reason: TrackEndReason, endedAt: Date): Promise<void> {
     const status = await closeTrack(this.deps, this.facts.orgId, trackId, writer, reason, endedAt, this.facts.recordingsDays);
     if (status === 'failed') this.#log.warn({ trackId }, 'track could not be finalised');
   }

@@ -1,7 +1,7 @@
 import type { Deps } from '../deps.ts';
 import { iso } from '../shared/clock.ts';
 import type { OrgId } from '../shared/ids.ts';
-import { finaliseTrack, recordingPrefix } from './tracks.ts';
+import { finaliseTrack, recordingPrefix, recoverTrack } from './tracks.ts';
 
 export interface RecoveryReport {
   readonly recordings: number;
@@ -32,13 +32,7 @@ export async function recoverRecordings(deps: Pick<Deps, 'db' | 'keys' | 'clock'
     const orgId = t.org_id as OrgId;
     try {
       if (t.status === 'recording') {
-        const size = await deps.blobs.recover(t.blob_key);
-        await deps.db
-          .updateTable('recording_tracks')
-          .set({ ciphertext_bytes: size, status: 'finalising', end_reason: 'crash' })
-          .where('id', '=', t.id)
-          .execute();
-        const status = await finaliseTrack(deps, orgId, t.id, { status: 'incomplete', requireFinal: false, endReason: 'crash' });
+        const status = await recoverTrack(deps, orgId, t.id);
         if (status === 'failed') failed++;
         else if (status === 'incomplete') incomplete++;
       } else {

@@ -10,6 +10,7 @@ import { newId, type OrgId } from '../shared/ids.ts';
 import { finaliseBlob } from './finalise-blob.ts';
 import type { PersistedRecording } from './recording-row.ts';
 import { TrackWriter } from './track-writer.ts';
+import { CaptureLostError } from './capture-lost.ts';
 import { emitWebhook } from '../webhooks/emit-webhook.ts';
 
 export type TrackSource = 'camera' | 'screen';
@@ -45,11 +46,35 @@ export interface OpenedTrack {
   readonly writer: TrackWriter;
 }
 
+/** Where a track's ciphertext goes, as the end of a track sees it: complete it, or discard it. */
+export interface TrackSink {
+  /** Writes what is left and completes the object; throws if any write failed. */
+  finish(): Promise<{ ciphertextBytes: number; plaintextBytes: number }>;
+  abort(): Promise<void>;
+}
+
+/** A track's row and key, before anything is written: where its ciphertext goes and with which data key. */
+export interface TrackRow {
+  readonly trackId: string;
+  readonly blobKey: string;
+  readonly dataKey: Buffer;
+}
+
 /**
  * Starts a track: a data key of its own (G27), its row (status `recording`, audited) and the blob upload its
  * ciphertext is appended to. The row exists before the first byte, so a crash always leaves a row to recover.
  */
 export async function openTrack(deps: TrackDeps, input: OpenTrackInput, onWriteFailure: (err: unknown) => void): Promise<OpenedTrack> {
+  const { trackId, blobKey, dataKey } = await openTrackRow(deps, input);
+  const upload = await deps.blobs.createUpload(blobKey);
+  return { trackId, writer: new TrackWriter(upload, dataKey, trackId, onWriteFailure, input.chunkSize) };
+}
+
+/**
+ * A track's data key and row (status `recording`, audited), without its upload: for a capture that writes its blob
+ * elsewhere (in the media worker beside the call's tracks), which is handed the blob key and the data key.
+ */
+export async function openTrackRow(deps: TrackDeps, input: OpenTrackInput): Promise<TrackRow> {
   const trackId = newId('track');
   const now = deps.clock.now();
   const recordingId = input.recording.id;
@@ -92,8 +117,7 @@ export async function openTrack(deps: TrackDeps, input: OpenTrackInput, onWriteF
       data: { recordingId, trackId, participantId: input.participantId, source: input.source, basis: input.basis },
     });
   });
-  const upload = await deps.blobs.createUpload(blobKey);
-  return { trackId, writer: new TrackWriter(upload, dataKey, trackId, onWriteFailure, input.chunkSize) };
+  return { trackId, blobKey, dataKey };
 }
 
 /**
@@ -104,7 +128,7 @@ export async function closeTrack(
   deps: TrackDeps,
   orgId: OrgId,
   trackId: string,
-  writer: TrackWriter,
+  writer: TrackSink,
   reason: TrackEndReason,
   endedAt: Date,
   recordingsDays: number,
@@ -112,7 +136,9 @@ export async function closeTrack(
   let sizes: { ciphertextBytes: number };
   try {
     sizes = await writer.finish();
-  } catch {
+  } catch (err) {
+    // The process that wrote it died: what reached the store is kept, as after a crash of this one.
+    if (err instanceof CaptureLostError) return recoverTrack(deps, orgId, trackId);
     await writer.abort().catch(() => {});
     await markFailed(deps, orgId, trackId, endedAt, recordingsDays);
     return 'failed';
@@ -147,6 +173,18 @@ async function markFailed(deps: TrackDeps, orgId: OrgId, trackId: string, endedA
   });
   const row = await deps.db.selectFrom('recording_tracks').select(['blob_key']).where('id', '=', trackId).executeTakeFirstOrThrow();
   await deps.blobs.delete(row.blob_key).catch(() => {});
+}
+
+/**
+ * A track whose capture was cut off (a crash of the process that wrote it): what reached the store is recovered, cut
+ * to the last whole encrypted chunk and WebM block, and finalised as `incomplete` (end reason `crash`).
+ */
+export async function recoverTrack(deps: TrackDeps, orgId: OrgId, trackId: string): Promise<'complete' | 'incomplete' | 'failed' | 'empty'> {
+  const row = await deps.db.selectFrom('recording_tracks').select(['blob_key', 'status']).where('org_id', '=', orgId).where('id', '=', trackId).executeTakeFirstOrThrow();
+  if (row.status !== 'recording') return 'failed';
+  const size = await deps.blobs.recover(row.blob_key);
+  await deps.db.updateTable('recording_tracks').set({ ciphertext_bytes: size, status: 'finalising', end_reason: 'crash' }).where('id', '=', trackId).execute();
+  return finaliseTrack(deps, orgId, trackId, { status: 'incomplete', requireFinal: false, endReason: 'crash' });
 }
 
 /**

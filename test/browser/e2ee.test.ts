@@ -39,7 +39,8 @@ describe('an end-to-end encrypted call in Chromium', () => {
   let customerPage: Page;
 
   beforeAll(async () => {
-    server = await startListeningParley();
+    // The media in the test's process: the test taps the server's own copy of the forwarded video (inProcessMedia).
+    server = await startListeningParley({ env: { PARLEY_MEDIA_WORKERS: '0' } });
     admin = await createOrgWithAdmin(server, ORG);
     agent = await addUser(server, admin, 'agent');
     await publishNotice(admin);

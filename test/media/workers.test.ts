@@ -1,5 +1,9 @@
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerPool } from '../../src/media/worker/worker-pool.ts';
+import { createRecordingCallType, decryptTrack, tracksOf } from '../recording/support.ts';
+import { EBML_MAGIC, findPlaintextMedia, hasFfmpeg, MediaFeed, probe, publishReal, vp8KeyframeSignature } from '../support/media-feed.ts';
 import { fastCalls, scheduleCall, startCallWorld, waitFor, type CallWorld, type ScheduledCall } from './support/call-setup.ts';
 import { TestParticipant } from './support/signal-client.ts';
 
@@ -11,7 +15,7 @@ describe('media workers', () => {
   let world: CallWorld;
   let pool: WorkerPool;
   beforeAll(async () => {
-    world = await startCallWorld({ ...fastCalls, mediaWorkers: 2 });
+    world = await startCallWorld({ ...fastCalls, mediaWorkers: 2, recordingChunkBytes: 4096 });
     const media = world.t.parley.media;
     if (!(media instanceof WorkerPool)) throw new Error('expected media workers');
     pool = media;
@@ -51,7 +55,7 @@ describe('media workers', () => {
     );
   }
 
-  const workerZero = { rooms: 0, peers: 0, peerConnections: 0, publications: 0, subscriptions: 0, timers: 0, udpSockets: 0 };
+  const workerZero = { rooms: 0, peers: 0, peerConnections: 0, publications: 0, subscriptions: 0, timers: 0, udpSockets: 0, captures: 0 };
 
   it('places two calls on two workers, and each carries media both ways', async () => {
     const first = await scheduleCall(world, world.callTypes.open);
@@ -120,5 +124,77 @@ describe('media workers', () => {
     await waitFor('call over', () => world.t.parley.calls.counts().calls === 0, 10_000);
     await expect.poll(async () => pool.workerCounts(), { timeout: 10_000 }).toEqual([workerZero, workerZero]);
     expect(world.t.parley.calls.counts()).toMatchObject({ calls: 0, participants: 0, sockets: 0, rooms: 0, peers: 0 });
+  });
+
+  it.skipIf(!hasFfmpeg)('SIGKILL of the worker in a recorded call: back in media, the cut track recovered `incomplete` and decodable, the recording goes on in a new track, no plaintext on disk', async () => {
+    const feed = await MediaFeed.start();
+    try {
+      const legal = await createRecordingCallType(world, 'legal_obligation');
+      const call = await scheduleCall(world, legal);
+      let agent = await TestParticipant.join(world.url, { type: 'join', callId: call.callId, auth: { kind: 'session' } }, { cookie: world.agentCookie });
+      await agent.signal.next('welcome');
+      const recordingId = (await agent.signal.next('recording', (m) => m.state.active)).state.recordingId!;
+      await feed.ready();
+      let detach = publishReal(agent, feed);
+      let customer = await join(call);
+      // The capture runs in the worker: its live upload grows to several chunks (written by the worker, not here).
+      const recordingDir = path.join(world.t.config.blobDir, world.admin.orgId, 'recordings', recordingId);
+      const liveBytes = () => {
+        try {
+          return readdirSync(recordingDir).filter((f) => f.endsWith('-live.pblob.part')).reduce((n, f) => n + statSync(path.join(recordingDir, f)).size, 0);
+        } catch {
+          return 0;
+        }
+      };
+      await waitFor('several chunks in the live upload', () => liveBytes() > 6 * 4096, 15_000);
+      const [first] = (await tracksOf(world, recordingId)).filter((t) => t.participant_id === call.agentParticipantId);
+      expect(first).toMatchObject({ status: 'recording' });
+
+      process.kill(pool.pids[pool.workerOf(call.callId)!]!, 'SIGKILL');
+      for (const p of [agent, customer]) {
+        expect(await p.signal.next('error', () => true, { timeoutMs: 5_000 })).toMatchObject({ code: 'MEDIA_MOVED' });
+        await p.signal.waitClosed(5_000);
+      }
+      detach();
+      await agent.rtc.close();
+      await customer.rtc.close();
+      agent = await TestParticipant.join(world.url, { type: 'join', callId: call.callId, auth: { kind: 'session' } }, { cookie: world.agentCookie });
+      expect(await agent.signal.next('welcome')).toMatchObject({ resumed: true });
+      detach = publishReal(agent, feed);
+      customer = await join(call);
+      await waitFor('the agent\'s media at the customer again', () => customer.rtc.receivedFrom(call.agentParticipantId, 'video') > 10);
+
+      // The cut track: recovered from what the dead worker had written, `incomplete`, ended by the crash, decodable.
+      await expect.poll(async () => (await tracksOf(world, recordingId)).find((t) => t.id === first!.id)?.status, { timeout: 10_000 }).toBe('incomplete');
+      const cut = (await tracksOf(world, recordingId)).find((t) => t.id === first!.id)!;
+      expect(cut.end_reason).toBe('crash');
+      const decoded = await probe(await decryptTrack(world, cut.id));
+      expect(decoded.decodeErrors).toBe('');
+      expect(decoded.streams).toEqual(expect.arrayContaining([{ codec: 'vp8', type: 'video' }]));
+      expect(decoded.durationSec).toBeGreaterThan(0.5);
+      // The continuation: a new track of the agent's, captured on the other worker.
+      await expect
+        .poll(async () => (await tracksOf(world, recordingId)).filter((t) => t.participant_id === call.agentParticipantId && t.id !== first!.id).map((t) => t.status), { timeout: 10_000 })
+        .toContain('recording');
+      await new Promise((r) => setTimeout(r, 1_500));
+
+      agent.signal.send({ type: 'end' });
+      await agent.signal.waitClosed();
+      detach();
+      await agent.rtc.close();
+      await customer.close();
+      await world.t.parley.calls.settled();
+      const tracks = (await tracksOf(world, recordingId)).filter((t) => t.participant_id === call.agentParticipantId);
+      const after = tracks.find((t) => t.id !== first!.id)!;
+      expect(after.status).toBe('complete');
+      expect((await probe(await decryptTrack(world, after.id))).decodeErrors).toBe('');
+      // Nothing decrypted was ever written down, by the worker or by the recovery (G44); no upload left open.
+      expect(readdirSync(recordingDir).filter((f) => f.endsWith('.part'))).toEqual([]);
+      const scan = await findPlaintextMedia([{ dir: world.t.config.blobDir, signatures: [EBML_MAGIC, vp8KeyframeSignature(320, 240)] }]);
+      expect(scan.hits).toEqual([]);
+      await expect.poll(async () => pool.workerCounts(), { timeout: 10_000 }).toEqual([workerZero, workerZero]);
+    } finally {
+      await feed.stop();
+    }
   });
 });

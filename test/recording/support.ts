@@ -5,9 +5,9 @@ import type { OrgId } from '../../src/shared/ids.ts';
 import type { Deps } from '../../src/deps.ts';
 import type { CallWorld } from '../media/support/call-setup.ts';
 
-/** Creates a call type that records: on consent, or on a legal obligation (MiFID II), and returns its id. */
-export async function createRecordingCallType(world: CallWorld, mode: 'consent' | 'legal_obligation', lobbyEnabled = false): Promise<string> {
-  const body =
+/** The body of a call type that records: on consent, or on a legal obligation (MiFID II). */
+export function recordingCallTypeBody(mode: 'consent' | 'legal_obligation', lobbyEnabled = false) {
+  return (
     mode === 'consent'
       ? {
           name: 'Beratung mit Aufzeichnung',
@@ -29,7 +29,13 @@ export async function createRecordingCallType(world: CallWorld, mode: 'consent' 
           recordingLegalReference: 'MiFID II Art. 16(7)',
           lobbyEnabled,
           retention: { callMetadataDays: 30, chatDays: 0, recordingsDays: 1826, consentDays: 365 },
-        };
+        }
+  );
+}
+
+/** Creates a call type that records: on consent, or on a legal obligation (MiFID II), and returns its id. */
+export async function createRecordingCallType(world: CallWorld, mode: 'consent' | 'legal_obligation', lobbyEnabled = false): Promise<string> {
+  const body = recordingCallTypeBody(mode, lobbyEnabled);
   const res = await world.admin.client.post('/api/call-types', body);
   expect(res.status, res.raw).toBe(201);
   return res.body.id as string;

@@ -112,6 +112,9 @@ export async function startTestParley(
     PARLEY_LOG_LEVEL: 'info',
     // Tests sign in many times a minute from one address; the per-address limit has its own test.
     PARLEY_LOGIN_RATE_PER_MINUTE: '10000',
+    // The media in the test's own process (where a test can reach it, and no worker processes start for the many
+    // tests that hold no call); the media tests that run workers say so (calls.mediaWorkers, or this variable).
+    PARLEY_MEDIA_WORKERS: '0',
     ...env,
   });
   const logs: string[] = [];

@@ -11,6 +11,7 @@ import { authenticateJoin, type UpgradeContext } from './join-auth.ts';
 import { LiveCall, type PresenceEntry } from './live-call.ts';
 import { CallRecording } from '../../recording/call-recording.ts';
 import type { E2eeUploads } from '../../recording/e2ee-uploads.ts';
+import { localCaptureHost, type CaptureHost } from '../../recording/capture-host.ts';
 
 export interface CallHubOptions {
   readonly media: MediaEngine;
@@ -31,6 +32,8 @@ export interface CallHubOptions {
   readonly e2eeUploads?: E2eeUploads;
   /** How long a stopped E2EE capture waits for the browser's last chunk, in ms (tests shorten it). */
   readonly e2eeLastChunkMs?: number;
+  /** Where a call's captures run (default: this process, into the configured blob store). */
+  readonly captures?: (callId: string) => CaptureHost;
 }
 
 /** Calls ended by their agent, remembered so a join checked just before the end was written is still refused. */
@@ -68,6 +71,7 @@ export class CallHub {
   readonly #recordingChunkBytes: number | undefined;
   readonly #e2eeUploads: E2eeUploads | undefined;
   readonly #e2eeLastChunkMs: number | undefined;
+  readonly #captures: (callId: string) => CaptureHost;
   readonly #ended = new Set<string>();
   readonly #pendingWrites = new Set<Promise<void>>();
   #heartbeat: NodeJS.Timeout | null = null;
@@ -89,6 +93,8 @@ export class CallHub {
     this.#recordingChunkBytes = options.recordingChunkBytes;
     this.#e2eeUploads = options.e2eeUploads;
     this.#e2eeLastChunkMs = options.e2eeLastChunkMs;
+    const local = localCaptureHost(deps.blobs);
+    this.#captures = options.captures ?? (() => local);
     // A media worker died: its calls get a room on another worker, and their participants reconnect to it.
     this.#media.onLost((callIds) => {
       for (const callId of callIds) {
@@ -256,6 +262,7 @@ export class CallHub {
                   chunkSize: this.#recordingChunkBytes,
                   e2ee: identity.e2ee ? (this.#e2eeUploads ?? null) : null,
                   e2eeLastChunkMs: this.#e2eeLastChunkMs,
+                  captures: this.#captures(identity.callId),
                 }),
       });
       created.events.on('ended', () => this.#rememberEnded(identity.callId));

@@ -38,6 +38,9 @@ export interface LiveCallOptions {
 
 type LeaveReason = 'left' | 'timeout' | 'declined';
 
+/** How long after relaying a media key its sender is asked for a keyframe: time for the receiver to install the key. */
+const KEY_SETTLE_MS = 300;
+
 /** A participant present in the call: connected, or within the grace period after their socket dropped. */
 interface Participant {
   readonly id: string;
@@ -169,6 +172,9 @@ export class LiveCall {
     }
     this.#room = room;
     this.#wire(room);
+    // The captures died with the worker: their tracks are recovered as far as they reached the store, and recording
+    // goes on in new tracks once the participants are back with their sources.
+    this.#recording?.mediaLost();
     for (const p of this.#participants.values()) {
       p.peer = null;
       if (p.admission === 'admitted') p.connection?.error('MEDIA_MOVED', texts.mediaMoved, { close: closeCodes.policy });
@@ -458,6 +464,15 @@ export class LiveCall {
       return;
     }
     target.connection?.send({ type: 'e2ee-sender-key', from: p.id, keyId: message.keyId, wrapped: message.wrapped });
+    // The receiver can start decoding the sender's video only at a keyframe encrypted with a key it holds: one that
+    // came before the key was frames it dropped, and no decoder error follows to make it ask. So a keyframe is asked
+    // of the sender once the receiver has had a moment to take the key (rate-limited per source).
+    const sender = p.peer;
+    if (sender) {
+      this.options.timers.timeout(KEY_SETTLE_MS, () => {
+        if (!sender.closed) sender.requestKeyframes();
+      });
+    }
   }
 
   #decide(connection: SignalConnection, targetId: string, decision: 'admit' | 'decline'): void {

@@ -9,9 +9,15 @@ import { PeerInputError, type Peer } from '../peer.ts';
 import type { PublishedTrack } from '../published-track.ts';
 import type { Room } from '../room.ts';
 import { openUdpSockets } from '../udp-sockets.ts';
-import type { FromWorker, PeerRef, PublicationInfo, ToWorker, WorkerCounts } from './protocol.ts';
+import { startCapture, type RunningCapture } from '../../recording/capture-host.ts';
+import { openBlobStore } from '../../storage/open-blob-store.ts';
+import type { BlobStore } from '../../storage/blob-store.ts';
+import type { CaptureStart, FromWorker, PeerRef, PublicationInfo, ToWorker, WorkerCounts } from './protocol.ts';
 
 let server: MediaServer | null = null;
+let blobs: BlobStore | null = null;
+/** Captures running here, by the id the API process gave them. */
+const captures = new Map<string, RunningCapture>();
 let log: Logger = createLogger({ level: 'info' });
 /** The live peer of each participant, by `callId/participantId`, with the number the API process gave it. */
 const peers = new Map<string, { peer: Peer; ref: PeerRef }>();
@@ -53,7 +59,35 @@ function addPeer(ref: PeerRef): void {
 
 function counts(): WorkerCounts {
   const c = server?.counts() ?? { rooms: 0, peers: 0, peerConnections: 0, publications: 0, subscriptions: 0, timers: 0 };
-  return { ...c, udpSockets: openUdpSockets() };
+  return { ...c, udpSockets: openUdpSockets(), captures: captures.size };
+}
+
+/** Starts a capture on publications of a call this worker holds (all of them, or none: a missing one refuses it). */
+async function captureStart(message: CaptureStart): Promise<void> {
+  if (!blobs) throw new Error('the worker was not initialised');
+  const all = new Map<string, PublishedTrack>();
+  for (const peer of server?.getRoom(message.callId)?.peers ?? []) for (const p of peer.publications) all.set(p.id, p);
+  const publications = message.publicationIds.map((id) => all.get(id));
+  if (publications.some((p) => p === undefined)) throw new Error('a track to record is not (or no longer) in this call');
+  const running = await startCapture(
+    blobs,
+    {
+      row: { trackId: message.trackId, blobKey: message.blobKey, dataKey: Buffer.from(message.dataKey, 'base64') },
+      chunkSize: message.chunkSize,
+      publications: publications as PublishedTrack[],
+    },
+    (err, reason) => {
+      log.error({ err, trackId: message.trackId, reason }, 'capture failed');
+      send({ type: 'capture-failed', captureId: message.captureId, reason, message: err instanceof Error ? err.message : String(err) });
+    },
+  );
+  captures.set(message.captureId, running);
+}
+
+function capture(captureId: string): RunningCapture {
+  const running = captures.get(captureId);
+  if (!running) throw new Error('no such capture in this worker');
+  return running;
 }
 
 async function reply(requestId: number, work: () => unknown): Promise<void> {
@@ -77,6 +111,7 @@ function handle(message: ToWorker): void {
         module: 'media-worker',
         worker: process.pid,
       });
+      blobs = openBlobStore(message.settings.blobs);
       server = new MediaServer({
         network: message.settings.network,
         logger: log,
@@ -93,6 +128,9 @@ function handle(message: ToWorker): void {
       return;
     case 'close-peer':
       current(message)?.close();
+      return;
+    case 'keyframes':
+      current(message)?.requestKeyframes();
       return;
     case 'publish':
       current(message)?.publish(message.source);
@@ -111,6 +149,29 @@ function handle(message: ToWorker): void {
       return;
     case 'counts':
       void reply(message.requestId, () => counts());
+      return;
+    case 'capture-start':
+      void reply(message.requestId, () => captureStart(message));
+      return;
+    case 'capture-stop':
+      void reply(message.requestId, () => capture(message.captureId).stop());
+      return;
+    case 'capture-finish':
+      void reply(message.requestId, async () => {
+        const running = capture(message.captureId);
+        try {
+          return await running.finish();
+        } finally {
+          captures.delete(message.captureId);
+        }
+      });
+      return;
+    case 'capture-abort':
+      void reply(message.requestId, async () => {
+        const running = captures.get(message.captureId);
+        captures.delete(message.captureId);
+        await running?.abort();
+      });
       return;
     case 'shutdown':
       server?.close();

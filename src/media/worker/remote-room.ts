@@ -75,6 +75,10 @@ export class RemotePeer implements PeerHandle {
     return ((await this.link.request({ type: 'stats', ...this.#ref })) as PeerStats | null) ?? null;
   }
 
+  requestKeyframes(): void {
+    if (!this.#closed) this.link.post({ type: 'keyframes', ...this.#ref });
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

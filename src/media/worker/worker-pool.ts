@@ -4,6 +4,9 @@ import type { Logger } from '../../logging/logger.ts';
 import { zeroCounts, type MediaCounts } from '../counters.ts';
 import type { MediaEngine } from '../media-api.ts';
 import type { RtcNetworkOptions } from '../rtc-config.ts';
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../../config/load.ts';
+import { CaptureLostError, type CaptureFailure, type CaptureHost, type RunningCapture } from '../../recording/capture-host.ts';
 import type { FromWorker, ToWorker, WorkerCounts } from './protocol.ts';
 import { RemoteRoom, replyError, type WorkerLink } from './remote-room.ts';
 
@@ -14,6 +17,8 @@ export interface WorkerPoolOptions {
   readonly logger: Logger;
   readonly logLevel: string;
   readonly negotiationTimeoutMs?: number | undefined;
+  /** The blob store the workers' captures write to. */
+  readonly blobs: Pick<Config, 'blobs' | 'blobDir'>;
 }
 
 /** How long a request to a worker may take before it is given up (the worker is then considered stuck). */
@@ -41,6 +46,8 @@ const ENTRY = fileURLToPath(new URL('./media-worker.ts', import.meta.url));
 /** One child process and what it hosts. */
 class MediaWorker {
   readonly rooms = new Map<string, RemoteRoom>();
+  /** Captures running in the worker: whom to tell of a failure, and how to mark them lost. */
+  readonly captures = new Map<string, { onFailure: (err: unknown, reason: CaptureFailure) => void; lost: () => void }>();
   readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void; timer: NodeJS.Timeout }>();
   #nextRequest = 1;
   #ready: Promise<void>;
@@ -64,6 +71,8 @@ class MediaWorker {
         clearTimeout(pending.timer);
         if (message.ok) pending.resolve(message.value);
         else pending.reject(replyError(message));
+      } else if (message.type === 'capture-failed') {
+        this.captures.get(message.captureId)?.onFailure(new Error(message.message), message.reason);
       } else this.rooms.get(message.callId)?.receive(message);
     });
     this.link = {
@@ -114,6 +123,8 @@ class MediaWorker {
       pending.reject(new Error('the media worker is gone'));
     }
     this.#pending.clear();
+    for (const capture of this.captures.values()) capture.lost();
+    this.captures.clear();
     const callIds = [...this.rooms.keys()];
     for (const room of [...this.rooms.values()]) room.lost();
     this.rooms.clear();
@@ -172,6 +183,68 @@ export class WorkerPool implements MediaEngine {
     return room;
   }
 
+  /**
+   * Where a call's captures run: in the worker that holds the call's tracks (asked at each start: the call may have
+   * moved). The worker writes the ciphertext to the blob store itself; what crosses IPC is the track's blob key and
+   * data key, and at the end its sizes. A capture whose worker died ends in CaptureLostError at `finish`, and the
+   * track is recovered from what reached the store.
+   */
+  captureHost(callId: string): CaptureHost {
+    return {
+      start: async (spec, onFailure) => {
+        const worker = this.#workers.find((w) => w && !w.exited && w.rooms.has(callId));
+        if (!worker) throw new CaptureLostError();
+        const captureId = randomUUID();
+        let lost = false;
+        worker.captures.set(captureId, { onFailure, lost: () => (lost = true) });
+        const ask = async (type: 'capture-stop' | 'capture-finish' | 'capture-abort'): Promise<unknown> => {
+          if (lost) throw new CaptureLostError();
+          try {
+            return await worker.request({ type, captureId });
+          } catch (err) {
+            if (lost || worker.exited) throw new CaptureLostError();
+            throw err;
+          }
+        };
+        try {
+          await worker.request({
+            type: 'capture-start',
+            captureId,
+            callId,
+            publicationIds: spec.publications.map((p) => p.id),
+            trackId: spec.row.trackId,
+            blobKey: spec.row.blobKey,
+            dataKey: spec.row.dataKey.toString('base64'),
+            chunkSize: spec.chunkSize,
+          });
+        } catch (err) {
+          worker.captures.delete(captureId);
+          throw lost || worker.exited ? new CaptureLostError() : err;
+        }
+        const running: RunningCapture = {
+          // A capture whose worker is gone takes nothing any more: stopping it is done.
+          stop: async () => {
+            await ask('capture-stop').catch((err: unknown) => {
+              if (!(err instanceof CaptureLostError)) throw err;
+            });
+          },
+          finish: async () => {
+            try {
+              return (await ask('capture-finish')) as { ciphertextBytes: number; plaintextBytes: number };
+            } finally {
+              worker.captures.delete(captureId);
+            }
+          },
+          abort: async () => {
+            worker.captures.delete(captureId);
+            await ask('capture-abort').catch(() => {});
+          },
+        };
+        return running;
+      },
+    };
+  }
+
   /** Rooms and peers as the API process holds them (each worker's own counts: `workerCounts()`). */
   counts(): MediaCounts & { timers: number } {
     const c = zeroCounts();
@@ -228,7 +301,13 @@ export class WorkerPool implements MediaEngine {
     const port = this.options.network.portRange ? this.options.network.portRange[0] + index : 0;
     worker.post({
       type: 'init',
-      settings: { network: this.options.network, udpPort: port, negotiationTimeoutMs: this.options.negotiationTimeoutMs, logLevel: this.options.logLevel },
+      settings: {
+        network: this.options.network,
+        udpPort: port,
+        negotiationTimeoutMs: this.options.negotiationTimeoutMs,
+        logLevel: this.options.logLevel,
+        blobs: this.options.blobs,
+      },
     });
     child.on('exit', (code, signal) => {
       const lost = worker.died();

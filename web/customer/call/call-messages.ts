@@ -56,6 +56,8 @@ export interface CallMessages {
   readonly negotiationProblem: string;
   /** The media connection through the TURN relay failed (refused credentials, relay unreachable). */
   readonly relayProblem: string;
+  /** The call's media server process stopped and the call was moved to another one (MEDIA_MOVED). */
+  readonly mediaMoved: string;
   readonly e2ee: E2eeMessages;
   readonly controls: string;
   readonly participants: string;
@@ -126,6 +128,7 @@ export const callMessagesEn: CallMessages = {
   mediaProblem: 'Your camera or microphone could not be used. You can still see, hear and chat.',
   negotiationProblem: 'The picture or sound could not be set up. Leave and join again if it does not come back.',
   relayProblem: 'Could not connect to the media relay (TURN), so picture and sound cannot get through. Check your network or ask the organiser; Parley keeps trying.',
+  mediaMoved: 'The server process carrying this call\'s picture and sound stopped. The call was moved to another one and you were reconnected; nothing else changed.',
   e2ee: {
     title: 'End-to-end encrypted',
     safetyCode: 'Safety code',
@@ -208,6 +211,7 @@ export const callMessagesDe: CallMessages = {
   mediaProblem: 'Kamera oder Mikrofon konnten nicht verwendet werden. Sie können trotzdem sehen, hören und schreiben.',
   negotiationProblem: 'Bild oder Ton konnten nicht eingerichtet werden. Verlassen Sie das Gespräch und treten Sie erneut bei, falls es so bleibt.',
   relayProblem: 'Keine Verbindung zum Medien-Relay (TURN) möglich, daher kommen Bild und Ton nicht durch. Prüfen Sie Ihr Netzwerk oder wenden Sie sich an den Veranstalter; Parley versucht es weiter.',
+  mediaMoved: 'Der Serverprozess, der Bild und Ton dieses Gesprächs übertrug, wurde beendet. Das Gespräch wurde auf einen anderen verlegt und Sie wurden neu verbunden; sonst hat sich nichts geändert.',
   e2ee: {
     title: 'Ende-zu-Ende-verschlüsselt',
     safetyCode: 'Sicherheitscode',

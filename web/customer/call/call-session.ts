@@ -351,7 +351,9 @@ export class CallSession {
           peers: message.peers,
           phase: 'in-call',
           remote: new Map(),
-          notice: this.#snapshot.notice === 'relay' ? 'relay' : null,
+          // What happened stays said through the rejoin it causes: a relay failure (until media connects again), a move
+          // to another media server (until another notice replaces it).
+          notice: this.#snapshot.notice === 'relay' || this.#snapshot.notice === 'moved' ? this.#snapshot.notice : null,
           recordingPending: false,
         });
         if (message.e2ee) {
@@ -408,6 +410,10 @@ export class CallSession {
         }
         if (message.code === 'JOIN_REFUSED' || message.code === 'CALL_CANCELLED' || message.code === 'CALL_OVER') {
           this.#finish('failed', message.message, message.code);
+          return;
+        }
+        if (message.code === 'MEDIA_MOVED') {
+          this.#update({ notice: 'moved' });
           return;
         }
         // A refused message (a chat too fast, a bad answer, a refused recording request): the server's own words,

@@ -83,8 +83,8 @@ export function CallView(props: {
           <RecordingIndicator recording={recording} t={t.recording} />
         </div>
         {s.notice !== null && (
-          <p class="call-notice" role="alert" data-testid="call-notice" data-notice={s.notice === 'media' || s.notice === 'negotiation' || s.notice === 'relay' ? s.notice : 'server'}>
-            {s.notice === 'media' ? t.mediaProblem : s.notice === 'negotiation' ? t.negotiationProblem : s.notice === 'relay' ? t.relayProblem : s.notice}
+          <p class="call-notice" role="alert" data-testid="call-notice" data-notice={s.notice === 'media' || s.notice === 'negotiation' || s.notice === 'relay' || s.notice === 'moved' ? s.notice : 'server'}>
+            {s.notice === 'media' ? t.mediaProblem : s.notice === 'negotiation' ? t.negotiationProblem : s.notice === 'relay' ? t.relayProblem : s.notice === 'moved' ? t.mediaMoved : s.notice}
           </p>
         )}
         {s.e2ee && (

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withoutAddresses } from './native-log.ts';
+import { withoutAddresses } from './native.ts';
 
 describe("libdatachannel's log lines", () => {
   it('lose every IPv4 and IPv6 address and keep the C++ names around them', () => {

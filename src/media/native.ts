@@ -10,8 +10,13 @@ const ADDRESS = /\b(?:\d{1,3}\.){3}\d{1,3}\b|(?<![\w:])(?=[0-9a-f:]*[0-9a-f])[0-
 export const withoutAddresses = (text: string): string => text.replace(ADDRESS, '[address]');
 
 /**
- * Sends libdatachannel's own log lines (warnings and errors only, as warnings) to Parley's logger, addresses removed. Called once
- * per process, by the first media server; without a callback libdatachannel would write to stdout on its own.
+ * Sends libdatachannel's own log lines (warnings and errors only, as warnings) to Parley's logger, addresses removed;
+ * without a callback libdatachannel would write to stdout on its own. Once per process, by its first media server.
+ *
+ * libdatachannel's threads and this callback keep Node's event loop open for the life of the process: a process that
+ * ends by itself after its media (a benchmark) calls `process.exit`. (Releasing them with node-datachannel's
+ * `cleanup()` when the last media server closed, and starting again with the next, crashed a test process that did
+ * this many times — glibc `__pthread_tpp_change_priority` assertion — so it is not done.)
  */
 export function routeNativeLog(logger: Logger): void {
   if (routed) return;
