@@ -323,6 +323,7 @@ async function main(): Promise<void> {
         { title: 'SFU core %', right: true },
         { title: 'SFU CPU s/1k out', right: true },
         { title: 'µs/out', right: true },
+        { title: 'user µs/out', right: true },
         { title: 'idle core %', right: true },
         { title: 'µs/out above idle', right: true },
         { title: 'out/s per core', right: true },
@@ -349,6 +350,7 @@ async function main(): Promise<void> {
           formatInteger((r.sfuCpu / r.sfuSeconds) * 100),
           fixed((r.sfuCpu / r.sfuOut) * 1000, 3),
           fixed((r.sfuCpu / r.sfuOut) * 1e6, 0),
+          fixed((r.sfuUserCpu / r.sfuOut) * 1e6, 0),
           formatInteger(r.sfuIdleShare * 100),
           fixed(((r.sfuCpu - r.sfuIdleShare * r.sfuSeconds) / r.sfuOut) * 1e6, 0),
           formatInteger(perCore),
@@ -378,7 +380,9 @@ async function main(): Promise<void> {
   console.log(
       'SFU in/s, SFU out/s: packets the SFU received from the publisher and handed to libdatachannel for the subscribers\n' +
       '(it encrypts and sends each), counted by the SFU on its own clock. received/s: packets the subscribers got (decrypted).\n' +
-      'loss %: 1 − received ÷ (sent × N), both counted in the clients\' process. µs/out and out/s per core: SFU CPU ÷ SFU out.\n' +
+      'loss %: 1 − received ÷ (sent × N), both counted in the clients\' process. µs/out and out/s per core: SFU CPU ÷ SFU out;\n' +
+      'user µs/out: its user-mode part (the rest is the kernel\'s: sendto, and on loopback the delivery into the receiving\n' +
+      'client\'s socket, which runs in the sender\'s system call).\n' +
       `Subscribers join in groups of ${JOIN_GROUP}, each once the previous group receives media. clients loop p99: event-loop delay of\n` +
       'the clients\' process in the window — when high, the clients (not the SFU) are the ones falling behind.\n' +
       'idle core %: the same SFU process afterwards, all peers still connected, no media (ICE consent checks, RTCP, timers);\n' +
