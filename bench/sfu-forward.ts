@@ -239,6 +239,32 @@ async function runOne(n: number, seconds: number, profileDir: string | undefined
   }
 }
 
+interface SendBaseline {
+  /** JavaScript-thread time of one `sendMessageBinary` (SRTP + UDP send, with a subscription's handlers), µs. */
+  readonly sendMicros: number;
+}
+
+/** libdatachannel's send path alone, in a child process (bench/support/libdatachannel-send.ts); null if it failed. */
+function measureLibdatachannelSend(): Promise<SendBaseline | null> {
+  return new Promise((resolve) => {
+    const child = fork(fileURLToPath(new URL('./support/libdatachannel-send.ts', import.meta.url)), [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('exit', () => {
+      clearTimeout(timer);
+      try {
+        resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '') as SendBaseline);
+      } catch {
+        resolve(null);
+      }
+    });
+  });
+}
+
 interface CryptoBaseline {
   readonly encryptMicros: number;
   readonly decryptMicros: number;
@@ -295,6 +321,8 @@ async function main(): Promise<void> {
   console.log(`Load average (1 min) at start: ${os.loadavg()[0]!.toFixed(1)} on ${cores} cores — above ${cores}, other processes compete for the CPU and the figures are noisy.\n`);
   process.stderr.write('  baseline: SRTP alone in JavaScript (werift) …\n');
   const crypto = measureCrypto();
+  process.stderr.write('  baseline: libdatachannel\'s send path alone …\n');
+  const send = await measureLibdatachannelSend();
 
   const results: RunResult[] = [];
   const failures: string[] = [];
@@ -378,6 +406,27 @@ async function main(): Promise<void> {
   );
   console.log('');
   console.log(
+    formatTable(
+      [
+        { title: 'baseline (same run): libdatachannel alone, no Parley code', right: false },
+        { title: 'µs/packet', right: true },
+        { title: 'packets/s per core', right: true },
+        { title: 'ratio to 38k', right: true },
+      ],
+      [
+        send
+          ? [
+              'sendMessageBinary of a 1,112 B packet (SRTP + UDP, SR + NACK handlers), JS thread',
+              fixed(send.sendMicros, 1),
+              formatInteger(1e6 / send.sendMicros),
+              fixed(1e6 / send.sendMicros / ANCHOR_PACKETS_PER_CORE, 2),
+            ]
+          : ['sendMessageBinary (the measurement failed: see the messages above)', '–', '–', '–'],
+      ],
+    ),
+  );
+  console.log('');
+  console.log(
       'SFU in/s, SFU out/s: packets the SFU received from the publisher and handed to libdatachannel for the subscribers\n' +
       '(it encrypts and sends each), counted by the SFU on its own clock. received/s: packets the subscribers got (decrypted).\n' +
       'loss %: 1 − received ÷ (sent × N), both counted in the clients\' process. µs/out and out/s per core: SFU CPU ÷ SFU out;\n' +
@@ -390,7 +439,9 @@ async function main(): Promise<void> {
       'SFU CPU: process.cpuUsage() (user + system, every thread) of the SFU process alone — Parley\'s media layer and\n' +
       'libdatachannel (ICE, DTLS, SRTP, sender reports, NACK history), the kernel\'s UDP send/receive for it, Node\'s GC; no client work. The clients (publisher\n' +
       `and subscribers) run in this process; their share is shown as "clients core %". Anchor: ~${formatInteger(ANCHOR_PACKETS_PER_CORE)} forwarded\n` +
-      'packets/s per core (LiveKit\'s published benchmark, a Go SFU); ratio = our SFU out/s per SFU core ÷ that.',
+      'packets/s per core (LiveKit\'s published benchmark, a Go SFU); ratio = our SFU out/s per SFU core ÷ that.\n' +
+      'libdatachannel alone: two of its peers in one process over loopback, one sending as fast as its JavaScript thread can;\n' +
+      'the JavaScript thread\'s time per send is the floor of a forwarded packet\'s cost in any SFU on this library, here.',
   );
   if (failures.length > 0) {
     console.log('');
