@@ -79,4 +79,40 @@ describe('SFU (media layer without signalling)', () => {
     expect(server.counts()).toMatchObject({ rooms: 0, peers: 0, publications: 0, subscriptions: 0, timers: 0 });
     await waitFor('peer connections closed', () => server!.counts().peerConnections === 0);
   });
+
+  it('answers a lossy subscriber\'s NACKs from its history: the video that was lost arrives again, the audio (no NACK) stays lost', async () => {
+    server = new MediaServer({ network: {}, logger });
+    const room = server.openRoom('call_loss');
+    const a = room.addPeer('par_a');
+    const b = room.addPeer('par_b');
+    const ca = new RtcClient();
+    const cb = new RtcClient({ dropPercent: 5 });
+    clients.push(ca, cb);
+    wire(a, ca);
+    wire(b, cb);
+    a.publish('audio');
+    a.publish('video');
+    ca.startSending('audio');
+    ca.startSending('video');
+    await waitFor('media at the lossy subscriber', () => cb.receivedFrom('par_a', 'video') > 10 && cb.receivedFrom('par_a', 'audio') > 10);
+    // Ten seconds of 50 packets/s per source through a network that loses 5 % of them on the way in.
+    await new Promise((r) => setTimeout(r, 10_000));
+    const span = (key: string) => {
+      const seen = [...(cb.sequences.get(key) ?? [])].sort((x, y) => x - y);
+      // The window from the first to the last sequence seen (no wrap within it: the sender starts below 60,000 + 600).
+      const first = seen[0]!;
+      const last = seen.at(-1)!;
+      return { expected: last - first + 1, got: seen.length };
+    };
+    const video = span('par_a/video');
+    const audio = span('par_a/audio');
+    const ratio = (x: { expected: number; got: number }) => x.got / x.expected;
+    console.log(`lossy subscriber: video ${video.got}/${video.expected} sequence numbers (${(ratio(video) * 100).toFixed(1)} %), audio ${audio.got}/${audio.expected} (${(ratio(audio) * 100).toFixed(1)} %)`);
+    // The network did lose packets (audio has no NACK, so what is lost stays lost) …
+    expect(audio.expected - audio.got).toBeGreaterThanOrEqual(5);
+    // … and the video's gaps were filled by retransmissions from the SFU's history (a NACK or its answer can be lost
+    // too, and werift asks a limited number of times: not always every last one).
+    expect(ratio(video)).toBeGreaterThan(0.98);
+    expect(ratio(video)).toBeGreaterThan(ratio(audio));
+  }, 30_000);
 });

@@ -19,7 +19,7 @@ const OPUS_FRAME = Buffer.from([0xfc, ...new Array(60).fill(0xff)]);
  * Opus/VP8 RTP with valid headers on the sources it publishes, and counts what it receives per sender and source.
  */
 export class RtcClient {
-  readonly pc = new RTCPeerConnection({ iceServers: [], iceUseIpv6: false });
+  readonly pc: RTCPeerConnection;
   readonly localTracks = new Map<MediaSource, MediaStreamTrack>();
   /** Packets received, keyed `participantId/source`. */
   readonly received = new Map<string, number>();
@@ -28,15 +28,27 @@ export class RtcClient {
   readonly #midInfo = new Map<string, { participantId: string; source: MediaSource }>();
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #watched = new WeakSet<RTCDtlsTransport>();
+  /** Distinct sequence numbers received, keyed `participantId/source` (a retransmission fills a gap, a copy adds nothing). */
+  readonly sequences = new Map<string, Set<number>>();
   answers = 0;
 
-  constructor() {
+  /**
+   * `dropPercent`: this client's network loses that share of what arrives (RTP and RTCP alike, before decryption, so
+   * a retransmission is not refused as a replay): werift's own test hook.
+   */
+  constructor(options: { readonly dropPercent?: number } = {}) {
+    // werift keeps a packet when `inboundPacketLoss / 100` is at least a random draw: the number is what gets through.
+    const debug = options.dropPercent ? { debug: { inboundPacketLoss: 100 - options.dropPercent } } : {};
+    this.pc = new RTCPeerConnection({ iceServers: [], iceUseIpv6: false, ...debug });
     this.pc.ontrack = (event) => {
       const transceiver = event.transceiver;
-      event.track.onReceiveRtp.subscribe(() => {
+      event.track.onReceiveRtp.subscribe((rtp) => {
         const info = transceiver.mid ? this.#midInfo.get(transceiver.mid) : undefined;
         const key = info ? `${info.participantId}/${info.source}` : `unknown/${transceiver.mid}`;
         this.received.set(key, (this.received.get(key) ?? 0) + 1);
+        let seen = this.sequences.get(key);
+        if (!seen) this.sequences.set(key, (seen = new Set()));
+        seen.add(rtp.header.sequenceNumber);
       });
     };
   }
