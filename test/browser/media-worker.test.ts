@@ -3,11 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerPool } from '../../src/media/worker/worker-pool.ts';
 import { joinToken } from '../../src/scheduling/join-links.ts';
 import { addUser, createOrgWithAdmin, publishNotice, TEST_PASSWORD, type SignedIn } from '../support/harness.ts';
+import { germanTextProblems } from '../support/language-check.ts';
 import { inboundRtp, launchChromiumWithFakeMedia, RECORD_PEER_CONNECTIONS, startListeningParley, watchPage, type ListeningParley } from './support.ts';
 
 // Issue 13: a media worker that dies loses no call, in Chromium. The agent (console) and the customer (join link) are
 // in a call whose media runs in one of the default media workers; that worker is killed (SIGKILL). Both pages say
-// what happened in words, reconnect by themselves, and decode each other's camera again, on the other worker, within
+// what happened in words (the customer's page in her language, German here), reconnect by themselves, and decode each other's camera again, on the other worker, within
 // 5 s of the kill; the pool starts the killed worker again.
 
 describe('a media worker killed under a live call in Chromium', () => {
@@ -32,7 +33,7 @@ describe('a media worker killed under a live call in Chromium', () => {
       startsAt: new Date(server.clock.now().getTime() + 10 * 60_000).toISOString(),
       durationMinutes: 30,
       customer: { displayName: 'Karla Kundin', email: 'karla@example.test' },
-      locale: 'en',
+      locale: 'de',
     });
     expect(call.status, call.raw).toBe(201);
     callId = call.body.id;
@@ -47,8 +48,8 @@ describe('a media worker killed under a live call in Chromium', () => {
     await server?.close();
   });
 
-  async function openPage(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/Berlin' });
+  async function openPage(locale = 'en-GB'): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale, timezoneId: 'Europe/Berlin' });
     contexts.push(context);
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
@@ -71,10 +72,10 @@ describe('a media worker killed under a live call in Chromium', () => {
     await agentPage.goto(`${server.origin}/live/${callId}`);
     await agentPage.getByRole('heading', { name: 'Live call' }).waitFor();
 
-    customerPage = await openPage();
+    customerPage = await openPage('de-DE');
     await customerPage.goto(`${server.origin}/j/${token}`);
-    await customerPage.getByRole('button', { name: /I have read/i }).click();
-    await customerPage.getByRole('button', { name: 'Picture and sound work — I am ready' }).click();
+    await customerPage.getByRole('button', { name: 'Ich habe diesen Hinweis gelesen — weiter' }).click();
+    await customerPage.getByRole('button', { name: 'Bild und Ton funktionieren — ich bin bereit' }).click();
     await customerPage.getByTestId('join-call').click();
     await customerPage.getByTestId('lobby-waiting').waitFor();
     await agentPage.getByTestId('lobby-entry').getByRole('button', { name: 'Admit' }).click();
@@ -92,13 +93,17 @@ describe('a media worker killed under a live call in Chromium', () => {
     const pcs = { agent: (await agentPage.evaluate('window.__peerConnections.length')) as number, customer: (await customerPage.evaluate('window.__peerConnections.length')) as number };
     const killedAt = Date.now();
     process.kill(pid, 'SIGKILL');
-    for (const page of [agentPage, customerPage]) {
+    const said = {
+      agent: 'The server process carrying this call\'s picture and sound stopped. The call was moved to another one and you were reconnected; nothing else changed.',
+      customer:
+        'Der Serverprozess, der Bild und Ton dieses Gesprächs übertrug, wurde beendet. Das Gespräch wurde auf einen anderen verlegt und Sie wurden neu verbunden; sonst hat sich nichts geändert.',
+    };
+    for (const [page, text] of [[agentPage, said.agent], [customerPage, said.customer]] as const) {
       const notice = page.locator('[data-testid="call-notice"][data-notice="moved"]');
       await notice.waitFor({ timeout: 5_000 });
-      expect(await notice.innerText()).toBe(
-        'The server process carrying this call\'s picture and sound stopped. The call was moved to another one and you were reconnected; nothing else changed.',
-      );
+      expect(await notice.innerText()).toBe(text);
     }
+    expect(germanTextProblems(said.customer)).toEqual([]);
     // Back in media: a new peer connection on each page, decoding the other's camera.
     for (const [page, had] of [[agentPage, pcs.agent], [customerPage, pcs.customer]] as const) {
       await expect.poll(() => page.evaluate('window.__peerConnections.length') as Promise<number>, { timeout: 5_000 }).toBeGreaterThan(had);
