@@ -12,7 +12,8 @@ import { openUdpSockets } from '../udp-sockets.ts';
 import { startCapture, type RunningCapture } from '../../recording/capture-host.ts';
 import { openBlobStore } from '../../storage/open-blob-store.ts';
 import type { BlobStore } from '../../storage/blob-store.ts';
-import type { CaptureStart, FromWorker, PeerRef, PublicationInfo, ToWorker, WorkerCounts } from './protocol.ts';
+import type { PublicationHandle } from '../media-api.ts';
+import type { CaptureStart, FromWorker, PeerRef, ToWorker, WorkerCounts } from './protocol.ts';
 
 let server: MediaServer | null = null;
 let blobs: BlobStore | null = null;
@@ -28,7 +29,7 @@ const send = (message: FromWorker): void => {
 
 const keyOf = (callId: string, participantId: string) => `${callId}/${participantId}`;
 
-function infoOf(publication: PublishedTrack): PublicationInfo {
+function infoOf(publication: PublishedTrack): PublicationHandle {
   return { id: publication.id, publisherId: publication.publisherId, source: publication.source, kind: publication.kind };
 }
 

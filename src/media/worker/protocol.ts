@@ -1,6 +1,7 @@
 import type { MediaSource } from '../../protocol/signalling.ts';
 import type { MediaCounts } from '../counters.ts';
-import type { CandidateInit, PeerFailure, PeerOffer, PeerStats } from '../peer.ts';
+import type { PublicationHandle } from '../media-api.ts';
+import type { CandidateInit, PeerFailure, PeerOffer } from '../peer.ts';
 import type { RtcNetworkOptions } from '../rtc-config.ts';
 import type { Config } from '../../config/load.ts';
 
@@ -43,12 +44,6 @@ export interface PeerRef {
   readonly peer: number;
 }
 
-export interface PublicationInfo {
-  readonly id: string;
-  readonly publisherId: string;
-  readonly source: MediaSource;
-  readonly kind: 'audio' | 'video';
-}
 
 /** API process → worker. Those with a `requestId` are answered with a `reply` of the same id. */
 export type ToWorker =
@@ -86,9 +81,8 @@ export type FromWorker =
   /** One log line of the worker's (pino JSON), written into the API process's log. */
   | { type: 'log'; line: string }
   | ({ type: 'offer'; offer: PeerOffer } & PeerRef)
-  | ({ type: 'published' | 'unpublished'; publication: PublicationInfo } & PeerRef)
+  | ({ type: 'published' | 'unpublished'; publication: PublicationHandle } & PeerRef)
   | ({ type: 'peer-failed'; reason: PeerFailure } & PeerRef)
   | { type: 'capture-failed'; captureId: string; reason: 'store' | 'encoder'; message: string }
   | WorkerReply;
 
-export type { PeerStats };

@@ -78,7 +78,7 @@ class MediaWorker {
     this.link = {
       post: (message) => this.post(message),
       request: (message) => this.request(message),
-      onListenerError: () => {},
+      onListenerError: (err) => log.error({ err, worker: index }, 'media event listener failed'),
     };
   }
 
