@@ -6,7 +6,7 @@ import type { DbOrTx } from '../db/database.ts';
 import { tagged } from '../db/personal-data.ts';
 import type { Deps } from '../deps.ts';
 import { newDataKey, unwrapDataKey } from '../keys/data-keys.ts';
-import { CHAT_SEAL_LABEL } from '../media/signalling/call-records.ts';
+import { CHAT_SEAL_LABEL } from '../calls/call-records.ts';
 import { getLatestPublishedNotice } from '../notices/get-notice.ts';
 import { getOrganisation } from '../organisations/organisations.ts';
 import { isPlayable } from '../recording/recording-views.ts';

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { AuditActor } from '../audit/events.ts';
 import type { DbOrTx, Tx } from '../db/database.ts';
 import type { Deps } from '../deps.ts';
-import { CHAT_SEAL_LABEL } from '../media/signalling/call-records.ts';
+import { CHAT_SEAL_LABEL } from '../calls/call-records.ts';
 import { eraseTrack } from '../recording/tracks.ts';
 import { AppError, notFound } from '../shared/app-error.ts';
 import { iso } from '../shared/clock.ts';

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CHAT_SEAL_LABEL } from '../../src/media/signalling/call-records.ts';
+import { CHAT_SEAL_LABEL } from '../../src/calls/call-records.ts';
 import { addDays } from '../../src/shared/dates.ts';
 import { dialects } from '../support/dialects.ts';
 import { fastCalls, scheduleCall, startCallWorld, waitFor, type CallWorld } from './support/call-setup.ts';

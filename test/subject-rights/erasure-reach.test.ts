@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BREACH_SEAL_LABEL } from '../../src/breaches/breach-record.ts';
 import { MAIL_SEAL_LABEL } from '../../src/mail/queue-mail.ts';
-import { CHAT_SEAL_LABEL } from '../../src/media/signalling/call-records.ts';
+import { CHAT_SEAL_LABEL } from '../../src/calls/call-records.ts';
 import { joinToken } from '../../src/scheduling/join-links.ts';
 import { RIGHTS_SEAL_LABEL } from '../../src/subject-rights/codes.ts';
 import { groupKept } from '../../src/subject-rights/erasure.ts';

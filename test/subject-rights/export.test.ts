@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHAT_SEAL_LABEL } from '../../src/media/signalling/call-records.ts';
+import { CHAT_SEAL_LABEL } from '../../src/calls/call-records.ts';
 import { AppError } from '../../src/shared/app-error.ts';
 import { createAccessExport } from '../../src/subject-rights/access-export.ts';
 import { exportDownloadToken } from '../../src/subject-rights/codes.ts';

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { tagged } from '../../src/db/personal-data.ts';
 import type { Deps } from '../../src/deps.ts';
-import { CHAT_SEAL_LABEL } from '../../src/media/signalling/call-records.ts';
+import { CHAT_SEAL_LABEL } from '../../src/calls/call-records.ts';
 import { iso } from '../../src/shared/clock.ts';
 import { newId, type OrgId } from '../../src/shared/ids.ts';
 import { addUser, createOrgWithAdmin, publishNotice, startTestParley, type SignedIn, type TestParley } from '../support/harness.ts';

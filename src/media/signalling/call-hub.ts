@@ -6,7 +6,7 @@ import type { MediaEngine } from '../media-api.ts';
 import { TimerSet } from '../timer-set.ts';
 import { iceServersFor } from '../turn-credentials.ts';
 import { defaultConnectionLimits, SignalConnection, type ConnectionLimits } from './connection.ts';
-import { CallRecords } from './call-records.ts';
+import { CallRecords } from '../../calls/call-records.ts';
 import { authenticateJoin, type UpgradeContext } from './join-auth.ts';
 import { LiveCall, type PresenceEntry } from './live-call.ts';
 import { CallRecording } from '../../recording/call-recording.ts';

@@ -8,7 +8,7 @@ import { PeerInputError } from '../peer.ts';
 import type { TimerSet } from '../timer-set.ts';
 import { TypedEmitter } from '../typed-emitter.ts';
 import type { SignalConnection } from './connection.ts';
-import type { CallRecords } from './call-records.ts';
+import type { CallRecords } from '../../calls/call-records.ts';
 import type { JoinIdentity } from './join-auth.ts';
 import { QualityAggregator, QualitySampler } from './quality.ts';
 import type { CallRecording, RecordingHost, RecordingParticipant } from '../../recording/call-recording.ts';

@@ -106,7 +106,7 @@ export const reasonLabels: Readonly<Record<string, Readonly<Record<string, strin
     locked: 'Account locked',
     disabled: 'Account disabled',
   },
-  'recording.stopped': { agent: 'Stopped by the host', call_ended: 'The call ended', shutdown: 'The server shut down', crash: 'A server crash', failed: 'Capture failed' },
+  'recording.stopped': { agent: 'Stopped by the host', call_ended: 'The call ended', shutdown: 'The server shut down', crash: 'A crash of the server or a media worker', failed: 'Capture failed' },
   'recording.failed': {
     store: 'The recording could not be stored',
     encoder: 'The recording could not be encoded',
@@ -121,7 +121,7 @@ export const reasonLabels: Readonly<Record<string, Readonly<Record<string, strin
     sources_changed: 'Camera or screen changed',
     call_ended: 'The call ended',
     shutdown: 'The server shut down',
-    crash: 'A server crash',
+    crash: 'A crash of the server or a media worker',
     failed: 'Capture failed',
   },
   'recording.track_erased': { consent_withdrawn: 'Consent withdrawn', expired: 'Retention period over', erasure_request: 'Erasure request' },

@@ -49,7 +49,7 @@ const statusLabels: Readonly<Record<Recording['status'], string>> = {
 const statusExplanations: Readonly<Record<Recording['status'], string>> = {
   recording: 'The call is being recorded right now; tracks can be played once they are finished.',
   complete: 'Recorded from start to stop.',
-  incomplete: 'Interrupted by a server crash; playable up to the interruption.',
+  incomplete: 'Interrupted by a crash of the server or of a media worker; playable up to the interruption.',
   failed: 'Capture failed: the host was alerted at the time, and there may be nothing to play.',
 };
 
@@ -84,7 +84,7 @@ const endReasonLabels: Readonly<Record<string, string>> = {
   sources_changed: 'Camera or screen changed',
   call_ended: 'Call ended',
   shutdown: 'Server shut down',
-  crash: 'Server crash',
+  crash: 'Crash of the server or a media worker',
   failed: 'Capture failed',
 };
 
@@ -92,7 +92,7 @@ const stopReasonLabels: Readonly<Record<string, string>> = {
   agent: 'stopped by the host',
   call_ended: 'the call ended',
   shutdown: 'the server shut down',
-  crash: 'a server crash',
+  crash: 'a crash of the server or a media worker',
   failed: 'capture failed',
 };
 

@@ -1,12 +1,12 @@
-import type { AuditActor } from '../../audit/events.ts';
-import { tagged } from '../../db/personal-data.ts';
-import type { Deps } from '../../deps.ts';
-import type { Logger } from '../../logging/logger.ts';
-import { iso } from '../../shared/clock.ts';
-import { addDays } from '../../shared/dates.ts';
-import { newId, type OrgId } from '../../shared/ids.ts';
-import type { QualityAggregate } from './quality.ts';
-import { emitWebhook } from '../../webhooks/emit-webhook.ts';
+import type { AuditActor } from '../audit/events.ts';
+import { tagged } from '../db/personal-data.ts';
+import type { Deps } from '../deps.ts';
+import type { Logger } from '../logging/logger.ts';
+import { iso } from '../shared/clock.ts';
+import { addDays } from '../shared/dates.ts';
+import { newId, type OrgId } from '../shared/ids.ts';
+import type { QualityAggregate } from '../media/signalling/quality.ts';
+import { emitWebhook } from '../webhooks/emit-webhook.ts';
 
 export const CHAT_SEAL_LABEL = 'call-chat';
 
