@@ -1,8 +1,16 @@
 /**
  * How many RTP packets per second Parley's SFU forwards, and at what CPU cost: one publisher (video + audio)
- * to N subscribers, N = 8, 16, 32, 64, with synthetic werift clients in Node (not browsers).
+ * to N subscribers, N = 8, 16, 32, 64, with synthetic clients in Node (not browsers): a werift publisher, and
+ * subscribers on libdatachannel (default: their decryption is native, so one client process can take the load) or
+ * werift (`--clients werift`).
  *
- *   npm run bench -- sfu-forward [--subscribers 8,16,32,64] [--seconds 8]
+ *   npm run bench -- sfu-forward [--subscribers 8,16,32,64] [--seconds 8] [--rooms R] [--clients native|werift]
+ *
+ * Per core means at load: one such room alone keeps the SFU at a small share of a core, where the fixed costs of
+ * each wake-up (a thread woken per packet, ICE consent checks, timers) dominate and a per-core figure extrapolated
+ * from it understates what a core carries. So each N runs as several such rooms at once in the one SFU process —
+ * 256 ÷ N of them by default, always 256 subscriptions (38,400 packets/s out) — as a busy SFU carries many calls;
+ * `--rooms 1` measures the single room.
  *
  * The SFU is Parley's own media layer (MediaServer → Room → Peer → PublishedTrack → Subscription, src/media),
  * driven directly as test/media/sfu.test.ts does, in a child process (bench/support/sfu-process.ts) so that its
@@ -25,6 +33,7 @@ import { ProtectionProfileAeadAes128Gcm, RtpHeader, SrtpSession } from 'werift';
 import { getLibraryVersion } from 'node-datachannel';
 import { z } from 'zod';
 import { printMachineHeader } from './support/machine.ts';
+import { NativeSubscriber } from './support/native-subscriber.ts';
 import { BenchClient, defaultRates } from './support/rtp-client.ts';
 import type { FromSfu, SfuSample, ToSfu } from './support/sfu-process.ts';
 import { formatInteger, formatTable } from './support/table.ts';
@@ -35,6 +44,8 @@ const ANCHOR_PACKETS_PER_CORE = 38_000;
 /** Untimed, once every subscriber receives both kinds: JIT, socket buffers, first keyframe requests. */
 const WARMUP_MS = 1_500;
 /** Subscribers join in groups of this many, each group once the one before receives media (as people join a call). */
+/** Subscriptions per run by default (rooms = this ÷ N): enough load for a per-core figure, within what the clients can receive. */
+const SUBSCRIPTIONS_PER_RUN = 256;
 const JOIN_GROUP = 4;
 /** After the measured window the publisher stops; the SFU's CPU is then measured for this long with no media. */
 const IDLE_MS = 2_000;
@@ -44,6 +55,10 @@ const DRAIN_MS = 500;
 const settingsSchema = z.object({
   subscribers: z.array(z.number().int().positive().max(200)).min(1).default([8, 16, 32, 64]),
   seconds: z.coerce.number().positive().max(600).default(8),
+  /** The subscribers' library: libdatachannel (decryption in native threads) or werift (in JavaScript). */
+  clients: z.enum(['native', 'werift']).default('native'),
+  /** Rooms (1 publisher → N subscribers each) at once; default 256 ÷ N. */
+  rooms: z.coerce.number().int().positive().max(64).optional(),
   /** Directory for a V8 CPU profile of each SFU process (node --cpu-prof), to see where its time goes. */
   profile: z.string().min(1).optional(),
 });
@@ -52,12 +67,14 @@ type Settings = z.infer<typeof settingsSchema>;
 const usage = `Usage: npm run bench -- sfu-forward [options]
   --subscribers LIST   subscriber counts to run, comma-separated (default 8,16,32,64)
   --seconds S          measured seconds per count (default 8)
+ --clients native|werift  the subscribers: libdatachannel peers (default; light enough to load the SFU) or werift peers
+  --rooms R            rooms of 1 publisher → N subscribers at once in the SFU (default ${SUBSCRIPTIONS_PER_RUN} ÷ N)
   --profile DIR        write a V8 CPU profile of each SFU process to DIR (open in Chrome DevTools)`;
 
 function parseSettings(argv: string[]): Settings {
-  const o = readOptions(argv, ['subscribers', 'seconds', 'profile'], usage);
-  const invalid = '--subscribers takes positive whole numbers (at most 200), --seconds a positive number.';
-  return settle(settingsSchema, { subscribers: numberList(o.subscribers), seconds: o.seconds, profile: o.profile }, invalid, usage);
+  const o = readOptions(argv, ['subscribers', 'seconds', 'rooms', 'clients', 'profile'], usage);
+  const invalid = '--subscribers takes positive whole numbers (at most 200), --seconds a positive number, --rooms a whole number from 1 to 64, --clients native or werift.';
+  return settle(settingsSchema, { subscribers: numberList(o.subscribers), seconds: o.seconds, rooms: o.rooms, clients: o.clients, profile: o.profile }, invalid, usage);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -84,6 +101,7 @@ interface Point {
 
 interface RunResult {
   readonly subscribers: number;
+  readonly rooms: number;
   readonly seconds: number;
   readonly sent: number;
   readonly sfuIn: number;
@@ -104,18 +122,31 @@ interface RunResult {
   readonly clientsLoopP99Ms: number;
 }
 
-/** One publisher, `n` subscribers, one SFU process; measured for `seconds` once media flows to everyone. */
-async function runOne(n: number, seconds: number, profileDir: string | undefined): Promise<RunResult> {
+/** `roomCount` rooms of one publisher and `n` subscribers, one SFU process; measured for `seconds` once media flows to everyone. */
+async function runOne(n: number, roomCount: number, clientKind: Settings['clients'], seconds: number, profileDir: string | undefined): Promise<RunResult> {
   const child: ChildProcess = fork(fileURLToPath(new URL('./support/sfu-process.ts', import.meta.url)), [], {
     execArgv: ['--import', 'tsx', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`, `--cpu-prof-name=sfu-forward-N${n}.cpuprofile`] : [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const problems: string[] = [];
-  const publisherId = 'par_publisher';
-  const subscriberIds = Array.from({ length: n }, (_, i) => `par_subscriber_${i + 1}`);
-  const clients = new Map<string, BenchClient>([[publisherId, new BenchClient()], ...subscriberIds.map((id) => [id, new BenchClient()] as const)]);
-  const publisher = clients.get(publisherId)!;
-  const subscribers = subscriberIds.map((id) => clients.get(id)!);
+  const rooms = Array.from({ length: roomCount }, (_, r) => ({
+    roomId: `call_bench_${r + 1}`,
+    publisherId: `par_publisher_${r + 1}`,
+    subscriberIds: Array.from({ length: n }, (_, i) => `par_room${r + 1}_subscriber_${i + 1}`),
+  }));
+  const clients = new Map<string, BenchClient | NativeSubscriber>();
+  const publishers = rooms.map((r) => {
+    const publisher = new BenchClient();
+    clients.set(r.publisherId, publisher);
+    return publisher;
+  });
+  const subscribers = rooms.flatMap((r) =>
+    r.subscriberIds.map((id) => {
+      const subscriber = clientKind === 'native' ? new NativeSubscriber() : new BenchClient();
+      clients.set(id, subscriber);
+      return subscriber;
+    }),
+  );
   const toSfu = (m: ToSfu) => child.send(m);
   let sampleWaiter: ((s: SfuSample) => void) | undefined;
   let closed: (() => void) | undefined;
@@ -162,24 +193,27 @@ async function runOne(n: number, seconds: number, profileDir: string | undefined
       at: performance.now(),
       sfu,
       clientsCpu: process.cpuUsage(),
-      sent: publisher.totalSent,
+      sent: publishers.reduce((sum, c) => sum + c.totalSent, 0),
       received: subscribers.reduce((sum, c) => sum + c.totalReceived, 0),
     };
   };
 
   try {
     const setupStart = performance.now();
-    toSfu({ type: 'setup', publisherId, sources: ['audio', 'video'] });
-    publisher.startSending(defaultRates);
-    for (let from = 0; from < n; from += JOIN_GROUP) {
-      const group = subscribers.slice(from, from + JOIN_GROUP);
-      toSfu({ type: 'add', participantIds: subscriberIds.slice(from, from + JOIN_GROUP) });
-      await waitFor(
-        `media at subscribers ${from + 1}–${from + group.length} of ${n}`,
-        () => group.every((c) => c.received.audio > 10 && c.received.video > 10),
-        20_000,
-        () => problems,
-      );
+    for (const [r, room] of rooms.entries()) {
+      toSfu({ type: 'setup', roomId: room.roomId, publisherId: room.publisherId, sources: ['audio', 'video'] });
+      publishers[r]!.startSending(defaultRates);
+      for (let from = 0; from < n; from += JOIN_GROUP) {
+        const ids = room.subscriberIds.slice(from, from + JOIN_GROUP);
+        const group = ids.map((id) => clients.get(id)!);
+        toSfu({ type: 'add', roomId: room.roomId, participantIds: ids });
+        await waitFor(
+          `media at subscribers ${from + 1}–${from + group.length} of ${n} in room ${r + 1} of ${roomCount}`,
+          () => group.every((c) => c.received.audio > 10 && c.received.video > 10),
+          20_000,
+          () => problems,
+        );
+      }
     }
     const setupSeconds = (performance.now() - setupStart) / 1000;
     await sleep(WARMUP_MS);
@@ -189,7 +223,7 @@ async function runOne(n: number, seconds: number, profileDir: string | undefined
     await sleep(seconds * 1000);
     loopDelay.disable();
     const b = await point();
-    publisher.stopSending();
+    for (const p of publishers) p.stopSending();
     await sleep(DRAIN_MS);
     const c = await point();
     await sleep(IDLE_MS);
@@ -200,6 +234,7 @@ async function runOne(n: number, seconds: number, profileDir: string | undefined
       clientsLoopP99Ms: loopDelay.percentile(99) / 1e6,
       load: os.loadavg()[0]!,
       subscribers: n,
+      rooms: roomCount,
       seconds: (b.at - a.at) / 1000,
       sent: b.sent - a.sent,
       sfuIn: b.sfu.packetsIn - a.sfu.packetsIn,
@@ -215,13 +250,13 @@ async function runOne(n: number, seconds: number, profileDir: string | undefined
     const flowing = subscribers.filter((c) => c.received.audio > 10 && c.received.video > 10).length;
     const states = new Map<string, number>();
     for (const c of subscribers) {
-      const state = `${c.pc.connectionState} (ICE ${c.pc.iceConnectionState})`;
+      const state = c.connectionState;
       states.set(state, (states.get(state) ?? 0) + 1);
     }
-    const detail = `${flowing} of ${n} subscribers had media; their connections: ${[...states].map(([k, v]) => `${v} ${k}`).join(', ')}; publisher ${publisher.pc.connectionState}`;
+    const detail = `${flowing} of ${subscribers.length} subscribers had media; their connections: ${[...states].map(([k, v]) => `${v} ${k}`).join(', ')}; publishers ${publishers.map((p) => p.connectionState).join(', ')}`;
     throw new Error(`${err instanceof Error ? err.message : String(err)} (${detail})`);
   } finally {
-    publisher.stopSending();
+    for (const p of publishers) p.stopSending();
     const gone = new Promise<void>((resolve) => {
       closed = resolve;
       setTimeout(resolve, 3_000).unref();
@@ -310,10 +345,15 @@ async function main(): Promise<void> {
   const rates = defaultRates;
   const perSecond = rates.videoPacketsPerSecond + rates.audioPacketsPerSecond;
   console.log(
-    `One publisher → N subscribers through Parley's SFU (src/media on libdatachannel ${getLibraryVersion()} via node-datachannel ${packageVersion('node-datachannel')}), synthetic werift ${packageVersion('werift')} clients in Node.\n` +
+    `One publisher → N subscribers through Parley's SFU (src/media on libdatachannel ${getLibraryVersion()} via node-datachannel ${packageVersion('node-datachannel')}), synthetic clients in Node:\n` +
+      `a werift ${packageVersion('werift')} publisher per room, subscribers on ${settings.clients === 'native' ? `libdatachannel (node-datachannel; decryption in native threads)` : `werift ${packageVersion('werift')} (decryption in JavaScript)`}.\n` +
       `Publisher: video ${rates.videoPacketsPerSecond} packets/s of ${formatInteger(rates.videoPayloadBytes)} B payload (${rates.videoFps} frames/s) + ` +
       `audio ${rates.audioPacketsPerSecond} packets/s of ${rates.audioPayloadBytes} B = ${perSecond} packets/s; SRTP AES-128-GCM over loopback UDP.\n` +
       `SFU driven directly (MediaServer/Room, as test/media/sfu.test.ts), in a child process; offers/answers over IPC instead of the WebSocket.\n` +
+      (settings.rooms === undefined
+        ? `Each N runs as ${SUBSCRIPTIONS_PER_RUN} ÷ N such rooms at once in the one SFU process (${SUBSCRIPTIONS_PER_RUN} subscriptions, ${formatInteger(SUBSCRIPTIONS_PER_RUN * perSecond)} packets/s out), so that\n` +
+          `the per-core figure is taken at load, not extrapolated from a few per cent of a core; --rooms 1 measures one room alone.\n`
+        : `Each N runs as ${settings.rooms} such room${settings.rooms === 1 ? '' : 's'} at once in the one SFU process (--rooms).\n`) +
       `${formatInteger(settings.seconds)} s measured per N after a ${WARMUP_MS / 1000} s warm-up, then ${IDLE_MS / 1000} s with the publisher silent (idle SFU).\n`,
   );
 
@@ -327,9 +367,10 @@ async function main(): Promise<void> {
   const results: RunResult[] = [];
   const failures: string[] = [];
   for (const n of settings.subscribers) {
-    process.stderr.write(`  N = ${n}: connecting ${n + 1} peers …\n`);
+    const roomCount = settings.rooms ?? Math.max(1, Math.round(SUBSCRIPTIONS_PER_RUN / n));
+    process.stderr.write(`  N = ${n}: connecting ${roomCount} × ${n + 1} peers …\n`);
     try {
-      const r = await runOne(n, settings.seconds, settings.profile);
+      const r = await runOne(n, roomCount, settings.clients, settings.seconds, settings.profile);
       process.stderr.write(`  N = ${n}: media at every subscriber after ${r.setupSeconds.toFixed(1)} s; measured ${r.seconds.toFixed(1)} s\n`);
       results.push(r);
     } catch (err) {
@@ -343,6 +384,7 @@ async function main(): Promise<void> {
     formatTable(
       [
         { title: 'N', right: true },
+        { title: 'rooms', right: true },
         { title: 'sent/s', right: true },
         { title: 'SFU in/s', right: true },
         { title: 'SFU out/s', right: true },
@@ -370,6 +412,7 @@ async function main(): Promise<void> {
         const perCore = r.sfuOut / r.sfuCpu;
         return [
           String(r.subscribers),
+          String(r.rooms),
           formatInteger(r.sent / r.seconds),
           formatInteger(sfuInPerSecond),
           formatInteger(sfuOutPerSecond),
@@ -427,7 +470,8 @@ async function main(): Promise<void> {
   );
   console.log('');
   console.log(
-      'SFU in/s, SFU out/s: packets the SFU received from the publisher and handed to libdatachannel for the subscribers\n' +
+      'sent/s, SFU in/s, SFU out/s, received/s: totals over all rooms of the run.\n' +
+      'SFU in/s, SFU out/s: packets the SFU received from the publishers and handed to libdatachannel for the subscribers\n' +
       '(it encrypts and sends each), counted by the SFU on its own clock. received/s: packets the subscribers got (decrypted).\n' +
       'loss %: 1 − received ÷ (sent × N), both counted in the clients\' process. µs/out and out/s per core: SFU CPU ÷ SFU out;\n' +
       'user µs/out: its user-mode part (the rest is the kernel\'s: sendto, and on loopback the delivery into the receiving\n' +

@@ -47,6 +47,10 @@ export class BenchClient {
     };
   }
 
+  get connectionState(): string {
+    return `${this.pc.connectionState} (ICE ${this.pc.iceConnectionState})`;
+  }
+
   get totalReceived(): number {
     return this.received.audio + this.received.video;
   }

@@ -14,8 +14,8 @@ import type { MediaSource } from '../../src/protocol/signalling.ts';
 
 /** Parent → SFU. */
 export type ToSfu =
-  | { type: 'setup'; publisherId: string; sources: MediaSource[] }
-  | { type: 'add'; participantIds: string[] }
+  | { type: 'setup'; roomId: string; publisherId: string; sources: MediaSource[] }
+  | { type: 'add'; roomId: string; participantIds: string[] }
   | { type: 'answer'; participantId: string; sdp: string }
   | { type: 'sample' }
   | { type: 'close' };
@@ -48,7 +48,9 @@ const send = (message: FromSfu): void => {
 };
 
 const server = new MediaServer({ network: {}, logger: createLogger({ level: 'silent' }) });
-let room: Room | undefined;
+/** The benchmark's rooms (one publisher and its subscribers each), and which room each participant is in. */
+const rooms = new Map<string, Room>();
+const roomOf = new Map<string, Room>();
 
 function sample(): SfuSample {
   const cpu = process.cpuUsage();
@@ -56,7 +58,7 @@ function sample(): SfuSample {
   let packetsHandedOut = 0;
   let publications = 0;
   let subscriptions = 0;
-  for (const peer of room?.peers ?? []) {
+  for (const peer of [...rooms.values()].flatMap((r) => r.peers)) {
     for (const p of peer.publications) {
       packetsIn += p.packetsReceived;
       publications++;
@@ -72,6 +74,7 @@ function sample(): SfuSample {
 /** A participant joining, as signalling adds one once admitted: its offers go to the parent, which answers. */
 function addPeer(into: Room, id: string) {
   const peer = into.addPeer(id);
+  roomOf.set(id, into);
   peer.events.on('offer', (offer) => send({ type: 'offer', participantId: id, offer }));
   peer.events.on('failed', (reason) => send({ type: 'failed', participantId: id, reason }));
   return peer;
@@ -81,16 +84,18 @@ process.on('message', (message: ToSfu) => {
   try {
     switch (message.type) {
       case 'setup': {
-        room = server.openRoom('call_bench');
+        const room = server.openRoom(message.roomId);
+        rooms.set(message.roomId, room);
         const publisher = addPeer(room, message.publisherId);
         for (const source of message.sources) publisher.publish(source);
         break;
       }
       case 'add':
-        for (const id of message.participantIds) addPeer(room!, id);
+        for (const id of message.participantIds) addPeer(rooms.get(message.roomId)!, id);
         break;
       case 'answer':
-        room
+        roomOf
+          .get(message.participantId)
           ?.getPeer(message.participantId)
           ?.handleAnswer(message.sdp)
           .catch((err: unknown) => send({ type: 'error', message: `answer of ${message.participantId}: ${String(err)}` }));
