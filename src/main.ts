@@ -45,6 +45,8 @@ import { createDeliverWebhookHandler, createPruneDeliveriesHandler } from './web
 import { webhookRoutes } from './webhooks/routes.ts';
 import { documentRoutes } from './documents/routes.ts';
 import { breachRoutes } from './breaches/routes.ts';
+import { createMetrics } from './metrics/metrics.ts';
+import { metricsRoutes } from './metrics/routes.ts';
 
 /** Every capability's HTTP routes, in one list: adding a capability adds a line here. */
 export const routeModules: readonly RouteModule[] = [healthRoutes, accountRoutes, organisationRoutes, auditRoutes, mailRoutes, schedulingRoutes, joinRoutes, consentRoutes, callTypeRoutes, noticeRoutes, recordingRoutes, recordingKeyRoutes, rightsRequestRoutes, legalHoldRoutes, exportRoutes, webhookRoutes, breachRoutes, documentRoutes];
@@ -133,8 +135,13 @@ export async function buildParley(config: Config, options: BuildOptions = {}): P
     // A call's captures run beside its tracks: in the media worker that holds them, or in this process.
     const captures = media instanceof WorkerPool ? (callId: string) => media.captureHost(callId) : undefined;
     const calls = new CallHub(deps, { ...hubOptions, media, e2eeUploads, ...(captures ? { captures } : {}) });
+    const metrics = createMetrics(deps, {
+      liveCounts: () => calls.counts(),
+      mediaTraffic: () => media.mediaTraffic(),
+      mediaWorkers: () => (media instanceof WorkerPool ? { configured: mediaWorkers, running: media.liveWorkers } : { configured: 0, running: 0 }),
+    });
     const app = await buildHttpApp(deps, {
-      routes: [...routeModules, signallingRoutes(calls), e2eeUploadRoutes(e2eeUploads)],
+      routes: [...routeModules, signallingRoutes(calls), e2eeUploadRoutes(e2eeUploads), metricsRoutes(metrics)],
       webRoot: options.webRoot === null ? undefined : (options.webRoot ?? WEB_ROOT),
     });
     const mailTransport = createMailTransport(config.mail);
@@ -170,6 +177,7 @@ export async function buildParley(config: Config, options: BuildOptions = {}): P
         mailTransport.close();
         await deps.blobs.close();
         await database.close();
+        metrics.clear();
       },
     };
   } catch (err) {

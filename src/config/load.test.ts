@@ -86,6 +86,14 @@ describe('configuration', () => {
     expect(problemsOf({ PARLEY_RTC_PORT_MIN: '40100', PARLEY_RTC_PORT_MAX: '40000' })).toMatch(/PARLEY_RTC_PORT_MAX: expected a port above/);
   });
 
+  it('reads the metrics token (off without it; too short refused without echoing it)', () => {
+    expect(loadConfig({}).metrics.token).toBeUndefined();
+    expect(loadConfig({ PARLEY_METRICS_TOKEN: 'f'.repeat(48) }).metrics.token).toBe('f'.repeat(48));
+    const short = problemsOf({ PARLEY_METRICS_TOKEN: 'short-token-123' });
+    expect(short).toMatch(/PARLEY_METRICS_TOKEN: expected at least 24 characters/);
+    expect(short).not.toContain('short-token-123');
+  });
+
   it('reads TURN servers and their shared secret (required with the URLs, never echoed)', () => {
     expect(loadConfig({}).rtc.turn).toBeUndefined();
     const c = loadConfig({ PARLEY_TURN_URLS: 'turn:turn.example.eu:3478?transport=udp, turns:turn.example.eu:5349', PARLEY_TURN_SECRET: 'a-long-shared-secret-0123' });

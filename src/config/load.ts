@@ -32,6 +32,8 @@ export interface Config {
     readonly loginRatePerMinute: number;
   };
   readonly http: { readonly bodyLimitBytes: number; readonly trustProxy: boolean };
+  /** `GET /metrics` for Prometheus: the bearer token a scraper must send; undefined: metrics are off. */
+  readonly metrics: { readonly token: string | undefined };
   readonly mail: { readonly smtpUrl: string | undefined; readonly from: string; readonly retentionDays: number };
   readonly jobs: { readonly pollMs: number };
   /** The retention purge (src/retention/). */
@@ -117,7 +119,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       const name = String(issue.path[0] ?? '') as SettingName;
       const given = merged[name as keyof typeof merged];
       // Secrets are never echoed: passwords, and URLs that may carry credentials.
-      const secret = name.includes('PASSWORD') || name.includes('SECRET') || name.endsWith('_URL') || name.endsWith('_URLS');
+      const secret = name.includes('PASSWORD') || name.includes('SECRET') || name.includes('TOKEN') || name.endsWith('_URL') || name.endsWith('_URLS');
       const shown = secret || given === undefined ? '' : ` (got ${JSON.stringify(given)})`;
       return `${name}: ${issue.message}${shown}`;
     });
@@ -182,6 +184,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       loginRatePerMinute: raw.PARLEY_LOGIN_RATE_PER_MINUTE,
     },
     http: { bodyLimitBytes: raw.PARLEY_BODY_LIMIT_BYTES, trustProxy: raw.PARLEY_TRUST_PROXY },
+    metrics: { token: raw.PARLEY_METRICS_TOKEN },
     mail: { smtpUrl: raw.PARLEY_SMTP_URL, from: raw.PARLEY_MAIL_FROM, retentionDays: raw.PARLEY_MAIL_RETENTION_DAYS },
     jobs: { pollMs: raw.PARLEY_JOBS_POLL_MS },
     retention: { purgeIntervalHours: raw.PARLEY_PURGE_INTERVAL_HOURS },

@@ -258,6 +258,11 @@ export const settings = {
     doc: 'Where organisations reach the operator about data protection (instructions, audits, breaches); named in the generated DPA.',
     default: '(none)',
   },
+  PARLEY_METRICS_TOKEN: {
+    schema: z.string().min(24, 'expected at least 24 characters (e.g. `openssl rand -hex 24`)').optional(),
+    doc: 'Turns on `GET /metrics` (Prometheus format) for a scraper that sends `Authorization: Bearer <token>`. Without it, /metrics answers 404. Never logged.',
+    default: '(off)',
+  },
   PARLEY_CONFIG_FILE: {
     schema: z.string().min(1).optional(),
     doc: 'Optional JSON file with any of these settings as keys; environment variables win over it.',

@@ -18,9 +18,11 @@ export type Principal =
  * What a route lets in. Every /api route declares one (the app refuses to register a route without):
  * - `public`: anyone (login, set-up links, health);
  * - `session`: any console session, including one still waiting for its TOTP step;
- * - a list of roles: an active session or API token with one of them.
+ * - a list of roles: an active session or API token with one of them;
+ * - `metrics`: the operator's scraper (`GET /metrics`), which the route checks itself against PARLEY_METRICS_TOKEN;
+ *   no session or API token is looked at.
  */
-export type Access = 'public' | 'session' | { readonly roles: readonly Role[] };
+export type Access = 'public' | 'session' | 'metrics' | { readonly roles: readonly Role[] };
 
 export function actorOf(p: Principal): AuditActor {
   return p.kind === 'session' ? { type: 'user', id: p.userId } : { type: 'api_token', id: p.tokenId };

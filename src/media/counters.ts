@@ -11,4 +11,16 @@ export interface MediaCounts {
   subscriptions: number;
 }
 
+/**
+ * Packets that went through the media layer, cumulative for the life of the process (for metrics): received from
+ * publishers (after decryption), lost on the way from them (sequence gaps), handed to libdatachannel for subscribers.
+ */
+export interface MediaTraffic {
+  packetsReceived: number;
+  packetsLost: number;
+  packetsForwarded: number;
+}
+
+export const zeroTraffic = (): MediaTraffic => ({ packetsReceived: 0, packetsLost: 0, packetsForwarded: 0 });
+
 export const zeroCounts = (): MediaCounts => ({ rooms: 0, peers: 0, peerConnections: 0, publications: 0, subscriptions: 0 });

@@ -1,5 +1,5 @@
 import type { MediaSource } from '../protocol/signalling.ts';
-import type { MediaCounts } from './counters.ts';
+import type { MediaCounts, MediaTraffic } from './counters.ts';
 import type { CandidateInit, PeerFailure, PeerOffer, PeerStats } from './peer.ts';
 import type { TypedEmitter } from './typed-emitter.ts';
 
@@ -63,6 +63,8 @@ export interface MediaEngine {
   openRoom(callId: string): RoomHandle;
   /** Live objects of each kind, as this process knows them; all zero when nothing is going on. */
   counts(): MediaCounts & { timers: number };
+  /** Packets received, lost and forwarded since the engine started (every worker's; for metrics). */
+  mediaTraffic(): Promise<MediaTraffic>;
   /** Tells `listener` of calls whose media was lost (their worker died); their rooms are closed by then. */
   onLost(listener: (callIds: string[]) => void): void;
   close(): void;

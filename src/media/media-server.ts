@@ -1,6 +1,6 @@
 import type { Logger } from '../logging/logger.ts';
 import type { MediaEngine } from './media-api.ts';
-import { zeroCounts, type MediaCounts } from './counters.ts';
+import { zeroCounts, zeroTraffic, type MediaCounts, type MediaTraffic } from './counters.ts';
 import type { PeerContext } from './peer.ts';
 import type { RtcNetworkOptions } from './rtc-config.ts';
 import { Room } from './room.ts';
@@ -27,6 +27,7 @@ export interface MediaServerOptions {
 export class MediaServer implements MediaEngine {
   readonly #rooms = new Map<string, Room>();
   readonly #counts: MediaCounts = zeroCounts();
+  readonly #retiredTraffic: MediaTraffic = zeroTraffic();
   readonly #timers = new TimerSet();
   readonly #ctx: PeerContext;
   readonly #log: Logger;
@@ -37,6 +38,7 @@ export class MediaServer implements MediaEngine {
     routeNativeLog(this.#log);
     this.#ctx = {
       counts: this.#counts,
+      retiredTraffic: this.#retiredTraffic,
       timers: this.#timers,
       network: options.network,
       udpPort: options.udpPort ?? options.network.portRange?.[0] ?? 0,
@@ -67,6 +69,25 @@ export class MediaServer implements MediaEngine {
   /** Live objects of each kind plus live media timers; all zero when nothing is going on. */
   counts(): MediaCounts & { timers: number } {
     return { ...this.#counts, timers: this.#timers.size };
+  }
+
+  /** Packets this process has received, lost and forwarded since it started: closed tracks' and the live ones'. */
+  traffic(): MediaTraffic {
+    const t = { ...this.#retiredTraffic };
+    for (const room of this.#rooms.values()) {
+      for (const peer of room.peers) {
+        for (const p of peer.publications) {
+          t.packetsReceived += p.packetsReceived;
+          t.packetsLost += p.packetsLost;
+        }
+        for (const s of peer.subscriptions) t.packetsForwarded += s.packetsForwarded;
+      }
+    }
+    return t;
+  }
+
+  mediaTraffic(): Promise<MediaTraffic> {
+    return Promise.resolve(this.traffic());
   }
 
   /** Rooms of this process are lost only with the process: nothing to tell. */

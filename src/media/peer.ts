@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { Audio, PeerConnection, RtcpNackResponder, RtcpSrReporter, RtpPacketizationConfig, Video, type Track } from 'node-datachannel';
 import type { MediaSource } from '../protocol/signalling.ts';
-import type { MediaCounts } from './counters.ts';
+import type { MediaCounts, MediaTraffic } from './counters.ts';
 import { PublishedTrack } from './published-track.ts';
 import { announceAddress, OPUS_FMTP, payloadTypes, serverRtcConfig, type RtcNetworkOptions } from './rtc-config.ts';
 import { answerDirections, answerProblem } from './sdp-check.ts';
@@ -41,6 +41,8 @@ export class PeerInputError extends Error {
 
 export interface PeerContext {
   readonly counts: MediaCounts;
+  /** What closed publications and subscriptions carried; the live ones add theirs (MediaServer.traffic()). */
+  readonly retiredTraffic: MediaTraffic;
   readonly timers: TimerSet;
   readonly network: RtcNetworkOptions;
   /** The UDP port every peer connection of this process shares (0: the system picks one for the process). */
@@ -227,6 +229,7 @@ export class Peer {
     const subscription = new Subscription(this.participantId, publication, mid, ssrc, payloadType, track, this.ctx.counts, this.ctx.onListenerError);
     this.#subscriptions.set(publication.id, subscription);
     subscription.events.on('closed', () => {
+      this.ctx.retiredTraffic.packetsForwarded += subscription.packetsForwarded;
       this.#subscriptions.delete(publication.id);
       if (!this.#closed) this.#scheduleOffer();
     });
@@ -391,6 +394,8 @@ export class Peer {
       );
       slot.publication = publication;
       publication.events.on('closed', () => {
+        this.ctx.retiredTraffic.packetsReceived += publication.packetsReceived;
+        this.ctx.retiredTraffic.packetsLost += publication.packetsLost;
         if (slot.publication === publication) slot.publication = null;
         if (!this.#closed) this.events.emit('unpublished', publication);
       });

@@ -35,7 +35,9 @@ export function createPurgeHandler(deps: Deps): JobHandler<'retention.purge'> {
     try {
       const report = await purgeExpired(deps, { dryRun: false });
       log.info({ deleted: report.deleted, kept: report.kept, orphanBlobs: report.orphanBlobs, ms: report.durationMs }, 'retention purge done');
+      deps.signals.emit('purgeFinished', { result: 'ok', deleted: report.deleted, kept: report.kept });
     } catch (err) {
+      deps.signals.emit('purgeFinished', { result: 'failed', deleted: 0, kept: 0 });
       if (job.lastAttempt) await next();
       throw err;
     }

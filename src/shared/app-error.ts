@@ -10,6 +10,8 @@ export const errorCodes = {
   /** A wrong one-time code on a rights request; the message says how many attempts remain. */
   CODE_WRONG: 400,
   UNAUTHENTICATED: 401,
+  /** `GET /metrics` without the right bearer token (PARLEY_METRICS_TOKEN). */
+  METRICS_TOKEN_INVALID: 401,
   INVALID_CREDENTIALS: 401,
   TOTP_INVALID: 401,
   /** A TOTP code that was right but already used (replay): wait for the next one. */
@@ -31,6 +33,8 @@ export const errorCodes = {
   /** An E2EE track's chunks come only from the browser of the agent who records the call. */
   NOT_THE_RECORDER: 403,
   NOT_FOUND: 404,
+  /** `GET /metrics` on a node where PARLEY_METRICS_TOKEN is not set: metrics are off. */
+  METRICS_OFF: 404,
   JOIN_LINK_INVALID: 404,
   /** A recording link that is forged, garbled or not of this organisation: one answer for all of them. */
   LINK_INVALID: 404,

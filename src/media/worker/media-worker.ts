@@ -151,6 +151,9 @@ function handle(message: ToWorker): void {
     case 'counts':
       void reply(message.requestId, () => counts());
       return;
+    case 'traffic':
+      void reply(message.requestId, () => server?.traffic() ?? null);
+      return;
     case 'capture-start':
       void reply(message.requestId, () => captureStart(message));
       return;

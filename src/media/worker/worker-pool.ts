@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../../logging/logger.ts';
-import { zeroCounts, type MediaCounts } from '../counters.ts';
+import { zeroCounts, zeroTraffic, type MediaCounts, type MediaTraffic } from '../counters.ts';
 import type { MediaEngine } from '../media-api.ts';
 import type { RtcNetworkOptions } from '../rtc-config.ts';
 import { randomUUID } from 'node:crypto';
@@ -143,6 +143,9 @@ export class WorkerPool implements MediaEngine {
   readonly #log: Logger;
   readonly #deaths: number[];
   readonly #lostListeners: ((callIds: string[]) => void)[] = [];
+  /** Each worker's traffic as last asked, and what exited workers had carried by then: the pool's counters never go back. */
+  readonly #lastTraffic: (MediaTraffic | null)[];
+  readonly #exitedTraffic: MediaTraffic = zeroTraffic();
   #closed = false;
 
   constructor(private readonly options: WorkerPoolOptions) {
@@ -150,6 +153,7 @@ export class WorkerPool implements MediaEngine {
     this.#log = options.logger.child({ module: 'media-workers' });
     this.#workers = Array.from({ length: options.workers }, () => null);
     this.#deaths = Array.from({ length: options.workers }, () => 0);
+    this.#lastTraffic = Array.from({ length: options.workers }, () => null);
     for (let i = 0; i < options.workers; i++) this.#start(i);
   }
 
@@ -266,6 +270,35 @@ export class WorkerPool implements MediaEngine {
     );
   }
 
+  /**
+   * Packets every worker received, lost and forwarded: each live worker is asked (one that does not answer within
+   * 2 s counts with what it said last); exited workers count with what they said last before they went.
+   */
+  async mediaTraffic(): Promise<MediaTraffic> {
+    const total = { ...this.#exitedTraffic };
+    await Promise.all(
+      this.#workers.map(async (w, index) => {
+        if (w && !w.exited) {
+          const asked = (w.request({ type: 'traffic' }) as Promise<MediaTraffic | null>).catch(() => null);
+          const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), 2_000).unref());
+          const answer = await Promise.race([asked, timeout]);
+          if (answer) this.#lastTraffic[index] = answer;
+        }
+        const t = this.#lastTraffic[index];
+        if (!t) return;
+        total.packetsReceived += t.packetsReceived;
+        total.packetsLost += t.packetsLost;
+        total.packetsForwarded += t.packetsForwarded;
+      }),
+    );
+    return total;
+  }
+
+  /** Workers running now (a worker that exited counts again once it has restarted). */
+  get liveWorkers(): number {
+    return this.#workers.filter((w) => w && !w.exited).length;
+  }
+
   onLost(listener: (callIds: string[]) => void): void {
     this.#lostListeners.push(listener);
   }
@@ -311,6 +344,13 @@ export class WorkerPool implements MediaEngine {
     });
     child.on('exit', (code, signal) => {
       const lost = worker.died();
+      const carried = this.#lastTraffic[index];
+      if (carried) {
+        this.#exitedTraffic.packetsReceived += carried.packetsReceived;
+        this.#exitedTraffic.packetsLost += carried.packetsLost;
+        this.#exitedTraffic.packetsForwarded += carried.packetsForwarded;
+        this.#lastTraffic[index] = null;
+      }
       if (this.#closed) return;
       this.#workers[index] = null;
       this.#log.error({ worker: index, code, signal, calls: lost.length }, 'media worker exited; its calls move to another worker');
