@@ -78,6 +78,9 @@ describe('media workers', () => {
     const { agent, customer } = await meet(call);
     const before = pool.workerOf(call.callId)!;
     const pid = pool.pids[before]!;
+    // The packet counters (GET /metrics) count what the worker forwarded, and keep it once the worker is gone.
+    const carried = await pool.mediaTraffic();
+    expect(carried.packetsForwarded).toBeGreaterThan(0);
     process.kill(pid, 'SIGKILL');
     // Each is told why (not a silent drop), on a socket the server then closes.
     for (const p of [agent, customer]) {
@@ -97,6 +100,13 @@ describe('media workers', () => {
     const seconds = (performance.now() - movedAt) / 1000;
     expect(pool.workerOf(call.callId)).not.toBe(before);
     expect(seconds).toBeLessThan(5);
+    // What the clients received since the move, the new worker forwarded; the dead worker's count is still there too.
+    const receivedSinceMove = (['audio', 'video'] as const).reduce(
+      (sum, kind) => sum + customer2.rtc.receivedFrom(call.agentParticipantId, kind) + agent2.rtc.receivedFrom(call.customerId, kind),
+      0,
+    );
+    const after = await pool.mediaTraffic();
+    expect(after.packetsForwarded).toBeGreaterThanOrEqual(carried.packetsForwarded + receivedSinceMove);
     // The dead worker is started again (a new process).
     await waitFor('worker restarted', () => pool.pids[before] !== null && pool.pids[before] !== pid, 10_000);
     for (const p of [agent2, customer2]) await p.close();
