@@ -1,7 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { joinToken } from '../../src/scheduling/join-links.ts';
-import { addUser, createOrgWithAdmin, publishNotice, TEST_PASSWORD, type SignedIn } from '../support/harness.ts';
+import { TEST_PASSWORD, type SignedIn } from '../support/harness.ts';
 import {
   inboundRtp,
   videoQuality,
@@ -13,6 +12,7 @@ import {
   type InboundRtp,
   type ListeningParley,
   type PageWatch,
+  scheduleBrowserCall,
 } from './support.ts';
 
 // Issue 4, "Must show": an agent (console) and a customer (join link) in two contexts of one Chromium with fake
@@ -68,32 +68,21 @@ describe('a live call in Chromium: lobby, audio/video both ways, screen share, c
 
   beforeAll(async () => {
     server = await startListeningParley();
-    admin = await createOrgWithAdmin(server, ORG);
-    agent = await addUser(server, admin, 'agent');
-    await publishNotice(admin);
-    const ct = await admin.client.post('/api/call-types', {
-      name: 'Beratung',
-      purposes: [
-        { purpose: 'call_delivery', basis: 'contract' },
-        { purpose: 'recording', basis: 'consent' },
-      ],
-      recordingMode: 'consent',
-      lobbyEnabled: true,
-      retention: { callMetadataDays: 30, chatDays: 0, recordingsDays: 30, consentDays: 365 },
-    });
-    expect(ct.status, ct.raw).toBe(201);
-    const call = await agent.client.post('/api/calls', {
-      callTypeId: ct.body.id,
-      startsAt: new Date(server.clock.now().getTime() + 10 * 60_000).toISOString(),
-      durationMinutes: 30,
+    ({ admin, agent, callId, customerId, token } = await scheduleBrowserCall(server, {
+      orgName: ORG,
       customer: CUSTOMER,
       locale: 'en',
-    });
-    expect(call.status, call.raw).toBe(201);
-    callId = call.body.id;
-    const customer = call.body.participants.find((p: { kind: string }) => p.kind === 'customer');
-    customerId = customer.id;
-    token = joinToken(server.parley.deps, customer.id, callId);
+      callType: {
+        name: 'Beratung',
+        purposes: [
+          { purpose: 'call_delivery', basis: 'contract' },
+          { purpose: 'recording', basis: 'consent' },
+        ],
+        recordingMode: 'consent',
+        lobbyEnabled: true,
+        retention: { callMetadataDays: 30, chatDays: 0, recordingsDays: 30, consentDays: 365 },
+      },
+    }));
     browser = await launchChromiumWithFakeMedia();
   });
 

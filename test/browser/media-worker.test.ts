@@ -1,10 +1,9 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerPool } from '../../src/media/worker/worker-pool.ts';
-import { joinToken } from '../../src/scheduling/join-links.ts';
-import { addUser, createOrgWithAdmin, publishNotice, TEST_PASSWORD, type SignedIn } from '../support/harness.ts';
+import { TEST_PASSWORD, type SignedIn } from '../support/harness.ts';
 import { germanTextProblems } from '../support/language-check.ts';
-import { inboundRtp, launchChromiumWithFakeMedia, RECORD_PEER_CONNECTIONS, startListeningParley, watchPage, type ListeningParley } from './support.ts';
+import { inboundRtp, launchChromiumWithFakeMedia, RECORD_PEER_CONNECTIONS, startListeningParley, watchPage, type ListeningParley, scheduleBrowserCall } from './support.ts';
 
 // Issue 13: a media worker that dies loses no call, in Chromium. The agent (console) and the customer (join link) are
 // in a call whose media runs in one of the default media workers; that worker is killed (SIGKILL). Both pages say
@@ -23,22 +22,11 @@ describe('a media worker killed under a live call in Chromium', () => {
 
   beforeAll(async () => {
     server = await startListeningParley();
-    const admin = await createOrgWithAdmin(server, 'Musterbank AG');
-    agent = await addUser(server, admin, 'agent');
-    await publishNotice(admin);
-    const ct = await admin.client.post('/api/call-types', { name: 'Beratung', purposes: [{ purpose: 'call_delivery', basis: 'contract' }], lobbyEnabled: true });
-    expect(ct.status, ct.raw).toBe(201);
-    const call = await agent.client.post('/api/calls', {
-      callTypeId: ct.body.id,
-      startsAt: new Date(server.clock.now().getTime() + 10 * 60_000).toISOString(),
-      durationMinutes: 30,
+    ({ agent, callId, token } = await scheduleBrowserCall(server, {
+      orgName: 'Musterbank AG',
       customer: { displayName: 'Karla Kundin', email: 'karla@example.test' },
       locale: 'de',
-    });
-    expect(call.status, call.raw).toBe(201);
-    callId = call.body.id;
-    const customer = call.body.participants.find((p: { kind: string }) => p.kind === 'customer');
-    token = joinToken(server.parley.deps, customer.id, callId);
+    }));
     browser = await launchChromiumWithFakeMedia();
   });
 

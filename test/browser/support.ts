@@ -8,7 +8,8 @@ import { loadConfig } from '../../src/config/load.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { buildParley, WEB_ROOT, type Parley } from '../../src/main.ts';
 import { currentCode } from '../../src/accounts/totp.ts';
-import { ApiClient, TEST_PASSWORD, TestClock, type SignedIn, type TestParley } from '../support/harness.ts';
+import { joinToken } from '../../src/scheduling/join-links.ts';
+import { addUser, ApiClient, createOrgWithAdmin, publishNotice, TEST_PASSWORD, TestClock, type SignedIn, type TestParley } from '../support/harness.ts';
 
 /** Debian's Chromium (scripts/test.mjs installs it when missing). */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -183,6 +184,50 @@ export async function startListeningParley(options: { env?: Record<string, strin
       },
     };
   }
+}
+
+export interface CallInBrowserParley {
+  readonly admin: SignedIn;
+  readonly agent: SignedIn;
+  readonly callId: string;
+  readonly customerId: string;
+  /** The customer's join token (the join link is `<origin>/join/<token>`). */
+  readonly token: string;
+}
+
+/**
+ * What a browser call test starts from: an organisation (`orgName`) with an admin, an agent and a published notice,
+ * one call type (`callType`, the body of POST /api/call-types; default: contract basis, with a lobby) and a call of
+ * it the agent schedules 10 minutes ahead for `customer`, in `locale`.
+ */
+export async function scheduleBrowserCall(
+  server: ListeningParley,
+  options: {
+    readonly orgName: string;
+    readonly customer: { readonly displayName: string; readonly email: string };
+    readonly locale: 'en' | 'de';
+    readonly callType?: Record<string, unknown>;
+  },
+): Promise<CallInBrowserParley> {
+  const admin = await createOrgWithAdmin(server, options.orgName);
+  const agent = await addUser(server, admin, 'agent');
+  await publishNotice(admin);
+  const ct = await admin.client.post(
+    '/api/call-types',
+    options.callType ?? { name: 'Beratung', purposes: [{ purpose: 'call_delivery', basis: 'contract' }], lobbyEnabled: true },
+  );
+  if (ct.status !== 201) throw new Error(`the call type was refused: ${ct.raw}`);
+  const call = await agent.client.post('/api/calls', {
+    callTypeId: ct.body.id,
+    startsAt: new Date(server.clock.now().getTime() + 10 * 60_000).toISOString(),
+    durationMinutes: 30,
+    customer: options.customer,
+    locale: options.locale,
+  });
+  if (call.status !== 201) throw new Error(`the call was refused: ${call.raw}`);
+  const callId: string = call.body.id;
+  const customerId: string = call.body.participants.find((p: { kind: string }) => p.kind === 'customer').id;
+  return { admin, agent, callId, customerId, token: joinToken(server.parley.deps, customerId, callId) };
 }
 
 export interface ListeningParley extends TestParley {

@@ -3,9 +3,8 @@ import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { joinToken } from '../../src/scheduling/join-links.ts';
-import { addUser, createOrgWithAdmin, publishNotice, TEST_PASSWORD, type SignedIn } from '../support/harness.ts';
-import { inboundRtp, launchChromiumWithFakeMedia, RECORD_PEER_CONNECTIONS, startListeningParley, watchPage, type InboundRtp, type ListeningParley, type PageWatch } from './support.ts';
+import { TEST_PASSWORD, type SignedIn } from '../support/harness.ts';
+import { inboundRtp, launchChromiumWithFakeMedia, RECORD_PEER_CONNECTIONS, startListeningParley, watchPage, type InboundRtp, type ListeningParley, type PageWatch, scheduleBrowserCall } from './support.ts';
 
 // Issue 4, "Must show": a call through a real TURN server. Debian's coturn runs on 127.0.0.1 with the TURN REST
 // shared secret; both browsers are forced to relay-only ICE, so media can only flow through the relay, with the
@@ -148,21 +147,8 @@ async function parleyWithCall(turn: Coturn, secret: string): Promise<{ server: L
   const server = await startListeningParley({
     env: { PARLEY_TURN_URLS: `turn:127.0.0.1:${turn.port}?transport=udp`, PARLEY_TURN_SECRET: secret, PARLEY_RTC_ANNOUNCED_IP: '127.0.0.1' },
   });
-  const admin = await createOrgWithAdmin(server, ORG);
-  const agent = await addUser(server, admin, 'agent');
-  await publishNotice(admin);
-  const ct = await admin.client.post('/api/call-types', { name: 'Beratung', purposes: [{ purpose: 'call_delivery', basis: 'contract' }], lobbyEnabled: true });
-  expect(ct.status, ct.raw).toBe(201);
-  const call = await agent.client.post('/api/calls', {
-    callTypeId: ct.body.id,
-    startsAt: new Date(server.clock.now().getTime() + 10 * 60_000).toISOString(),
-    durationMinutes: 30,
-    customer: CUSTOMER,
-    locale: 'en',
-  });
-  expect(call.status, call.raw).toBe(201);
-  const customer = call.body.participants.find((p: { kind: string }) => p.kind === 'customer');
-  return { server, agent, callId: call.body.id, token: joinToken(server.parley.deps, customer.id, call.body.id) };
+  const { agent, callId, token } = await scheduleBrowserCall(server, { orgName: ORG, customer: CUSTOMER, locale: 'en' });
+  return { server, agent, callId, token };
 }
 
 describe('a live call through a real TURN server (coturn), relay-only', () => {
