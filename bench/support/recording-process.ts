@@ -102,16 +102,13 @@ const cpuMicros = (u: NodeJS.CpuUsage) => u.user + u.system;
 
 function sample(): RecordingSample {
   const cpu = process.cpuUsage();
-  let packetsIn = 0;
-  let packetsHandedOut = 0;
-  for (const peer of publishers) for (const p of peer.publications) packetsIn += p.packetsReceived;
-  for (const peer of subscribers) for (const s of peer.subscriptions) packetsHandedOut += s.packetsForwarded;
+  const traffic = server.traffic();
   return {
     at: performance.timeOrigin + performance.now(),
     userMicros: cpu.user,
     systemMicros: cpu.system,
-    packetsIn,
-    packetsHandedOut,
+    packetsIn: traffic.packetsReceived,
+    packetsHandedOut: traffic.packetsForwarded,
     capturedPackets: totals.capturedPackets + recorders.reduce((sum, r) => sum + r.capture.packets, 0),
     webmBytes: totals.webmBytes,
     ciphertextBytes: totals.ciphertextBytes,

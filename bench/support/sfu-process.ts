@@ -54,21 +54,17 @@ const roomOf = new Map<string, Room>();
 
 function sample(): SfuSample {
   const cpu = process.cpuUsage();
-  let packetsIn = 0;
-  let packetsHandedOut = 0;
-  let publications = 0;
-  let subscriptions = 0;
-  for (const peer of [...rooms.values()].flatMap((r) => r.peers)) {
-    for (const p of peer.publications) {
-      packetsIn += p.packetsReceived;
-      publications++;
-    }
-    for (const s of peer.subscriptions) {
-      packetsHandedOut += s.packetsForwarded;
-      subscriptions++;
-    }
-  }
-  return { at: performance.timeOrigin + performance.now(), userMicros: cpu.user, systemMicros: cpu.system, packetsIn, packetsHandedOut, publications, subscriptions };
+  const traffic = server.traffic();
+  const counts = server.counts();
+  return {
+    at: performance.timeOrigin + performance.now(),
+    userMicros: cpu.user,
+    systemMicros: cpu.system,
+    packetsIn: traffic.packetsReceived,
+    packetsHandedOut: traffic.packetsForwarded,
+    publications: counts.publications,
+    subscriptions: counts.subscriptions,
+  };
 }
 
 /** A participant joining, as signalling adds one once admitted: its offers go to the parent, which answers. */
