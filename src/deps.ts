@@ -6,6 +6,7 @@ import type { Logger } from './logging/logger.ts';
 import type { Clock } from './shared/clock.ts';
 import type { BlobStore } from './storage/blob-store.ts';
 import type { ParleySignals } from './shared/signals.ts';
+import type { Redis } from 'ioredis';
 
 /**
  * What the composition root (main.ts) builds once and hands to every capability. Nothing here is a
@@ -23,4 +24,8 @@ export interface Deps {
   readonly blobs: BlobStore;
   /** In-process notifications between capabilities (after commit, ids only). */
   readonly signals: ParleySignals;
+  /** This node's id in a cluster (PARLEY_REDIS_URL); null on a single node. Written on the recordings it writes. */
+  readonly nodeId: string | null;
+  /** Cluster mode: the Redis every node shares (rate limits count there); null on a single node. */
+  readonly redis: Redis | null;
 }

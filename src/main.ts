@@ -46,6 +46,9 @@ import { webhookRoutes } from './webhooks/routes.ts';
 import { documentRoutes } from './documents/routes.ts';
 import { breachRoutes } from './breaches/routes.ts';
 import { createMetrics } from './metrics/metrics.ts';
+import { ClusterNode, newNodeId, type ClusterTimings } from './cluster/cluster-node.ts';
+import { ClusterCalls, type ClusterCallsOptions } from './cluster/cluster-calls.ts';
+import { availableParallelism, loadavg } from 'node:os';
 import { metricsRoutes } from './metrics/routes.ts';
 
 /** Every capability's HTTP routes, in one list: adding a capability adds a line here. */
@@ -62,6 +65,13 @@ export interface Parley {
   /** Live calls: signalling sockets; their media in this process (MediaServer) or in media workers (WorkerPool). */
   readonly calls: CallHub;
   readonly media: MediaEngine;
+  /** Cluster mode (PARLEY_REDIS_URL): this node's placement, bridge and recovery; null on a single node. */
+  readonly cluster: ClusterCalls | null;
+  /**
+   * Cluster mode, on SIGTERM: takes no new calls, lets the running ones go on until they end or `timeoutMs` passed,
+   * then hands them over (their participants reconnect to another node). Resolves when nothing is hosted here.
+   */
+  drain(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -79,6 +89,8 @@ export interface BuildOptions {
     /** Media worker processes, instead of the configured number (PARLEY_MEDIA_WORKERS); 0: media in this process. */
     readonly mediaWorkers?: number;
   };
+  /** Cluster timings (registration, recovery); tests shorten them. */
+  readonly cluster?: ClusterTimings & ClusterCallsOptions;
 }
 
 /** Opens the database and key store, ready for commands that need no HTTP server (migrate, audit verify). */
@@ -99,19 +111,33 @@ export function buildCore(config: Config, options: BuildOptions = {}) {
     audit: createAuditLog({ clock }),
     blobs: options.blobs ?? openBlobStore(config),
     signals: new ParleySignals((err) => logger.error({ err }, 'signal listener failed')),
+    nodeId: config.cluster ? newNodeId() : null,
+    redis: null,
   };
   return { deps, database };
 }
 
 /** The composition root: config in, a migrated database and a ready (not yet listening) HTTP app out. */
 export async function buildParley(config: Config, options: BuildOptions = {}): Promise<Parley> {
-  const { deps, database } = buildCore(config, options);
+  const core = buildCore(config, options);
+  const { database } = core;
+  // Cluster mode: this node registers with the others in Redis before it takes anything on.
+  const node = config.cluster && core.deps.nodeId ? new ClusterNode(core.deps.nodeId, config.cluster.redisUrl, core.deps.logger, options.cluster) : null;
+  const deps: Deps = node ? { ...core.deps, redis: node.redis } : core.deps;
+  let cluster: ClusterCalls | null = null;
   try {
     const { applied } = await migrateToLatest(database);
     if (applied.length > 0) deps.logger.info({ applied }, 'database migrated');
-    // Recordings a crash interrupted are finalised as `incomplete` before any new call starts (issue 5).
-    const recovered = await recoverRecordings(deps);
-    if (recovered.tracks > 0) deps.logger.warn(recovered, 'recordings interrupted by a crash were recovered');
+    if (node) {
+      await node.start();
+      cluster = new ClusterCalls(deps, node, options.cluster);
+      // What dead nodes were recording (never what a live node still writes) is recovered by one node at a time.
+      await cluster.recover();
+    } else {
+      // Recordings a crash interrupted are finalised as `incomplete` before any new call starts (issue 5).
+      const recovered = await recoverRecordings(deps);
+      if (recovered.tracks > 0) deps.logger.warn(recovered, 'recordings interrupted by a crash were recovered');
+    }
     // Live calls hold state (sockets, rooms), so their routes get the instance built here.
     const { negotiationTimeoutMs, mediaWorkers = config.media.workers, ...hubOptions } = options.calls ?? {};
     const media: MediaEngine =
@@ -134,7 +160,15 @@ export async function buildParley(config: Config, options: BuildOptions = {}): P
     const e2eeUploads = new E2eeUploads(deps.db);
     // A call's captures run beside its tracks: in the media worker that holds them, or in this process.
     const captures = media instanceof WorkerPool ? (callId: string) => media.captureHost(callId) : undefined;
-    const calls = new CallHub(deps, { ...hubOptions, media, e2eeUploads, ...(captures ? { captures } : {}) });
+    const calls = new CallHub(deps, { ...hubOptions, media, e2eeUploads, ...(captures ? { captures } : {}), ...(cluster ? { placement: cluster } : {}) });
+    if (cluster && node) {
+      cluster.attach(calls);
+      const cores = availableParallelism();
+      node.reportLoad(() => {
+        const c = calls.counts();
+        return { mediaWorkers: Math.max(1, mediaWorkers), calls: c.calls, participants: c.participants, cpu: Math.round((loadavg()[0]! / cores) * 100) / 100 };
+      });
+    }
     const metrics = createMetrics(deps, {
       liveCounts: () => calls.counts(),
       mediaTraffic: () => media.mediaTraffic(),
@@ -166,7 +200,20 @@ export async function buildParley(config: Config, options: BuildOptions = {}): P
       jobs,
       calls,
       media,
+      cluster,
+      async drain(timeoutMs) {
+        if (!cluster || !node) return;
+        await node.drain();
+        const log = deps.logger.child({ module: 'cluster' });
+        log.info({ calls: calls.counts().calls, timeoutMs }, 'draining: no new calls here; running calls go on');
+        const deadline = Date.now() + timeoutMs;
+        while (calls.counts().calls > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+        const moved = await calls.handOver();
+        if (moved > 0) log.warn({ moved }, 'drain timeout: the calls still running were handed over to other nodes');
+        await calls.settled();
+      },
       async close() {
+        cluster?.close();
         calls.close();
         // The last attendance and quality rows of open calls are written as they close: let them land before the
         // database goes away.
@@ -176,11 +223,14 @@ export async function buildParley(config: Config, options: BuildOptions = {}): P
         await app.close();
         mailTransport.close();
         await deps.blobs.close();
+        await node?.close();
         await database.close();
         metrics.clear();
       },
     };
   } catch (err) {
+    cluster?.close();
+    await node?.close();
     await database.close();
     throw err;
   }

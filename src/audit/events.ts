@@ -95,6 +95,11 @@ export const auditEventSchema = z.discriminatedUnion('type', [
     type: z.literal('recording.stopped'),
     data: z.strictObject({ recordingId: id, callId: id, reason: z.enum(['agent', 'call_ended', 'shutdown', 'crash', 'failed']) }),
   }),
+  /** Cluster mode: the node the call moved to (its node died or was drained) goes on with the running recording. */
+  z.strictObject({
+    type: z.literal('recording.resumed'),
+    data: z.strictObject({ recordingId: id, callId: id }),
+  }),
   /** Capture failed (G55): the agent was alerted; `reason` is a fixed code, never media or names. */
   z.strictObject({
     type: z.literal('recording.failed'),

@@ -97,15 +97,20 @@ async function start(): Promise<number> {
     throw e;
   }
   // The retention purge runs at start and then every PARLEY_PURGE_INTERVAL_HOURS (one queued job at a time).
-  await ensurePurgeScheduled(deps);
+  // In a cluster one node at a time checks the schedule, so two nodes starting together never queue two purges.
+  if (parley.cluster) await parley.cluster.node.once('purge-schedule', 60_000, async () => void (await ensurePurgeScheduled(deps)));
+  else await ensurePurgeScheduled(deps);
   parley.jobs.start();
   printBanner(config, firstRun);
+  if (parley.cluster) out(`  Cluster: this is node ${parley.cluster.node.id}; calls are placed on the least loaded node (Redis)\n`);
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     deps.logger.info({ signal }, 'stopping');
+    // A node of a cluster leaves gently on SIGTERM: its calls finish here or move to another node first.
+    if (signal === 'SIGTERM' && config.cluster) await parley.drain(config.cluster.drainTimeoutSeconds * 1000);
     await parley.close();
     process.exit(0);
   };

@@ -57,6 +57,8 @@ export interface Config {
   readonly timeZone: string;
   /** Media worker processes (0: the media runs in the API process). */
   readonly media: { readonly workers: number };
+  /** Cluster mode (PARLEY_REDIS_URL): undefined for the embedded single node. */
+  readonly cluster: { readonly redisUrl: string; readonly drainTimeoutSeconds: number } | undefined;
   readonly rtc: {
     /** Replaces the address of every host candidate the media server announces (1:1 NAT). */
     readonly announcedIp: string | undefined;
@@ -154,6 +156,17 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     if (missing.length > 0) throw new ConfigError(missing.map((n) => `${n}: required with PARLEY_BLOB_STORE=s3`));
   }
 
+  if (raw.PARLEY_REDIS_URL !== undefined) {
+    const problems: string[] = [];
+    if (!(raw.PARLEY_DATABASE_URL ?? '').match(/^postgres(ql)?:/)) {
+      problems.push('PARLEY_DATABASE_URL: a cluster (PARLEY_REDIS_URL) needs PostgreSQL that every node reaches (postgres://…); SQLite is one file on one machine');
+    }
+    if (raw.PARLEY_BLOB_STORE !== 's3') {
+      problems.push('PARLEY_BLOB_STORE: a cluster (PARLEY_REDIS_URL) needs the S3 store (PARLEY_BLOB_STORE=s3) so that every node reads every recording; the local store is one directory on one machine');
+    }
+    if (problems.length > 0) throw new ConfigError(problems);
+  }
+
   const dataDir = path.resolve(raw.PARLEY_DATA_DIR);
   const publicUrl = (raw.PARLEY_PUBLIC_URL ?? `http://localhost:${raw.PARLEY_PORT}`).replace(/\/+$/, '');
   const dbUrl = raw.PARLEY_DATABASE_URL ?? `sqlite:${path.join(dataDir, 'parley.db')}`;
@@ -205,6 +218,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     webhooks: { allowedNetworks: raw.PARLEY_WEBHOOK_ALLOWED_NETWORKS },
     timeZone: raw.PARLEY_TIME_ZONE,
     media: { workers: mediaWorkers },
+    cluster: raw.PARLEY_REDIS_URL !== undefined ? { redisUrl: raw.PARLEY_REDIS_URL, drainTimeoutSeconds: raw.PARLEY_DRAIN_TIMEOUT_SECONDS } : undefined,
     rtc: {
       announcedIp: raw.PARLEY_RTC_ANNOUNCED_IP,
       portRange: raw.PARLEY_RTC_PORT_MIN !== undefined && raw.PARLEY_RTC_PORT_MAX !== undefined ? [raw.PARLEY_RTC_PORT_MIN, raw.PARLEY_RTC_PORT_MAX] : undefined,

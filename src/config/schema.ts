@@ -263,6 +263,16 @@ export const settings = {
     doc: 'Turns on `GET /metrics` (Prometheus format) for a scraper that sends `Authorization: Bearer <token>`. Without it, /metrics answers 404. Never logged.',
     default: '(off)',
   },
+  PARLEY_REDIS_URL: {
+    schema: z.string().regex(/^rediss?:\/\/[^\s]+$/, 'expected redis://host:6379 or rediss://user:password@host:6380').optional(),
+    doc: 'Cluster mode: several Parley nodes share this Redis as registry and message bus (placement of calls, the signalling bridge, cluster-wide signals and rate limits). Needs PostgreSQL (PARLEY_DATABASE_URL) and PARLEY_BLOB_STORE=s3. Without it Parley runs as one node. Never logged.',
+    default: '(one node)',
+  },
+  PARLEY_DRAIN_TIMEOUT_SECONDS: {
+    schema: positiveInt('a whole number of seconds').default(600),
+    doc: 'Cluster mode: after SIGTERM a node takes no new calls and lets its running calls go on for at most this long; then their participants are moved to another node and the node exits.',
+    default: '600',
+  },
   PARLEY_CONFIG_FILE: {
     schema: z.string().min(1).optional(),
     doc: 'Optional JSON file with any of these settings as keys; environment variables win over it.',

@@ -15,6 +15,7 @@ import * as m0012 from './migrations/0012-e2ee-recording.ts';
 import * as m0013 from './migrations/0013-staff-recording-and-processor.ts';
 import * as m0014 from './migrations/0014-totp-recovery-codes.ts';
 import * as m0015 from './migrations/0015-mail-subjects.ts';
+import * as m0016 from './migrations/0016-cluster-nodes.ts';
 
 interface DialectMigration {
   up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void>;
@@ -37,6 +38,7 @@ const migrations: Record<string, DialectMigration> = {
   '0013-staff-recording-and-processor': m0013,
   '0014-totp-recovery-codes': m0014,
   '0015-mail-subjects': m0015,
+  '0016-cluster-nodes': m0016,
 };
 
 class StaticProvider implements MigrationProvider {

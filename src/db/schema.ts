@@ -374,6 +374,8 @@ export interface RecordingsTable {
   /** Legal-obligation recordings (migration 0007): not deletable before this date (G56), and the authority's extension. */
   retain_until: Generated<string | null>;
   extension_reference: Generated<string | null>;
+  /** Cluster mode (migration 0016): the node whose live call writes this recording; null on a single node. */
+  node_id: Generated<string | null>;
 }
 
 export interface LegalHoldsTable {
@@ -465,6 +467,8 @@ export interface RecordingTracksTable {
   data_category: string;
   /** Recorded in the agent's browser (E2EE calls): JSON {v, keyId, epk}; null for server-side capture. */
   e2ee_envelope: string | null;
+  /** Cluster mode (migration 0016): the node writing this track while it is `recording`; null on a single node. */
+  node_id: Generated<string | null>;
 }
 
 /** An organisation's recording key pair for E2EE calls (migration 0012). */

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import fastifyCookie from '@fastify/cookie';
@@ -126,7 +126,14 @@ export async function buildHttpApp(deps: Deps, options: HttpAppOptions): Promise
       return typeof v === 'string' ? v : undefined;
     },
   });
-  await app.register(fastifyRateLimit, { global: false });
+  // Counted per keyed hash of the client address, never the address itself (G24); in a cluster, in the Redis every
+  // node shares, so that a limit holds whichever node a request reaches.
+  const rateKey = deps.keys.deriveKey('http-rate-limit');
+  await app.register(fastifyRateLimit, {
+    global: false,
+    keyGenerator: (request) => createHmac('sha256', rateKey).update(request.ip).digest('base64url'),
+    ...(deps.redis ? { redis: deps.redis, nameSpace: 'parley:rl-http:' } : {}),
+  });
   // WebSocket routes (call signalling). Frames above 64 kB are refused by the signalling layer with an error
   // message first; this hard cap (where ws closes with 1009 on its own) only bounds what one frame may buffer.
   await app.register(fastifyWebsocket, { options: { maxPayload: 2 * 1024 * 1024 } });

@@ -86,6 +86,8 @@ interface Active {
   failed: boolean;
   /** Resolves once the recording's row has committed: every track opens only after it (finding 1 of issue 12). */
   readonly persisted: Promise<PersistedRecording>;
+  /** Cluster mode: taken over from another node; customers' earlier answers come from the ledger. */
+  readonly adopted?: boolean;
 }
 
 export interface CallRecordingOptions {
@@ -103,6 +105,8 @@ export interface CallRecordingOptions {
   readonly e2eeLastChunkMs?: number | undefined;
   /** Where captures run: beside the call's tracks (this process, or the call's media worker). */
   readonly captures: CaptureHost;
+  /** Cluster mode: claims the call's recording another node was writing, if there is one (recording-row.ts). */
+  readonly adopt?: ((callId: string) => Promise<{ id: string; startedAt: string; mode: 'consent' | 'legal_obligation' } | null>) | undefined;
 }
 
 const texts = {
@@ -136,6 +140,8 @@ export class CallRecording {
   #active: Active | null = null;
   #chain: Promise<void> = Promise.resolve();
   #closed = false;
+  /** Cluster mode: looking for a recording of this call that another node was writing, to go on with it. */
+  #adopting = false;
 
   constructor(
     private readonly deps: Pick<Deps, 'db' | 'keys' | 'clock' | 'audit' | 'blobs'>,
@@ -144,6 +150,7 @@ export class CallRecording {
     private readonly options: CallRecordingOptions,
   ) {
     this.#log = options.logger.child({ module: 'recording' });
+    if (options.adopt) this.#adopt(options.adopt);
   }
 
   get active(): boolean {
@@ -181,18 +188,20 @@ export class CallRecording {
   joined(participant: RecordingParticipant): void {
     if (this.#closed) return;
     if (this.options.e2ee && this.#active && participant.kind === 'agent') this.#recorderRejoined(participant.id);
-    if (participant.kind === 'agent' && this.facts.mode === 'legal_obligation' && !this.#active) {
+    if (participant.kind === 'agent' && this.facts.mode === 'legal_obligation' && !this.#active && !this.#adopting) {
       this.#start({ type: 'system' });
       return;
     }
-    if (this.#active && participant.admitted) this.#include(participant);
+    if (this.#active?.adopted && participant.kind === 'customer' && participant.admitted) void this.#run('include adopted', () => this.#includeAdopted(participant));
+    else if (this.#active && participant.admitted) this.#include(participant);
     else this.#send(participant);
   }
 
   /** A customer was let in from the lobby: if recording runs, they are asked before anything of them is captured (G18). */
   admitted(participant: RecordingParticipant): void {
     if (this.#closed) return;
-    if (this.#active) this.#include(participant);
+    if (this.#active?.adopted && participant.kind === 'customer') void this.#run('include adopted', () => this.#includeAdopted(participant));
+    else if (this.#active) this.#include(participant);
     else this.#send(participant);
   }
 
@@ -276,6 +285,70 @@ export class CallRecording {
     if (this.#active) this.#stop(reason, reason, null);
     this.#closed = true;
     return this.#chain;
+  }
+
+  /**
+   * Cluster mode: this node gives the call up (it is drained) while the call goes on elsewhere. Every capture ends
+   * (`shutdown`: what it wrote is finalised as usual) but the recording itself stays `recording`, for the node the
+   * call moves to: it adopts the row and records on in new tracks. Nothing more is captured here.
+   */
+  handOver(): Promise<void> {
+    if (this.#closed) return this.#chain;
+    for (const [id, person] of this.#people) this.#endCaptures(id, person, 'shutdown');
+    this.#closed = true;
+    if (this.#active) this.#log.info({ recordingId: this.#active.recordingId }, 'recording handed over to the next node');
+    return this.#chain;
+  }
+
+  /**
+   * Cluster mode: the call came to this node from another one (it died, or was drained). A recording of the call that
+   * is still `recording` goes on here: this node claims it with one conditional update (the node recovering a dead
+   * node's work finalises only what nobody claimed), and everyone present is brought in as at a start, so a customer
+   * whose consent is in the ledger is captured again at once and the others are asked. With nothing to adopt, a
+   * legal-obligation call starts recording with its agent as usual.
+   */
+  #adopt(adopt: (callId: string) => Promise<{ id: string; startedAt: string; mode: Active['mode'] } | null>): void {
+    this.#adopting = true;
+    void this.#run('recording.adopted', async () => {
+      try {
+        const row = await adopt(this.facts.callId);
+        if (this.#closed || this.#active) return;
+        if (row) {
+          this.#active = { recordingId: row.id, startedAt: row.startedAt, mode: row.mode, failed: false, persisted: Promise.resolve(row as unknown as PersistedRecording), adopted: true };
+          this.#log.info({ recordingId: row.id }, 'recording adopted from another node');
+          for (const participant of this.host.participants()) {
+            if (participant.kind === 'customer' && participant.admitted) await this.#includeAdopted(participant);
+            else if (participant.kind === 'agent') this.#include(participant);
+            else this.#send(participant);
+          }
+          return;
+        }
+      } finally {
+        this.#adopting = false;
+      }
+      const agent = [...this.host.participants()].find((p) => p.kind === 'agent');
+      if (agent && this.facts.mode === 'legal_obligation' && !this.#active && !this.#closed) this.#start({ type: 'system' });
+    });
+  }
+
+  /**
+   * A customer present when a recording is adopted: what they decided on the other node is in the ledger. Someone
+   * who declined or withdrew is not asked again in this recording; a consent given under the current notice counts.
+   */
+  async #includeAdopted(participant: RecordingParticipant): Promise<void> {
+    const active = this.#active;
+    if (!active) return;
+    if (active.mode === 'consent') {
+      const latest = (await currentConsents(this.deps.db, this.facts.orgId, participant.id)).get('recording');
+      if (this.#active !== active) return;
+      if (latest?.action === 'withdrawn' || latest?.action === 'declined') {
+        const person = this.#person(participant.id);
+        person.state = latest.action;
+        this.#send(participant);
+        return;
+      }
+    }
+    this.#include(participant);
   }
 
   // ----- starting and stopping ------------------------------------------------------------------------------

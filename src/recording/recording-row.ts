@@ -31,7 +31,7 @@ export interface NewRecording {
 
 /** Writes the recording's row, its audit event and webhook in one transaction; resolves once that has committed. */
 export async function insertRecording(
-  deps: Pick<Deps, 'db' | 'clock' | 'audit'>,
+  deps: Pick<Deps, 'db' | 'clock' | 'audit'> & Partial<Pick<Deps, 'nodeId'>>,
   recording: NewRecording,
   actor: AuditActor,
 ): Promise<PersistedRecording> {
@@ -57,6 +57,7 @@ export async function insertRecording(
         expires_at: iso(addDays(recording.startedAt, recording.recordingsDays)),
         // Legal obligation (G56): not deletable before the call type's period from the start, whatever happens later.
         retain_until: recording.mode === 'legal_obligation' ? iso(addDays(recording.startedAt, recording.recordingsDays)) : null,
+        node_id: deps.nodeId ?? null,
         ...tagged('recordings'),
       })
       .execute();
@@ -65,4 +66,38 @@ export async function insertRecording(
     await emitWebhook(tx, deps, recording.orgId, { type: 'recording.started', data });
   });
   return { id: recording.id } as PersistedRecording;
+}
+
+/**
+ * Cluster mode: a recording of the call that is still `recording` becomes this node's (issue 14). One conditional
+ * update decides it, so the node recovering a dead node's work (which finalises only rows still naming the dead node)
+ * and this one never both take it. Null when there is none, or it was finalised first.
+ */
+export async function adoptRecording(
+  deps: Pick<Deps, 'db' | 'clock' | 'audit'>,
+  nodeId: string,
+  orgId: OrgId,
+  callId: string,
+): Promise<{ id: string; startedAt: string; mode: 'consent' | 'legal_obligation' } | null> {
+  return deps.db.transaction().execute(async (tx) => {
+    const row = await tx
+      .selectFrom('recordings')
+      .select(['id', 'started_at', 'mode', 'node_id'])
+      .where('org_id', '=', orgId)
+      .where('call_id', '=', callId)
+      .where('status', '=', 'recording')
+      .orderBy('started_at', 'desc')
+      .executeTakeFirst();
+    if (!row || row.node_id === nodeId) return null;
+    const claimed = await tx
+      .updateTable('recordings')
+      .set({ node_id: nodeId })
+      .where('id', '=', row.id)
+      .where('status', '=', 'recording')
+      .where((eb) => (row.node_id === null ? eb('node_id', 'is', null) : eb('node_id', '=', row.node_id)))
+      .executeTakeFirst();
+    if (Number(claimed.numUpdatedRows) !== 1) return null;
+    await deps.audit.append(tx, orgId, { type: 'system' }, { type: 'recording.resumed', data: { recordingId: row.id, callId } });
+    return { id: row.id, startedAt: row.started_at, mode: row.mode as 'consent' | 'legal_obligation' };
+  });
 }

@@ -17,7 +17,7 @@ export type TrackSource = 'camera' | 'screen';
 export type TrackBasis = 'consent' | 'legal_obligation' | 'legitimate_interest';
 export type TrackEndReason = 'stopped' | 'withdrawn' | 'left' | 'sources_changed' | 'call_ended' | 'shutdown' | 'crash' | 'failed';
 
-type TrackDeps = Pick<Deps, 'db' | 'keys' | 'clock' | 'audit' | 'blobs'>;
+type TrackDeps = Pick<Deps, 'db' | 'keys' | 'clock' | 'audit' | 'blobs'> & Partial<Pick<Deps, 'nodeId'>>;
 
 /** Where a track's blob lives while it is written, and once finalised. */
 export const liveBlobKey = (orgId: string, recordingId: string, trackId: string) => `${orgId}/recordings/${recordingId}/${trackId}-live.pblob`;
@@ -107,6 +107,7 @@ export async function openTrackRow(deps: TrackDeps, input: OpenTrackInput): Prom
         erased_at: null,
         // '' = E2EE, envelope not received yet (a track that never got one holds no chunk and is dropped as empty).
         e2ee_envelope: input.e2ee ? '' : null,
+        node_id: deps.nodeId ?? null,
         created_at: iso(now),
         expires_at: iso(addDays(now, input.recordingsDays)),
         ...tagged('recording_tracks'),

@@ -1,4 +1,5 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { RouteModule } from '../http/app.ts';
@@ -49,9 +50,10 @@ import { previewErasureForRequest } from './erasure.ts';
 import { eraseInputSchema, erasurePreviewSchema } from './erasure.schema.ts';
 
 /**
- * Sliding-window counters kept in memory, keyed by keyed hashes of the client address and of the requester's
- * email: no full IP address is stored anywhere (G24). Lost on restart, which only resets the windows. Bounded:
- * past MAX_KEYS the oldest keys are dropped.
+ * Sliding-window counters keyed by keyed hashes of the client address and of the requester's email: no full IP
+ * address is stored anywhere (G24). On a single node they are kept in memory (lost on restart, which only resets the
+ * windows; bounded: past MAX_KEYS the oldest keys are dropped); in a cluster in Redis, so that every node counts the
+ * same hits (a sorted set of hit times per key, expiring with its window).
  */
 class HashedRateLimiter {
   readonly #hits = new Map<string, number[]>();
@@ -59,27 +61,48 @@ class HashedRateLimiter {
   constructor(
     private readonly clock: Clock,
     private readonly key: Buffer,
+    private readonly redis: Redis | null,
   ) {}
 
   /** Counts a hit for each key; refuses (429) when any of them is over `max` within `windowMs`. */
-  take(reply: FastifyReply, bucket: string, values: readonly string[], max: number, windowMs: number, message: string): void {
+  async take(reply: FastifyReply, bucket: string, values: readonly string[], max: number, windowMs: number, message: string): Promise<void> {
     const now = this.clock.now().getTime();
     const keys = values.map((v) => createHmac('sha256', this.key).update(`${bucket}:${v}`).digest('base64url'));
+    const windows = this.redis ? await this.#redisWindows(keys, now, windowMs) : keys.map((k) => this.#memoryWindow(k, now, windowMs));
     let retryAfterMs = 0;
-    for (const k of keys) {
-      const recent = (this.#hits.get(k) ?? []).filter((t) => t > now - windowMs);
-      this.#hits.set(k, recent);
-      if (recent.length >= max) retryAfterMs = Math.max(retryAfterMs, recent[0]! + windowMs - now);
-    }
+    for (const w of windows) if (w.count >= max) retryAfterMs = Math.max(retryAfterMs, w.oldest + windowMs - now);
     if (retryAfterMs > 0) {
       const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
       reply.header('retry-after', String(seconds));
       throw new AppError('RATE_LIMITED', `${message} Try again in ${Math.ceil(seconds / 60)} minutes.`, { details: { retryAfterSeconds: seconds } });
     }
+    if (this.redis) {
+      const tx = this.redis.multi();
+      for (const k of keys) tx.zadd(`parley:rl-rights:${k}`, now, `${now}:${randomUUID()}`).pexpire(`parley:rl-rights:${k}`, windowMs);
+      await tx.exec();
+      return;
+    }
     for (const k of keys) this.#hits.get(k)!.push(now);
     if (this.#hits.size > HashedRateLimiter.MAX_KEYS) {
       for (const k of [...this.#hits.keys()].slice(0, this.#hits.size - HashedRateLimiter.MAX_KEYS)) this.#hits.delete(k);
     }
+  }
+
+  #memoryWindow(k: string, now: number, windowMs: number): { count: number; oldest: number } {
+    const recent = (this.#hits.get(k) ?? []).filter((t) => t > now - windowMs);
+    this.#hits.set(k, recent);
+    return { count: recent.length, oldest: recent[0] ?? now };
+  }
+
+  async #redisWindows(keys: readonly string[], now: number, windowMs: number): Promise<{ count: number; oldest: number }[]> {
+    const tx = this.redis!.multi();
+    for (const k of keys) tx.zremrangebyscore(`parley:rl-rights:${k}`, '-inf', now - windowMs).zcard(`parley:rl-rights:${k}`).zrange(`parley:rl-rights:${k}`, '0', '0', 'WITHSCORES');
+    const results = (await tx.exec()) ?? [];
+    return keys.map((_, i) => {
+      const count = Number(results[i * 3 + 1]?.[1] ?? 0);
+      const first = results[i * 3 + 2]?.[1] as string[] | undefined;
+      return { count, oldest: first && first.length === 2 ? Number(first[1]) : now };
+    });
   }
 }
 
@@ -100,7 +123,7 @@ const DPO = { roles: ['dpo', 'admin'] } as const;
  * given proves it is theirs, G31). `/api/rights-requests…`: the DPO's queue and actions (dpo, admin).
  */
 export const rightsRequestRoutes: RouteModule = (app, deps) => {
-  const limiter = new HashedRateLimiter(deps.clock, deps.keys.deriveKey('rights-rate-limit'));
+  const limiter = new HashedRateLimiter(deps.clock, deps.keys.deriveKey('rights-rate-limit'), deps.redis);
 
   app.get(
     '/api/public/organisations/:orgId/rights-page',
@@ -125,7 +148,7 @@ export const rightsRequestRoutes: RouteModule = (app, deps) => {
       },
     },
     async (request, reply) => {
-      limiter.take(reply, 'new', [`ip:${request.ip}`, `email:${emailHash(deps, request.body.email)}`], NEW_REQUESTS_PER_HOUR, HOUR, 'Too many requests from here or for this address.');
+      await limiter.take(reply, 'new', [`ip:${request.ip}`, `email:${emailHash(deps, request.body.email)}`], NEW_REQUESTS_PER_HOUR, HOUR, 'Too many requests from here or for this address.');
       const accepted = await receiveRequest(deps, request.params.orgId as OrgId, request.body);
       return reply.code(202).send(accepted);
     },
@@ -154,7 +177,7 @@ export const rightsRequestRoutes: RouteModule = (app, deps) => {
     },
     async (request, reply) => {
       const { emailHash: hash } = await requestOrg(deps, request.params.requestId);
-      limiter.take(reply, 'code', [`ip:${request.ip}`, `email:${hash}`], NEW_CODES_PER_HOUR, HOUR, 'Too many codes were asked for.');
+      await limiter.take(reply, 'code', [`ip:${request.ip}`, `email:${hash}`], NEW_CODES_PER_HOUR, HOUR, 'Too many codes were asked for.');
       return reply.code(202).send(await sendNewCode(deps, request.params.requestId, request.body.locale));
     },
   );
@@ -172,7 +195,7 @@ export const rightsRequestRoutes: RouteModule = (app, deps) => {
       },
     },
     async (request, reply) => {
-      limiter.take(reply, 'check', [`ip:${request.ip}`], CODE_CHECKS_PER_HOUR, HOUR, 'Too many codes were tried from here.');
+      await limiter.take(reply, 'check', [`ip:${request.ip}`], CODE_CHECKS_PER_HOUR, HOUR, 'Too many codes were tried from here.');
       return verifyRequest(deps, request.params.requestId, request.body.code);
     },
   );
@@ -190,7 +213,7 @@ export const rightsRequestRoutes: RouteModule = (app, deps) => {
       },
     },
     async (request, reply) => {
-      limiter.take(reply, 'check', [`ip:${request.ip}`], CODE_CHECKS_PER_HOUR, HOUR, 'Too many codes were tried from here.');
+      await limiter.take(reply, 'check', [`ip:${request.ip}`], CODE_CHECKS_PER_HOUR, HOUR, 'Too many codes were tried from here.');
       return issueExportToken(deps, request.params.requestId, request.body.code);
     },
   );

@@ -4,8 +4,9 @@ import type { Logger } from '../../logging/logger.ts';
 import { closeCodes, type ClientMessage } from '../../protocol/signalling.ts';
 import type { MediaEngine } from '../media-api.ts';
 import { TimerSet } from '../timer-set.ts';
+import type { OrgId } from '../../shared/ids.ts';
 import { iceServersFor } from '../turn-credentials.ts';
-import { defaultConnectionLimits, SignalConnection, type ConnectionLimits } from './connection.ts';
+import { defaultConnectionLimits, SignalConnection, type ConnectionLimits, type SignalSocket } from './connection.ts';
 import { CallRecords } from '../../calls/call-records.ts';
 import { authenticateJoin, type UpgradeContext } from './join-auth.ts';
 import { LiveCall, type PresenceEntry } from './live-call.ts';
@@ -34,6 +35,31 @@ export interface CallHubOptions {
   readonly e2eeLastChunkMs?: number;
   /** Where a call's captures run (default: this process, into the configured blob store). */
   readonly captures?: (callId: string) => CaptureHost;
+  /** Cluster mode: which node hosts each call, and the bridge to it (src/cluster/). Without it every call is here. */
+  readonly placement?: CallPlacement;
+}
+
+/** A socket of this node relayed to the node hosting its call. */
+export interface BridgeHandle {
+  forward(message: ClientMessage): void;
+  /** The browser's socket closed here. */
+  closed(): void;
+}
+
+/** What the hub asks of the cluster (src/cluster/cluster-calls.ts); the hub itself knows nothing of Redis. */
+export interface CallPlacement {
+  /** The node hosting the call, placing it now if none does: null when it is this one. */
+  place(callId: string): Promise<string | null>;
+  /** Relays `connection` (its join just authenticated here) to the call's host. */
+  bridge(node: string, connection: SignalConnection, join: ClientMessage): BridgeHandle;
+  /** This node now hosts the call. */
+  hosting(callId: string): void;
+  /** This node no longer hosts the call (it closed, or is handed over). */
+  released(callId: string): Promise<void>;
+  /** The agent ended the call: every node refuses joins to it from now on. */
+  ended(callId: string): void;
+  /** Claims the call's recording another node was writing (it died or was drained), to go on with it here. */
+  adopt(orgId: OrgId, callId: string): Promise<{ id: string; startedAt: string; mode: 'consent' | 'legal_obligation' } | null>;
 }
 
 /** Calls ended by their agent, remembered so a join checked just before the end was written is still refused. */
@@ -58,7 +84,10 @@ export interface SignallingCounts {
  */
 export class CallHub {
   readonly #calls = new Map<string, LiveCall>();
-  readonly #connections = new Map<SignalConnection, { joinTimer: NodeJS.Timeout | null; joined: { callId: string; participantId: string } | null; joining: boolean }>();
+  readonly #connections = new Map<
+    SignalConnection,
+    { joinTimer: NodeJS.Timeout | null; joined: { callId: string; participantId: string } | null; joining: boolean; bridge: BridgeHandle | null }
+  >();
   readonly #timers = new TimerSet();
   readonly #log: Logger;
   readonly #media: MediaEngine;
@@ -72,6 +101,7 @@ export class CallHub {
   readonly #e2eeUploads: E2eeUploads | undefined;
   readonly #e2eeLastChunkMs: number | undefined;
   readonly #captures: (callId: string) => CaptureHost;
+  readonly #placement: CallPlacement | undefined;
   readonly #ended = new Set<string>();
   readonly #pendingWrites = new Set<Promise<void>>();
   #heartbeat: NodeJS.Timeout | null = null;
@@ -95,6 +125,7 @@ export class CallHub {
     this.#e2eeLastChunkMs = options.e2eeLastChunkMs;
     const local = localCaptureHost(deps.blobs);
     this.#captures = options.captures ?? (() => local);
+    this.#placement = options.placement;
     // A media worker died: its calls get a room on another worker, and their participants reconnect to it.
     this.#media.onLost((callIds) => {
       for (const callId of callIds) {
@@ -104,8 +135,29 @@ export class CallHub {
     });
     // A consent withdrawn on the join page reaches the live recording of that call, if there is one.
     this.#stopListening = deps.signals.on('consentWithdrawn', ({ callId, participantId, purpose }) => {
-      if (purpose === 'recording') this.#calls.get(callId)?.recording?.consentWithdrawnElsewhere(participantId);
+      if (purpose === 'recording') this.consentWithdrawnElsewhere(callId, participantId);
     });
+  }
+
+  /** A recording consent withdrawn outside the call (on this node or, in a cluster, another): its capture stops. */
+  consentWithdrawnElsewhere(callId: string, participantId: string): void {
+    this.#calls.get(callId)?.recording?.consentWithdrawnElsewhere(participantId);
+  }
+
+  /** Cluster mode: the call was ended on the node hosting it; a join to it is refused here too. */
+  callEndedElsewhere(callId: string): void {
+    this.#rememberEnded(callId);
+  }
+
+  /**
+   * Cluster mode, draining: every call hosted here gives up its placement and is handed over: its participants are
+   * told to reconnect (which places the call on another node), and its recording goes on there.
+   */
+  async handOver(): Promise<number> {
+    const calls = [...this.#calls.values()].filter((c) => !c.closed);
+    for (const call of calls) await this.#placement?.released(call.callId);
+    for (const call of calls) call.close('moved');
+    return calls.length;
   }
 
   /** Resolves when every database write of live calls asked for so far has finished (for shutdown and tests). */
@@ -114,7 +166,7 @@ export class CallHub {
   }
 
   /** A new WebSocket on the signalling endpoint. */
-  accept(ws: WebSocket, upgrade: UpgradeContext): void {
+  accept(ws: WebSocket | SignalSocket, upgrade: UpgradeContext): void {
     if (this.#closed) {
       ws.close(closeCodes.normal, 'shutting down');
       return;
@@ -129,7 +181,7 @@ export class CallHub {
       if (state) state.joinTimer = null;
       connection.error('NOT_JOINED', 'Send a join message first.', { close: closeCodes.policy });
     });
-    this.#connections.set(connection, { joinTimer, joined: null, joining: false });
+    this.#connections.set(connection, { joinTimer, joined: null, joining: false, bridge: null });
     this.#startHeartbeat();
   }
 
@@ -178,6 +230,10 @@ export class CallHub {
   #onMessage(connection: SignalConnection, message: ClientMessage): void {
     const state = this.#connections.get(connection);
     if (!state) return;
+    if (state.bridge) {
+      state.bridge.forward(message);
+      return;
+    }
     if (state.joined) {
       const call = this.#calls.get(state.joined.callId);
       if (call) call.handle(connection, state.joined.participantId, message);
@@ -218,6 +274,16 @@ export class CallHub {
     if (this.#ended.has(identity.callId)) {
       connection.error('CALL_OVER', 'This call is over.', { close: closeCodes.policy });
       return;
+    }
+    // Cluster mode: the call may be hosted on another node; this socket is then relayed there. A socket relayed here
+    // by another node is for a call placed here: it is never relayed on.
+    if (this.#placement && connection.upgrade.viaNode === undefined) {
+      const host = await this.#placement.place(identity.callId);
+      if (connection.closed || this.#closed) return;
+      if (host !== null) {
+        state.bridge = this.#placement.bridge(host, connection, message);
+        return;
+      }
     }
     let call = this.#calls.get(identity.callId);
     if (!call) {
@@ -263,12 +329,19 @@ export class CallHub {
                   e2ee: identity.e2ee ? (this.#e2eeUploads ?? null) : null,
                   e2eeLastChunkMs: this.#e2eeLastChunkMs,
                   captures: this.#captures(identity.callId),
+                  adopt: this.#placement ? (callId) => this.#placement!.adopt(identity.orgId, callId) : undefined,
                 }),
       });
-      created.events.on('ended', () => this.#rememberEnded(identity.callId));
-      created.events.on('closed', () => {
-        if (this.#calls.get(identity.callId) === created) this.#calls.delete(identity.callId);
+      created.events.on('ended', () => {
+        this.#rememberEnded(identity.callId);
+        this.#placement?.ended(identity.callId);
       });
+      created.events.on('closed', () => {
+        if (this.#calls.get(identity.callId) !== created) return;
+        this.#calls.delete(identity.callId);
+        void this.#placement?.released(identity.callId);
+      });
+      this.#placement?.hosting(identity.callId);
       this.#calls.set(identity.callId, created);
       call = created;
     }
@@ -281,6 +354,7 @@ export class CallHub {
     if (!state) return;
     this.#connections.delete(connection);
     this.#timers.clear(state.joinTimer);
+    state.bridge?.closed();
     if (state.joined) this.#calls.get(state.joined.callId)?.detach(connection, state.joined.participantId);
     if (this.#connections.size === 0 && this.#heartbeat) {
       this.#timers.clear(this.#heartbeat);

@@ -12,6 +12,16 @@ import {
 import type { UpgradeContext } from './join-auth.ts';
 import { TokenBucket } from './token-bucket.ts';
 
+/**
+ * What a signalling connection needs of its socket: a `ws` WebSocket, or (cluster mode) the host's end of a socket
+ * held by another node and bridged over Redis (src/cluster/signal-bridge.ts).
+ */
+export type SignalSocket = Pick<WebSocket, 'send' | 'close' | 'terminate' | 'ping' | 'readyState' | 'OPEN' | 'CONNECTING'> & {
+  on(event: 'message', listener: (data: unknown, isBinary: boolean) => void): unknown;
+  on(event: 'pong' | 'close', listener: () => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+};
+
 export interface ConnectionLimits {
   /** Largest text frame, in bytes (default MAX_MESSAGE_BYTES). */
   readonly maxMessageBytes: number;
@@ -40,7 +50,7 @@ export class SignalConnection {
   #closed = false;
 
   constructor(
-    readonly ws: WebSocket,
+    readonly ws: SignalSocket,
     readonly upgrade: UpgradeContext,
     private readonly limits: ConnectionLimits,
     private readonly handlers: ConnectionHandlers,
@@ -63,6 +73,12 @@ export class SignalConnection {
     if (this.#closed || this.ws.readyState !== this.ws.OPEN) return;
     // Validated on the way out too (STYLE 5): a server bug shows up as an exception here, not in a browser.
     this.ws.send(JSON.stringify(serverMessage.parse(message)));
+  }
+
+  /** Sends a message the hosting node already validated (cluster mode: relayed from the bridge as it came). */
+  sendText(text: string): void {
+    if (this.#closed || this.ws.readyState !== this.ws.OPEN) return;
+    this.ws.send(text);
   }
 
   /** Sends an error; with `close`, closes the socket after it (the error frame goes first). */

@@ -39,6 +39,8 @@ export type JoinResult = { ok: true; identity: JoinIdentity } | { ok: false; cod
 export interface UpgradeContext {
   readonly sessionCookie: string | undefined;
   readonly origin: string | undefined;
+  /** Cluster mode: the socket is held by this other node and bridged here, to the call's host. */
+  readonly viaNode?: string | undefined;
 }
 
 const refused = (code: SignalErrorCode, message: string): JoinResult => ({ ok: false, code, message });
@@ -80,7 +82,8 @@ export async function authenticateJoin(
   // usual way to trip this is harmless: the console opened at another address of the same server (127.0.0.1 while
   // PARLEY_PUBLIC_URL says localhost). "Sign in" would send the agent in circles; say what is wrong and where to go.
   const publicOrigin = new URL(deps.config.publicUrl).origin;
-  if (upgrade.origin !== undefined && upgrade.origin !== publicOrigin) {
+  // A socket bridged from another node of a cluster had its origin checked there, against that node's address.
+  if (upgrade.viaNode === undefined && upgrade.origin !== undefined && upgrade.origin !== publicOrigin) {
     return refused('JOIN_REFUSED', messages.wrongAddress(shownOrigin(upgrade.origin), publicOrigin));
   }
   if (!upgrade.sessionCookie) return refused('JOIN_REFUSED', messages.signIn);

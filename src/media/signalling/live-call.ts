@@ -100,6 +100,7 @@ const texts = {
   notAdmitted: 'Wait until the host lets you in.',
   agentOnly: 'Only the host can do this.',
   mediaMoved: 'The call moved to another media server. Reconnecting…',
+  nodeMoved: 'This server node is being taken out of service; the call moves to another one. Reconnecting…',
 } as const;
 
 /**
@@ -409,22 +410,26 @@ export class LiveCall {
    * present leave (`ended` when the agent ended the call, `closed` on shutdown) and the quality aggregate is kept.
    * Safe to call twice.
    */
-  close(reason: 'ended' | 'closed' = 'closed'): void {
+  close(reason: 'ended' | 'closed' | 'moved' = 'closed'): void {
     if (this.#closed) return;
-    // Captures are detached before the peers close; finalising runs on (the hub waits for it at shutdown).
-    void this.#recording?.close(reason === 'ended' ? 'call_ended' : 'shutdown');
+    // Captures are detached before the peers close; finalising runs on (the hub waits for it at shutdown). A call
+    // moved to another node (cluster, draining) keeps its recording running for that node to adopt.
+    if (reason === 'moved') void this.#recording?.handOver();
+    else void this.#recording?.close(reason === 'ended' ? 'call_ended' : 'shutdown');
     this.#closed = true;
     this.options.timers.clear(this.#statsTimer);
     this.#statsTimer = null;
     for (const p of this.#participants.values()) {
-      this.options.records?.left(p.id, reason);
+      this.options.records?.left(p.id, reason === 'moved' ? 'closed' : reason);
       this.options.timers.clear(p.graceTimer);
       p.graceTimer = null;
       p.peer?.close();
       p.peer = null;
       const connection = p.connection;
       p.connection = null;
-      connection?.close(closeCodes.normal, 'call closed');
+      // Moved: the page reconnects at once and comes back on the call's next node (the recording's prompt included).
+      if (reason === 'moved') connection?.error('MEDIA_MOVED', texts.nodeMoved, { close: closeCodes.policy });
+      else connection?.close(closeCodes.normal, 'call closed');
     }
     this.#participants.clear();
     this.#chat.length = 0;

@@ -38,6 +38,7 @@ export const auditEventTypes = {
   'consent.recorded': 'Consent decision recorded',
   'recording.started': 'Recording started',
   'recording.stopped': 'Recording stopped',
+  'recording.resumed': 'Recording resumed on another server node',
   'recording.failed': 'Recording failed (host alerted)',
   'recording.acknowledged': 'Recording notice acknowledged by a customer',
   'recording.track_started': 'Recording of a participant started',

@@ -1,0 +1,145 @@
+import type { Deps } from '../deps.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { ClientMessage } from '../protocol/signalling.ts';
+import { recoverRecordings } from '../recording/recovery.ts';
+import { adoptRecording } from '../recording/recording-row.ts';
+import type { OrgId } from '../shared/ids.ts';
+import type { CallHub, CallPlacement, BridgeHandle } from '../media/signalling/call-hub.ts';
+import type { SignalConnection } from '../media/signalling/connection.ts';
+import type { ClusterMessage, ClusterNode } from './cluster-node.ts';
+import { SignalBridge } from './signal-bridge.ts';
+
+export interface ClusterCallsOptions {
+  /**
+   * How long a recording of a dead node waits for its call to come back to a live node (which adopts it) before the
+   * cluster finalises it as `incomplete`, in ms (default 60,000).
+   */
+  readonly orphanGraceMs?: number;
+  /** How often the cluster looks for dead nodes' work to recover, in ms (default 15,000; also at once on a loss). */
+  readonly sweepMs?: number;
+}
+
+/**
+ * The calls of a cluster (issue 14): placement and the signalling bridge for the call hub, the signals that must
+ * reach the node hosting a call (a consent withdrawn on another node's join page, a call ended), and the recovery of
+ * what a dead node was recording, run by one node at a time.
+ */
+export class ClusterCalls implements CallPlacement {
+  readonly #log: Logger;
+  #bridge: SignalBridge | null = null;
+  readonly #orphanGraceMs: number;
+  /** Recordings of dead nodes seen unclaimed, and since when (this node's view; any node may finalise them). */
+  readonly #orphans = new Map<string, number>();
+  #sweep: NodeJS.Timeout | null = null;
+  #recovering: Promise<void> | null = null;
+  #closed = false;
+
+  constructor(
+    private readonly deps: Deps,
+    readonly node: ClusterNode,
+    private readonly options: ClusterCallsOptions = {},
+  ) {
+    this.#log = deps.logger.child({ module: 'cluster' });
+    this.#orphanGraceMs = options.orphanGraceMs ?? 60_000;
+  }
+
+  /** Wires the hub in: sockets bridged here are accepted by it, and the cluster's signals reach its calls. */
+  attach(hub: CallHub): void {
+    this.#bridge = new SignalBridge(this.node, (socket, upgrade) => hub.accept(socket, upgrade), this.deps.logger);
+    this.node.events.on('message', (m) => this.#onMessage(hub, m));
+    // A withdrawal on this node's join page may concern a call hosted on another node: every node hears of it.
+    this.deps.signals.on('consentWithdrawn', (e) => this.node.broadcast({ k: 'consent-withdrawn', callId: e.callId, participantId: e.participantId, purpose: e.purpose }));
+    this.node.events.on('nodeLost', () => void this.recover());
+    this.#sweep = setInterval(() => void this.recover(), this.options.sweepMs ?? 15_000);
+  }
+
+  get bridgeCounts(): { out: number; in: number } {
+    return this.#bridge?.counts ?? { out: 0, in: 0 };
+  }
+
+  async place(callId: string): Promise<string | null> {
+    const host = await this.node.place(callId);
+    return host === this.node.id ? null : host;
+  }
+
+  bridge(node: string, connection: SignalConnection, join: ClientMessage): BridgeHandle {
+    if (!this.#bridge) throw new Error('the cluster is not attached to the call hub');
+    return this.#bridge.open(node, connection, join);
+  }
+
+  hosting(callId: string): void {
+    this.node.hosting(callId);
+  }
+
+  released(callId: string): Promise<void> {
+    return this.node.release(callId);
+  }
+
+  ended(callId: string): void {
+    this.node.broadcast({ k: 'call-ended', callId });
+  }
+
+  /** For the call's recording: claims a recording of the call another node was writing (recording-row.ts). */
+  adopt(orgId: OrgId, callId: string) {
+    return adoptRecording(this.deps, this.node.id, orgId, callId);
+  }
+
+  /**
+   * Recovers what dead nodes left (at start, when a node is lost, and every sweep), on one node at a time: their
+   * tracks at once (nobody writes them any more), their recordings once the call has not come back for the grace
+   * period (a call that comes back adopts its recording instead).
+   */
+  recover(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#recovering ??= this.#recoverOnce().finally(() => (this.#recovering = null));
+    return this.#recovering;
+  }
+
+  async #recoverOnce(): Promise<void> {
+    try {
+      await this.node.once('recovery', 5 * 60_000, async () => {
+        const live = new Set((await this.node.nodes()).map((n) => n.id));
+        live.add(this.node.id);
+        const now = Date.now();
+        const dead = (nodeId: string | null) => nodeId === null || !live.has(nodeId);
+        // Which of the dead nodes' recordings have waited long enough with their call nowhere.
+        const candidates = await this.deps.db.selectFrom('recordings').select(['id', 'call_id', 'node_id']).where('status', '=', 'recording').execute();
+        for (const r of candidates) {
+          if (!dead(r.node_id)) {
+            this.#orphans.delete(r.id);
+            continue;
+          }
+          const host = await this.node.hostOf(r.call_id);
+          if (host && live.has(host)) {
+            this.#orphans.delete(r.id);
+            continue;
+          }
+          if (!this.#orphans.has(r.id)) this.#orphans.set(r.id, now);
+        }
+        const report = await recoverRecordings(this.deps, {
+          tracks: dead,
+          recordings: (r) => dead(r.node_id) && now - (this.#orphans.get(r.id) ?? now) >= this.#orphanGraceMs,
+        });
+        for (const [id, since] of this.#orphans) if (now - since >= this.#orphanGraceMs) this.#orphans.delete(id);
+        if (report.tracks > 0 || report.recordings > 0) this.#log.warn(report, "recordings of a node that is gone were recovered");
+      });
+    } catch (err) {
+      this.#log.error({ err }, 'recovery of dead nodes failed; the next sweep tries again');
+    }
+  }
+
+  #onMessage(hub: CallHub, m: ClusterMessage): void {
+    if (m.k === 'consent-withdrawn' && m.purpose === 'recording' && typeof m.callId === 'string' && typeof m.participantId === 'string') {
+      hub.consentWithdrawnElsewhere(m.callId, m.participantId);
+    } else if (m.k === 'call-ended' && typeof m.callId === 'string') {
+      hub.callEndedElsewhere(m.callId);
+    }
+  }
+
+  /** Stops the sweep and closes every bridged socket (the node leaves). */
+  close(): void {
+    this.#closed = true;
+    if (this.#sweep) clearInterval(this.#sweep);
+    this.#bridge?.close();
+  }
+}

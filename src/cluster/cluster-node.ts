@@ -1,0 +1,279 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { Logger } from '../logging/logger.ts';
+import { TypedEmitter } from '../shared/typed-emitter.ts';
+
+/** What a node reports of itself to the registry, every heartbeat. */
+export interface NodeLoad {
+  readonly mediaWorkers: number;
+  readonly calls: number;
+  readonly participants: number;
+  /** One-minute load average per core (0 idle, 1 every core busy). */
+  readonly cpu: number;
+}
+
+export interface NodeInfo {
+  readonly id: string;
+  readonly startedAt: string;
+  readonly draining: boolean;
+  readonly load: NodeLoad;
+}
+
+/** A message between nodes: to one node (its channel) or to all (the broadcast channel). Plain JSON. */
+export type ClusterMessage = { readonly k: string; readonly from: string } & Record<string, unknown>;
+
+export type ClusterEvents = {
+  /** A message for this node or for every node (never one this node sent to all). */
+  message: [ClusterMessage];
+  /** A node's registration expired: it died, or lost Redis for longer than the registration lasts. */
+  nodeLost: [string];
+};
+
+export interface ClusterTimings {
+  /** How long a registration lives without a heartbeat, in ms (default 6,000: a dead node is known within ~8 s). */
+  readonly registrationTtlMs?: number;
+  /** Interval of heartbeats, in ms (default 2,000). */
+  readonly heartbeatMs?: number;
+}
+
+const PREFIX = 'parley:';
+const NODES = `${PREFIX}nodes`;
+const HOSTED = `${PREFIX}hosted`;
+const BROADCAST = `${PREFIX}all`;
+const nodeKey = (id: string) => `${PREFIX}node:${id}`;
+const callKey = (callId: string) => `${PREFIX}call:${callId}`;
+const channelOf = (id: string) => `${PREFIX}to:${id}`;
+/** A call's placement outlives heartbeats by this much: a call nobody rejoins after its host died is forgotten. */
+const PLACEMENT_TTL_MS = 60_000;
+
+/** A random node id, new for every start of the process (a restarted node is a new node). */
+export function newNodeId(): string {
+  return `node_${randomBytes(10).toString('hex')}`;
+}
+
+/**
+ * Sets the placement of a call if it still is what the caller saw (ARGV[1], '' for none): two nodes placing the same
+ * call at once agree on one. Counts the call on its node (HOSTED) for placements made between heartbeats.
+ */
+const PLACE_SCRIPT = `
+local cur = redis.call('GET', KEYS[1])
+if (cur or '') ~= ARGV[1] then return cur end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+return ARGV[2]`;
+
+/** Forgets a call's placement only if this node still holds it. */
+const RELEASE_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  redis.call('HINCRBY', KEYS[2], ARGV[1], -1)
+  return 1
+end
+return 0`;
+
+/** Deletes a lock only if this node holds it. */
+const UNLOCK_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+/**
+ * This process as a node of a Parley cluster (issue 14), on Redis: a registration with a short expiry renewed by a
+ * heartbeat (with the node's load), the placement of calls (a key per call naming its node, set least-loaded-first
+ * when the first participant joins and kept while the call runs), a channel per node and one for all, and locks for
+ * work the cluster does once. Redis holds no personal data: ids, counts and signalling frames in transit only.
+ */
+export class ClusterNode {
+  readonly events = new TypedEmitter<ClusterEvents>();
+  readonly #redis: Redis;
+  readonly #sub: Redis;
+  readonly #log: Logger;
+  readonly #ttlMs: number;
+  readonly #heartbeatMs: number;
+  readonly #startedAt = new Date().toISOString();
+  readonly #hosted = new Set<string>();
+  #known = new Set<string>();
+  #timer: NodeJS.Timeout | null = null;
+  #draining = false;
+  #closed = false;
+
+  #load: () => NodeLoad = () => ({ mediaWorkers: 0, calls: 0, participants: 0, cpu: 0 });
+
+  constructor(
+    readonly id: string,
+    redisUrl: string,
+    logger: Logger,
+    timings: ClusterTimings = {},
+  ) {
+    this.#log = logger.child({ module: 'cluster', nodeId: id });
+    this.#ttlMs = timings.registrationTtlMs ?? 6_000;
+    this.#heartbeatMs = timings.heartbeatMs ?? 2_000;
+    // Commands fail fast while Redis is away rather than queueing without end; the heartbeat retries.
+    const options = { maxRetriesPerRequest: 2, connectionName: `parley-${id}` };
+    this.#redis = new Redis(redisUrl, options);
+    this.#sub = new Redis(redisUrl, options);
+    for (const conn of [this.#redis, this.#sub]) conn.on('error', (err: Error) => this.#log.warn({ err: { message: err.message } }, 'redis connection error'));
+    this.#sub.on('message', (_channel: string, text: string) => this.#onMessage(text));
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /** The command connection, for what shares Redis with the cluster (rate limits). */
+  get redis(): Redis {
+    return this.#redis;
+  }
+
+  /** What the heartbeat reports (the call hub's counts, once it exists). */
+  reportLoad(load: () => NodeLoad): void {
+    this.#load = load;
+  }
+
+  /** Subscribes and registers; resolves once this node can be found by the others. */
+  async start(): Promise<void> {
+    await this.#sub.subscribe(channelOf(this.id), BROADCAST);
+    await this.#heartbeat();
+    this.#timer = setInterval(() => void this.#heartbeat(), this.#heartbeatMs);
+    this.#log.info({ registrationTtlMs: this.#ttlMs }, 'joined the cluster');
+  }
+
+  /** The registered nodes (their registration is live), this one included. */
+  async nodes(): Promise<NodeInfo[]> {
+    const ids = await this.#redis.smembers(NODES);
+    if (ids.length === 0) return [];
+    const values = await this.#redis.mget(ids.map(nodeKey));
+    const out: NodeInfo[] = [];
+    const gone: string[] = [];
+    ids.forEach((id, i) => {
+      const v = values[i];
+      if (v) out.push(JSON.parse(v) as NodeInfo);
+      else gone.push(id);
+    });
+    if (gone.length > 0) await this.#redis.srem(NODES, ...gone);
+    return out;
+  }
+
+  /**
+   * Which node hosts the call: the one it is placed on while that node is registered, else (first join, or its node
+   * died) the least loaded node that is not draining, placed now. Two nodes asking at once get the same answer.
+   */
+  async place(callId: string): Promise<string> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const current = await this.#redis.get(callKey(callId));
+      const nodes = await this.nodes();
+      if (current && nodes.some((n) => n.id === current)) return current;
+      const counted = await this.#redis.hgetall(HOSTED);
+      const chosen = leastLoaded(nodes, counted) ?? (this.#draining ? null : this.id);
+      if (!chosen) throw new Error('no node of the cluster takes new calls');
+      const placed = (await this.#redis.eval(PLACE_SCRIPT, 2, callKey(callId), HOSTED, current ?? '', chosen, String(PLACEMENT_TTL_MS))) as string | null;
+      if (placed === chosen) {
+        this.#log.info({ callId, node: chosen, replaced: current ?? null }, 'call placed');
+        return chosen;
+      }
+    }
+    throw new Error('the placement of the call kept changing');
+  }
+
+  /** The node a call is placed on (live or not), or null. */
+  async hostOf(callId: string): Promise<string | null> {
+    return this.#redis.get(callKey(callId));
+  }
+
+  /** This node hosts the call now: its placement is renewed with every heartbeat. */
+  hosting(callId: string): void {
+    this.#hosted.add(callId);
+  }
+
+  /** This node no longer hosts the call (it ended, or moved away): the placement is forgotten if still ours. */
+  async release(callId: string): Promise<void> {
+    this.#hosted.delete(callId);
+    await this.#redis.eval(RELEASE_SCRIPT, 2, callKey(callId), HOSTED, this.id).catch((err: unknown) => this.#log.warn({ err, callId }, 'placement not released'));
+  }
+
+  send(node: string, message: Record<string, unknown> & { k: string }): void {
+    void this.#redis.publish(channelOf(node), JSON.stringify({ ...message, from: this.id })).catch((err: unknown) => this.#log.warn({ err, k: message.k }, 'cluster message not sent'));
+  }
+
+  broadcast(message: Record<string, unknown> & { k: string }): void {
+    void this.#redis.publish(BROADCAST, JSON.stringify({ ...message, from: this.id })).catch((err: unknown) => this.#log.warn({ err, k: message.k }, 'cluster message not sent'));
+  }
+
+  /**
+   * Runs `work` on at most one node of the cluster at a time (a lock that expires after `ttlMs` should this node
+   * die holding it). Resolves false without running it when another node holds the lock.
+   */
+  async once(name: string, ttlMs: number, work: () => Promise<void>): Promise<boolean> {
+    const key = `${PREFIX}lock:${name}`;
+    const token = `${this.id}:${randomBytes(6).toString('hex')}`;
+    const got = await this.#redis.set(key, token, 'PX', ttlMs, 'NX');
+    if (got !== 'OK') return false;
+    try {
+      await work();
+    } finally {
+      await this.#redis.eval(UNLOCK_SCRIPT, 1, key, token).catch(() => undefined);
+    }
+    return true;
+  }
+
+  /** Takes no new calls from now on (SIGTERM); said to the registry at once. */
+  async drain(): Promise<void> {
+    this.#draining = true;
+    await this.#heartbeat();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
+    try {
+      for (const callId of [...this.#hosted]) await this.release(callId);
+      await this.#redis.del(nodeKey(this.id));
+      await this.#redis.srem(NODES, this.id);
+      await this.#redis.hdel(HOSTED, this.id);
+    } catch (err) {
+      this.#log.warn({ err }, 'could not leave the cluster cleanly; the registration expires by itself');
+    }
+    this.#sub.disconnect();
+    this.#redis.disconnect();
+    this.events.removeAllListeners();
+  }
+
+  async #heartbeat(): Promise<void> {
+    if (this.#closed) return;
+    const info: NodeInfo = { id: this.id, startedAt: this.#startedAt, draining: this.#draining, load: this.#load() };
+    try {
+      const tx = this.#redis.multi().set(nodeKey(this.id), JSON.stringify(info), 'PX', this.#ttlMs).sadd(NODES, this.id).hset(HOSTED, this.id, String(this.#hosted.size));
+      for (const callId of this.#hosted) tx.pexpire(callKey(callId), PLACEMENT_TTL_MS);
+      await tx.exec();
+      const live = new Set((await this.nodes()).map((n) => n.id));
+      for (const id of this.#known) if (!live.has(id) && id !== this.id) this.events.emit('nodeLost', id);
+      this.#known = live;
+    } catch (err) {
+      this.#log.warn({ err: { message: (err as Error).message } }, 'heartbeat failed');
+    }
+  }
+
+  #onMessage(text: string): void {
+    let message: ClusterMessage;
+    try {
+      message = JSON.parse(text) as ClusterMessage;
+    } catch {
+      return;
+    }
+    if (message.from === this.id) return;
+    this.events.emit('message', message);
+  }
+}
+
+/**
+ * The node for a new call: fewest participants per media worker, counting the calls placed on it since its last
+ * report (two placements between heartbeats must not both pick the same "empty" node), then the least busy CPU.
+ */
+export function leastLoaded(nodes: readonly NodeInfo[], hosted: Readonly<Record<string, string>>): string | null {
+  let best: { id: string; score: number; cpu: number } | null = null;
+  for (const n of nodes) {
+    if (n.draining) continue;
+    const calls = Math.max(n.load.calls, Number(hosted[n.id] ?? 0));
+    const score = (n.load.participants + 2 * calls) / Math.max(1, n.load.mediaWorkers);
+    if (!best || score < best.score || (score === best.score && n.load.cpu < best.cpu)) best = { id: n.id, score, cpu: n.load.cpu };
+  }
+  return best?.id ?? null;
+}
