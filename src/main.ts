@@ -48,6 +48,7 @@ import { breachRoutes } from './breaches/routes.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { ClusterNode, newNodeId, type ClusterTimings } from './cluster/cluster-node.ts';
 import { ClusterCalls, type ClusterCallsOptions } from './cluster/cluster-calls.ts';
+import { ClusterE2eeUploads } from './cluster/cluster-e2ee-uploads.ts';
 import { availableParallelism, loadavg } from 'node:os';
 import { metricsRoutes } from './metrics/routes.ts';
 
@@ -173,9 +174,15 @@ export async function buildParley(config: Config, options: BuildOptions = {}): P
       liveCounts: () => calls.counts(),
       mediaTraffic: () => media.mediaTraffic(),
       mediaWorkers: () => (media instanceof WorkerPool ? { configured: mediaWorkers, running: media.liveWorkers } : { configured: 0, running: 0 }),
+      ...(cluster ? { cluster: () => cluster!.stats() } : {}),
     });
     const app = await buildHttpApp(deps, {
-      routes: [...routeModules, signallingRoutes(calls), e2eeUploadRoutes(e2eeUploads), metricsRoutes(metrics)],
+      routes: [
+        ...routeModules,
+        signallingRoutes(calls, cluster ? (orgId) => cluster!.presence(calls, orgId) : undefined),
+        e2eeUploadRoutes(cluster && node ? new ClusterE2eeUploads(e2eeUploads, node, deps.db) : e2eeUploads),
+        metricsRoutes(metrics),
+      ],
       webRoot: options.webRoot === null ? undefined : (options.webRoot ?? WEB_ROOT),
     });
     const mailTransport = createMailTransport(config.mail);

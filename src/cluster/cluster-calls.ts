@@ -6,6 +6,7 @@ import { adoptRecording } from '../recording/recording-row.ts';
 import type { OrgId } from '../shared/ids.ts';
 import type { CallHub, CallPlacement, BridgeHandle } from '../media/signalling/call-hub.ts';
 import type { SignalConnection } from '../media/signalling/connection.ts';
+import type { PresenceEntry } from '../media/signalling/live-call.ts';
 import type { ClusterMessage, ClusterNode } from './cluster-node.ts';
 import { SignalBridge } from './signal-bridge.ts';
 
@@ -47,6 +48,7 @@ export class ClusterCalls implements CallPlacement {
   attach(hub: CallHub): void {
     this.#bridge = new SignalBridge(this.node, (socket, upgrade) => hub.accept(socket, upgrade), this.deps.logger);
     this.node.events.on('message', (m) => this.#onMessage(hub, m));
+    this.node.handle('presence', async (p) => [...hub.presence((p as { orgId: string }).orgId)]);
     // A withdrawal on this node's join page may concern a call hosted on another node: every node hears of it.
     this.deps.signals.on('consentWithdrawn', (e) => this.node.broadcast({ k: 'consent-withdrawn', callId: e.callId, participantId: e.participantId, purpose: e.purpose }));
     this.node.events.on('nodeLost', () => void this.recover());
@@ -77,6 +79,28 @@ export class ClusterCalls implements CallPlacement {
 
   ended(callId: string): void {
     this.node.broadcast({ k: 'call-ended', callId });
+  }
+
+  /**
+   * Who is in the organisation's live calls, on every node (the console's calls list): this node's own, and each
+   * other live node's, asked over Redis. A node that does not answer within 2 s is left out (and logged).
+   */
+  async presence(hub: CallHub, orgId: string): Promise<Map<string, PresenceEntry[]>> {
+    const out = hub.presence(orgId);
+    const others = (await this.node.nodes()).filter((n) => n.id !== this.node.id);
+    const answers = await Promise.allSettled(others.map((n) => this.node.request(n.id, 'presence', { orgId }, 2_000)));
+    answers.forEach((a, i) => {
+      if (a.status === 'fulfilled') for (const [callId, entries] of a.value as [string, PresenceEntry[]][]) out.set(callId, entries);
+      else this.#log.warn({ node: others[i]!.id, err: { message: (a.reason as Error).message } }, 'a node did not say who is in its calls');
+    });
+    return out;
+  }
+
+  /** For metrics: the registered nodes, and the sockets bridged through this node. */
+  async stats(): Promise<{ nodes: number; draining: number; bridgedOut: number; bridgedIn: number }> {
+    const nodes = await this.node.nodes();
+    const bridged = this.bridgeCounts;
+    return { nodes: nodes.length, draining: nodes.filter((n) => n.draining).length, bridgedOut: bridged.out, bridgedIn: bridged.in };
   }
 
   /** For the call's recording: claims a recording of the call another node was writing (recording-row.ts). */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logging/logger.ts';
+import { AppError, type ErrorCode } from '../shared/app-error.ts';
 import { TypedEmitter } from '../shared/typed-emitter.ts';
 
 /** What a node reports of itself to the registry, every heartbeat. */
@@ -45,6 +46,11 @@ const callKey = (callId: string) => `${PREFIX}call:${callId}`;
 const channelOf = (id: string) => `${PREFIX}to:${id}`;
 /** A call's placement outlives heartbeats by this much: a call nobody rejoins after its host died is forgotten. */
 const PLACEMENT_TTL_MS = 60_000;
+
+/** Another node did not answer, or failed in a way that is not a user's error. */
+export class ClusterRequestError extends Error {
+  override name = 'ClusterRequestError';
+}
 
 /** A random node id, new for every start of the process (a restarted node is a new node). */
 export function newNodeId(): string {
@@ -91,6 +97,8 @@ export class ClusterNode {
   readonly #hosted = new Set<string>();
   #known = new Set<string>();
   #timer: NodeJS.Timeout | null = null;
+  readonly #handlers = new Map<string, (params: unknown) => Promise<unknown>>();
+  readonly #pending = new Map<string, { resolve: (v: unknown) => void; reject: (e: unknown) => void; timer: NodeJS.Timeout }>();
   #draining = false;
   #closed = false;
 
@@ -196,6 +204,27 @@ export class ClusterNode {
     void this.#redis.publish(BROADCAST, JSON.stringify({ ...message, from: this.id })).catch((err: unknown) => this.#log.warn({ err, k: message.k }, 'cluster message not sent'));
   }
 
+  /** Answers `request`s for `method` from other nodes. What `answer` throws goes back as an error (AppError kept). */
+  handle(method: string, answer: (params: unknown) => Promise<unknown>): void {
+    this.#handlers.set(method, answer);
+  }
+
+  /**
+   * Asks one node to run `method` and resolves with its answer (the live state a request reaching this node needs
+   * from the node hosting a call). Rejects after `timeoutMs`, or with the error the other node answered.
+   */
+  request(node: string, method: string, params: unknown, timeoutMs = 5_000): Promise<unknown> {
+    const id = randomBytes(9).toString('base64url');
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new ClusterRequestError(`node ${node} did not answer ${method} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.#pending.set(id, { resolve, reject, timer });
+      this.send(node, { k: 'rpc', id, method, params });
+    });
+  }
+
   /**
    * Runs `work` on at most one node of the cluster at a time (a lock that expires after `ttlMs` should this node
    * die holding it). Resolves false without running it when another node holds the lock.
@@ -231,6 +260,11 @@ export class ClusterNode {
     } catch (err) {
       this.#log.warn({ err }, 'could not leave the cluster cleanly; the registration expires by itself');
     }
+    for (const pending of this.#pending.values()) {
+      clearTimeout(pending.timer);
+      pending.reject(new ClusterRequestError('this node left the cluster'));
+    }
+    this.#pending.clear();
     this.#sub.disconnect();
     this.#redis.disconnect();
     this.events.removeAllListeners();
@@ -259,21 +293,51 @@ export class ClusterNode {
       return;
     }
     if (message.from === this.id) return;
+    if (message.k === 'rpc') return void this.#answer(message);
+    if (message.k === 'rpc-reply') {
+      const pending = this.#pending.get(String(message.id));
+      if (!pending) return;
+      this.#pending.delete(String(message.id));
+      clearTimeout(pending.timer);
+      if (message.ok) pending.resolve(message.result);
+      else {
+        const e = message.error as { code?: string; message: string; details?: unknown };
+        pending.reject(e.code ? new AppError(e.code as ErrorCode, e.message, e.details !== undefined ? { details: e.details } : {}) : new ClusterRequestError(e.message));
+      }
+      return;
+    }
     this.events.emit('message', message);
+  }
+
+  async #answer(message: ClusterMessage): Promise<void> {
+    const handler = this.#handlers.get(String(message.method));
+    try {
+      if (!handler) throw new ClusterRequestError(`no handler for ${String(message.method)}`);
+      const result = await handler(message.params);
+      this.send(message.from, { k: 'rpc-reply', id: message.id, ok: true, result: result ?? null });
+    } catch (err) {
+      const error =
+        err instanceof AppError
+          ? { code: err.code, message: err.userMessage, ...(err.options.details !== undefined ? { details: err.options.details } : {}) }
+          : { message: err instanceof Error ? err.message : String(err) };
+      if (!(err instanceof AppError)) this.#log.error({ err, method: message.method }, 'cluster request failed');
+      this.send(message.from, { k: 'rpc-reply', id: message.id, ok: false, error });
+    }
   }
 }
 
 /**
- * The node for a new call: fewest participants per media worker, counting the calls placed on it since its last
- * report (two placements between heartbeats must not both pick the same "empty" node), then the least busy CPU.
+ * The node for a new call: the fewest calls per media worker, counting the calls placed on it since its last report
+ * (placements between two heartbeats must not all pick the same "empty" node), then the fewest participants per
+ * media worker, then the least busy CPU. Draining nodes take none.
  */
 export function leastLoaded(nodes: readonly NodeInfo[], hosted: Readonly<Record<string, string>>): string | null {
-  let best: { id: string; score: number; cpu: number } | null = null;
+  let best: { id: string; key: [number, number, number] } | null = null;
   for (const n of nodes) {
     if (n.draining) continue;
-    const calls = Math.max(n.load.calls, Number(hosted[n.id] ?? 0));
-    const score = (n.load.participants + 2 * calls) / Math.max(1, n.load.mediaWorkers);
-    if (!best || score < best.score || (score === best.score && n.load.cpu < best.cpu)) best = { id: n.id, score, cpu: n.load.cpu };
+    const workers = Math.max(1, n.load.mediaWorkers);
+    const key: [number, number, number] = [Math.max(n.load.calls, Number(hosted[n.id] ?? 0)) / workers, n.load.participants / workers, n.load.cpu];
+    if (!best || key[0] < best.key[0] || (key[0] === best.key[0] && (key[1] < best.key[1] || (key[1] === best.key[1] && key[2] < best.key[2])))) best = { id: n.id, key };
   }
   return best?.id ?? null;
 }

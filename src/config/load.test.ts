@@ -106,6 +106,22 @@ describe('configuration', () => {
     expect(short).not.toContain('tooshort');
   });
 
+  it('turns cluster mode on with a Redis URL, and refuses it with SQLite or the local blob store, saying why', () => {
+    expect(loadConfig({}).cluster).toBeUndefined();
+    const s3 = { PARLEY_BLOB_STORE: 's3', PARLEY_S3_BUCKET: 'recordings', PARLEY_S3_ACCESS_KEY_ID: 'id', PARLEY_S3_SECRET_ACCESS_KEY: 'secret' };
+    const ok = loadConfig({ ...s3, PARLEY_DATABASE_URL: 'postgres://parley@db.internal:5432/parley', PARLEY_REDIS_URL: 'redis://:pw@redis.internal:6379' });
+    expect(ok.cluster).toEqual({ redisUrl: 'redis://:pw@redis.internal:6379', drainTimeoutSeconds: 600 });
+    const embedded = problemsOf({ PARLEY_REDIS_URL: 'redis://redis.internal:6379' });
+    expect(embedded).toMatch(/PARLEY_DATABASE_URL: a cluster \(PARLEY_REDIS_URL\) needs PostgreSQL/);
+    expect(embedded).toMatch(/PARLEY_BLOB_STORE: a cluster \(PARLEY_REDIS_URL\) needs the S3 store/);
+    expect(problemsOf({ ...s3, PARLEY_DATABASE_URL: 'sqlite:/tmp/p.db', PARLEY_REDIS_URL: 'redis://redis.internal:6379' })).toMatch(/SQLite is one file on one machine/);
+    // A malformed URL is named, never echoed (it may carry a password).
+    const bad = problemsOf({ PARLEY_REDIS_URL: 'http://:secretpw@redis' });
+    expect(bad).toMatch(/PARLEY_REDIS_URL: expected redis:\/\//);
+    expect(bad).not.toContain('secretpw');
+    expect(problemsOf({ PARLEY_DRAIN_TIMEOUT_SECONDS: '0' })).toMatch(/PARLEY_DRAIN_TIMEOUT_SECONDS/);
+  });
+
   it('has every setting in the README table', () => {
     const readme = readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
     for (const name of Object.keys(settings)) expect(readme, `README lacks ${name}`).toContain(`\`${name}\``);

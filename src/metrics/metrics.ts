@@ -11,6 +11,8 @@ export interface MetricsSources {
   mediaTraffic(): Promise<MediaTraffic>;
   /** Media worker processes configured, and running now (0 and 0: media in the API process). */
   mediaWorkers(): { readonly configured: number; readonly running: number };
+  /** Cluster mode: the registered nodes and the sockets bridged to or from this node; absent on a single node. */
+  cluster?: () => Promise<{ readonly nodes: number; readonly draining: number; readonly bridgedOut: number; readonly bridgedIn: number }>;
 }
 
 const DAY_MS = 86_400_000;
@@ -58,6 +60,32 @@ export function createMetrics(deps: Pick<Deps, 'db' | 'clock' | 'signals'>, sour
       this.set(sources.liveCounts().sockets);
     },
   });
+  const cluster = sources.cluster;
+  if (cluster) {
+    const read = oncePerScrape(cluster);
+    new Gauge({
+      name: 'parley_cluster_nodes',
+      help: 'Nodes registered in the cluster now (as this node sees Redis): taking calls, and draining.',
+      labelNames: ['state'] as const,
+      registers: [registry],
+      async collect() {
+        const c = await read();
+        this.set({ state: 'active' }, c.nodes - c.draining);
+        this.set({ state: 'draining' }, c.draining);
+      },
+    });
+    new Gauge({
+      name: 'parley_signalling_bridged_sockets',
+      help: 'Signalling sockets relayed over the cluster bridge: held here for a call on another node (out), or held elsewhere for a call hosted here (in).',
+      labelNames: ['direction'] as const,
+      registers: [registry],
+      async collect() {
+        const c = await read();
+        this.set({ direction: 'out' }, c.bridgedOut);
+        this.set({ direction: 'in' }, c.bridgedIn);
+      },
+    });
+  }
   new Gauge({
     name: 'parley_media_workers',
     help: 'Media worker processes on this node: configured (PARLEY_MEDIA_WORKERS) and running now.',

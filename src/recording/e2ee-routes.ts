@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { RouteModule } from '../http/app.ts';
 import { principalOf } from '../http/auth.ts';
 import { errorBodySchema } from '../http/errors.ts';
-import { MAX_E2EE_CHUNK_BYTES, type E2eeUploads } from './e2ee-uploads.ts';
+import { MAX_E2EE_CHUNK_BYTES, type E2eeUploadService } from './e2ee-uploads.ts';
 import {
   createRecordingKey,
   createRecordingKeyBodySchema,
@@ -66,7 +66,7 @@ export const recordingKeyRoutes: RouteModule = (app, deps) => {
  * The chunked, resumable upload of E2EE tracks from the recording agent's browser. Live state (which tracks are
  * open) is the server instance's, so these routes get the registry built in main.ts.
  */
-export function e2eeUploadRoutes(uploads: E2eeUploads): RouteModule {
+export function e2eeUploadRoutes(uploads: E2eeUploadService): RouteModule {
   return (app) => {
     // A console session of the organisation; whether it is the recording agent's is the registry's check.
     const AGENT = 'session' as const;
@@ -129,7 +129,7 @@ export function e2eeUploadRoutes(uploads: E2eeUploads): RouteModule {
         },
         async (request, reply) => {
           const body = Buffer.isBuffer(request.body) ? request.body : null;
-          uploads.putChunk(caller(request), request.params.trackId, request.params.index, request.query.last === '1', body);
+          await uploads.putChunk(caller(request), request.params.trackId, request.params.index, request.query.last === '1', body);
           return reply.code(204).send(null);
         },
       );

@@ -33,6 +33,13 @@ export interface UploadCaller {
 
 export type UploadStatus = { trackId: string; nextIndex: number; state: 'open' | 'ended' };
 
+/** What the upload routes call: this process's uploads, or (cluster mode) the node's view of the cluster's. */
+export interface E2eeUploadService {
+  status(caller: UploadCaller, trackId: string): UploadStatus | Promise<UploadStatus>;
+  setEnvelope(caller: UploadCaller, trackId: string, envelope: TrackEnvelope): Promise<void>;
+  putChunk(caller: UploadCaller, trackId: string, index: number, last: boolean, ciphertext: Buffer | null): void | Promise<void>;
+}
+
 /**
  * The E2EE tracks of this server being uploaded right now (issue 8, item 3). The live call's recording opens an
  * entry when it starts capturing someone (the track row and the server-side writer exist by then), the agent's
@@ -44,7 +51,7 @@ export type UploadStatus = { trackId: string; nextIndex: number; state: 'open' |
  * chunks' content. State is in memory: an upload does not survive a restart (the track is then recovered as
  * `incomplete`, up to its last whole chunk).
  */
-export class E2eeUploads {
+export class E2eeUploads implements E2eeUploadService {
   readonly #open = new Map<string, OpenUpload>();
   readonly #ended = new Map<string, { orgId: OrgId; at: number }>();
 
@@ -76,6 +83,11 @@ export class E2eeUploads {
         resolve();
       });
     });
+  }
+
+  /** Whether this process holds the track's upload (open, or ended lately). */
+  knows(trackId: string): boolean {
+    return this.#open.has(trackId) || this.#ended.has(trackId);
   }
 
   get openCount(): number {

@@ -56,7 +56,7 @@ describe.skipIf(!clusterAvailable)('a cluster of three nodes, in Chromium', () =
     customerId = calls[0]!.participants.find((p) => p.kind === 'customer')!.id;
     token = joinToken(t.parley.deps, customerId, callId);
 
-    cluster = await startClusterEnv({ pgSchema: t.parley.database.pgSchema!, masterKeyFile: t.config.masterKeyFile });
+    cluster = await startClusterEnv({ pgSchema: t.parley.database.pgSchema!, masterKeyFile: t.config.masterKeyFile, redisDb: 3 });
     for (const name of ['A', 'B', 'C'] as const) nodes[name] = await cluster.start(name, { PARLEY_DRAIN_TIMEOUT_SECONDS: String(DRAIN_SECONDS) });
     browser = await launchChromiumWithFakeMedia();
   }, 180_000);

@@ -93,7 +93,7 @@ export interface TestParley {
   close(): Promise<void>;
 }
 
-export interface TestParleyExtras extends Pick<BuildOptions, 'calls'> {
+export interface TestParleyExtras extends Pick<BuildOptions, 'calls' | 'cluster'> {
   /** Wraps the configured blob store (e.g. to hold some reads and see what waits on them). */
   readonly wrapBlobs?: (store: BlobStore) => BlobStore;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { DbOrTx } from '../../db/database.ts';
 import type { OrgId, UserId } from '../../shared/ids.ts';
-import type { CallHub } from './call-hub.ts';
+import type { PresenceEntry } from './live-call.ts';
 
 export const callPresenceSchema = z.object({
   /** Only calls someone is in right now; a call nobody has opened (or everyone left) is not listed. */
@@ -28,8 +28,7 @@ export type CallPresence = z.infer<typeof callPresenceSchema>;
  * list shows "Customer waiting in the lobby" and "In call" from it. Ids and states only; the list already has the
  * names. An agent gets their own calls only, as with every other call endpoint.
  */
-export async function livePresence(db: DbOrTx, hub: CallHub, orgId: OrgId, onlyAgent: UserId | undefined): Promise<CallPresence> {
-  const live = hub.presence(orgId);
+export async function livePresence(db: DbOrTx, live: ReadonlyMap<string, readonly PresenceEntry[]>, orgId: OrgId, onlyAgent: UserId | undefined): Promise<CallPresence> {
   if (live.size === 0) return { calls: [] };
   let visible = [...live.keys()];
   if (onlyAgent) {

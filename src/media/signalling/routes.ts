@@ -6,6 +6,7 @@ import { errorBodySchema } from '../../http/errors.ts';
 import { idSchema } from '../../shared/ids.ts';
 import { callAttendanceSchema, getCallAttendance } from './attendance.ts';
 import type { CallHub } from './call-hub.ts';
+import type { PresenceEntry } from './live-call.ts';
 import { callPresenceSchema, livePresence } from './presence.ts';
 
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema };
@@ -16,7 +17,11 @@ const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchem
  * `GET /api/calls/:callId/attendance`: who was in the call and when (admin, dpo, and the hosting agent).
  * `GET /api/calls/presence`: who is in the live calls right now (lobby, in the call), for the calls list.
  */
-export function signallingRoutes(hub: CallHub): RouteModule {
+export function signallingRoutes(
+  hub: CallHub,
+  /** Who is in the organisation's live calls: this hub's (one node), or every node's (cluster mode). */
+  presenceOf: (orgId: string) => Promise<ReadonlyMap<string, readonly PresenceEntry[]>> = async (orgId) => hub.presence(orgId),
+): RouteModule {
   return (app, deps) => {
     app.get('/api/calls/signal', { websocket: true, config: { access: 'public' }, schema: { hide: true } }, (socket, request) => {
       const origin = request.headers.origin;
@@ -36,7 +41,7 @@ export function signallingRoutes(hub: CallHub): RouteModule {
       async (request) => {
         const p = principalOf(request);
         const own = p.role === 'agent' && p.kind === 'session' ? p.userId : undefined;
-        return livePresence(deps.db, hub, p.orgId, own);
+        return livePresence(deps.db, await presenceOf(p.orgId), p.orgId, own);
       },
     );
 

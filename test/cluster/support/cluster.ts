@@ -100,15 +100,14 @@ export interface ClusterEnv {
  * Real `parley start` processes forming one cluster on loopback: the test's PostgreSQL schema, a Redis database of
  * its own (flushed before and after), one s3rver, each node on its own HTTP port and UDP range with one media worker.
  */
-export async function startClusterEnv(options: { pgSchema: string; masterKeyFile: string }): Promise<ClusterEnv> {
+export async function startClusterEnv(options: { pgSchema: string; masterKeyFile: string; redisDb: number }): Promise<ClusterEnv> {
   if (!postgresUrl || !redisUrl) throw new Error('PARLEY_TEST_POSTGRES_URL and PARLEY_TEST_REDIS_URL are required');
   const s3 = await startTestS3('parley-cluster');
   const db = new URL(postgresUrl);
   db.searchParams.set('options', `-c search_path=${options.pgSchema}`);
-  // A Redis database of its own (1–15), so that parallel test files never see each other's registrations.
-  const redisDb = 1 + Math.floor(Math.random() * 15);
+  // A Redis database of the caller's own: test files run in parallel, and each cluster test file has fixed ones.
   const url = new URL(redisUrl);
-  url.pathname = `/${redisDb}`;
+  url.pathname = `/${options.redisDb}`;
   const redis = new Redis(url.toString(), { maxRetriesPerRequest: 2 });
   await redis.flushdb();
   const nodes: NodeProcess[] = [];
