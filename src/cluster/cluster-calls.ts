@@ -6,7 +6,7 @@ import { adoptRecording } from '../recording/recording-row.ts';
 import type { OrgId } from '../shared/ids.ts';
 import type { CallHub, CallPlacement, BridgeHandle } from '../media/signalling/call-hub.ts';
 import type { SignalConnection } from '../media/signalling/connection.ts';
-import type { PresenceEntry } from '../media/signalling/live-call.ts';
+import type { LobbyMemory, PresenceEntry } from '../media/signalling/live-call.ts';
 import type { ClusterMessage, ClusterNode } from './cluster-node.ts';
 import { SignalBridge } from './signal-bridge.ts';
 
@@ -101,6 +101,27 @@ export class ClusterCalls implements CallPlacement {
     const nodes = await this.node.nodes();
     const bridged = this.bridgeCounts;
     return { nodes: nodes.length, draining: nodes.filter((n) => n.draining).length, bridgedOut: bridged.out, bridgedIn: bridged.in };
+  }
+
+  /**
+   * The call's lobby decisions, kept in Redis while the call may still run (a day), so that a call moving to another
+   * node does not send its customers back to the lobby, nor let a declined one in.
+   */
+  async lobbyMemory(callId: string): Promise<LobbyMemory> {
+    const key = (d: 'admitted' | 'declined') => `parley:call:${callId}:${d}`;
+    const [admitted, declined] = await Promise.all([this.node.redis.smembers(key('admitted')), this.node.redis.smembers(key('declined'))]);
+    return {
+      admitted: new Set(admitted),
+      declined: new Set(declined),
+      remember: (decision, participantId) => {
+        void this.node.redis
+          .multi()
+          .sadd(key(decision), participantId)
+          .pexpire(key(decision), 86_400_000)
+          .exec()
+          .catch((err: unknown) => this.#log.warn({ err, callId }, 'lobby decision not kept in Redis'));
+      },
+    };
   }
 
   /** For the call's recording: claims a recording of the call another node was writing (recording-row.ts). */

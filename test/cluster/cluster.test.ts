@@ -231,4 +231,44 @@ describe.skipIf(!clusterAvailable)('a cluster of three nodes in one process', ()
       await edge.close();
     }
   });
+
+  // Last: it leaves one node draining.
+  it('a drained node hands its call over: both sockets are told to reconnect, and on the next node the customer let in from the lobby is in at once', async () => {
+    const ct = await admin.client.post('/api/call-types', { name: 'Beratung mit Lobby', purposes: [{ purpose: 'call_delivery', basis: 'contract' }], lobbyEnabled: true });
+    expect(ct.status, ct.raw).toBe(201);
+    const call = await scheduleCall(world, ct.body.id);
+    const agentSocket = await SignalClient.connect(urls[0]!, { cookie: agentCookie() });
+    agentSocket.send({ type: 'join', callId: call.callId, auth: { kind: 'session' } });
+    await agentSocket.next('welcome');
+    const customer = await SignalClient.connect(urls[1]!);
+    customer.send({ type: 'join', callId: call.callId, auth: { kind: 'link', token: call.customerToken } });
+    await customer.next('lobby-waiting');
+    agentSocket.send({ type: 'admit', participantId: call.customerId });
+    await customer.next('admitted');
+    const host = nodes[nodeIndexOf(await redis.get(`parley:call:${call.callId}`))]!;
+
+    await host.cluster!.node.drain();
+    expect(await host.calls.handOver()).toBe(1);
+    for (const socket of [agentSocket, customer]) {
+      expect((await socket.next('error', (m) => m.code === 'MEDIA_MOVED')).message).toMatch(/another one/);
+      await socket.waitClosed();
+    }
+    expect(host.calls.counts().calls).toBe(0);
+
+    // Both come back the way they came; the call is placed on a node that is not draining.
+    const agentAgain = await SignalClient.connect(urls[0]!, { cookie: agentCookie() });
+    agentAgain.send({ type: 'join', callId: call.callId, auth: { kind: 'session' } });
+    await agentAgain.next('welcome');
+    const next = await redis.get(`parley:call:${call.callId}`);
+    expect(next).not.toBe(host.deps.nodeId);
+    expect(nodeIndexOf(next)).toBeGreaterThanOrEqual(0);
+    const customerAgain = await SignalClient.connect(urls[1]!);
+    customerAgain.send({ type: 'join', callId: call.callId, auth: { kind: 'link', token: call.customerToken } });
+    const welcome = await customerAgain.next('welcome');
+    // Let in on the other node: she sees the agent at once and is not sent back to the lobby.
+    expect(welcome.peers.map((p) => p.participantId)).toContain(call.agentParticipantId);
+    await agentAgain.next('peer-joined', (m) => m.peer.participantId === call.customerId);
+    expect(customerAgain.of('lobby-waiting')).toHaveLength(0);
+    for (const s of [agentAgain, customerAgain]) s.close();
+  });
 });

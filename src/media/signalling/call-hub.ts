@@ -9,7 +9,7 @@ import { iceServersFor } from '../turn-credentials.ts';
 import { defaultConnectionLimits, SignalConnection, type ConnectionLimits, type SignalSocket } from './connection.ts';
 import { CallRecords } from '../../calls/call-records.ts';
 import { authenticateJoin, type UpgradeContext } from './join-auth.ts';
-import { LiveCall, type PresenceEntry } from './live-call.ts';
+import { LiveCall, type LobbyMemory, type PresenceEntry } from './live-call.ts';
 import { CallRecording } from '../../recording/call-recording.ts';
 import type { E2eeUploads } from '../../recording/e2ee-uploads.ts';
 import { localCaptureHost, type CaptureHost } from '../../recording/capture-host.ts';
@@ -58,6 +58,8 @@ export interface CallPlacement {
   released(callId: string): Promise<void>;
   /** The agent ended the call: every node refuses joins to it from now on. */
   ended(callId: string): void;
+  /** What the call's lobby decided so far, on any node (and where new decisions are kept). */
+  lobbyMemory(callId: string): Promise<LobbyMemory>;
   /** Claims the call's recording another node was writing (it died or was drained), to go on with it here. */
   adopt(orgId: OrgId, callId: string): Promise<{ id: string; startedAt: string; mode: 'consent' | 'legal_obligation' } | null>;
 }
@@ -285,6 +287,9 @@ export class CallHub {
         return;
       }
     }
+    // Cluster mode: the lobby's earlier decisions (the call may come from another node), read before the call is made.
+    const lobbyMemory = this.#placement && !this.#calls.has(identity.callId) ? await this.#placement.lobbyMemory(identity.callId) : undefined;
+    if (connection.closed || this.#closed) return;
     let call = this.#calls.get(identity.callId);
     if (!call) {
       const log = this.#log.child({ callId: identity.callId });
@@ -313,6 +318,7 @@ export class CallHub {
         records,
         statsIntervalMs: this.#statsIntervalMs,
         e2ee: identity.e2ee,
+        lobbyMemory,
         iceServers: (participantId) => iceServersFor(this.deps.config.rtc.turn, participantId, this.deps.clock.now()),
         recording:
           identity.recording.mode === 'off'

@@ -34,6 +34,17 @@ export interface LiveCallOptions {
   readonly e2ee?: boolean | undefined;
   /** Builds the call's recording controller (none: recording messages are refused). */
   readonly recording?: ((host: RecordingHost) => CallRecording) | undefined;
+  /**
+   * Cluster mode: the lobby's decisions outlive this node's copy of the call. Who was let in or declined on another
+   * node (before it died or was drained) is let in or refused here without asking the agent again.
+   */
+  readonly lobbyMemory?: LobbyMemory | undefined;
+}
+
+export interface LobbyMemory {
+  readonly admitted: ReadonlySet<string>;
+  readonly declined: ReadonlySet<string>;
+  remember(decision: 'admitted' | 'declined', participantId: string): void;
 }
 
 type LeaveReason = 'left' | 'timeout' | 'declined';
@@ -213,7 +224,7 @@ export class LiveCall {
       connection.error('CALL_OVER', texts.ended, { close: closeCodes.normal });
       return;
     }
-    if (this.#declined.has(identity.participantId)) {
+    if (this.#declined.has(identity.participantId) || this.options.lobbyMemory?.declined.has(identity.participantId)) {
       connection.error('JOIN_REFUSED', texts.declined, { close: closeCodes.policy });
       return;
     }
@@ -240,7 +251,7 @@ export class LiveCall {
         id: identity.participantId,
         kind: identity.kind,
         displayName: identity.displayName,
-        admission: identity.kind === 'agent' || !this.lobbyEnabled ? 'admitted' : 'waiting',
+        admission: identity.kind === 'agent' || !this.lobbyEnabled || this.options.lobbyMemory?.admitted.has(identity.participantId) ? 'admitted' : 'waiting',
         since: this.options.clock.now().toISOString(),
         connection: null,
         peer: null,
@@ -491,6 +502,7 @@ export class LiveCall {
       target.admission = 'admitted';
       target.since = this.options.clock.now().toISOString();
       this.options.records?.admitted(target.id);
+      this.options.lobbyMemory?.remember('admitted', target.id);
       this.#log.info({ participantId: target.id }, 'participant admitted');
       target.connection?.send({ type: 'admitted' });
       this.#sendChatHistory(target);
@@ -500,6 +512,7 @@ export class LiveCall {
       return;
     }
     this.#declined.add(target.id);
+    this.options.lobbyMemory?.remember('declined', target.id);
     this.#log.info({ participantId: target.id }, 'participant declined');
     target.connection?.send({ type: 'declined', message: texts.declined });
     this.#remove(target, 'declined');
