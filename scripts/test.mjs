@@ -9,6 +9,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const TURNSERVER = '/usr/bin/turnserver';
 const FFMPEG = '/usr/bin/ffmpeg';
 const PDFTOTEXT = '/usr/bin/pdftotext';
+const NGINX = '/usr/sbin/nginx';
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', ...opts });
@@ -17,18 +18,20 @@ function run(cmd, args, opts = {}) {
 
 // Debian packages the tests need: Chromium, coturn's turnserver for the test through a TURN relay, and ffmpeg
 // (ffmpeg/ffprobe decode the recordings, and generate real VP8/Opus for the recording tests), and poppler-utils'
-// pdftotext (the generated PDF documents are opened and their text read back).
+// pdftotext (the generated PDF documents are opened and their text read back), and nginx (the reverse proxy of
+// docs/deploy.md, run in front of Parley by test/deploy/reverse-proxy.test.ts).
 const missing = [
   ...(existsSync(CHROMIUM) ? [] : ['chromium']),
   ...(existsSync(TURNSERVER) ? [] : ['coturn']),
   ...(existsSync(FFMPEG) ? [] : ['ffmpeg']),
   ...(existsSync(PDFTOTEXT) ? [] : ['poppler-utils']),
+  ...(existsSync(NGINX) ? [] : ['nginx']),
 ];
 if (missing.length > 0) {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot) {
     console.error(
-      `Parley's tests need Debian's ${missing.join(' and ')} (${CHROMIUM}, ${TURNSERVER}, ${FFMPEG}, ${PDFTOTEXT}).\n` +
+      `Parley's tests need Debian's ${missing.join(' and ')} (${CHROMIUM}, ${TURNSERVER}, ${FFMPEG}, ${PDFTOTEXT}, ${NGINX}).\n` +
         `Install with:  sudo apt-get update && sudo apt-get install -y ${missing.join(' ')}\n` +
         'then run npm test again.',
     );

@@ -28,4 +28,6 @@ export interface Deps {
   readonly nodeId: string | null;
   /** Cluster mode: the Redis every node shares (rate limits count there); null on a single node. */
   readonly redis: Redis | null;
+  /** Where this process stands: `draining` after SIGTERM in a cluster (readiness then answers 503). */
+  readonly lifecycle: { draining: boolean };
 }

@@ -114,6 +114,7 @@ export function buildCore(config: Config, options: BuildOptions = {}) {
     signals: new ParleySignals((err) => logger.error({ err }, 'signal listener failed')),
     nodeId: config.cluster ? newNodeId() : null,
     redis: null,
+    lifecycle: { draining: false },
   };
   return { deps, database };
 }
@@ -210,6 +211,7 @@ export async function buildParley(config: Config, options: BuildOptions = {}): P
       cluster,
       async drain(timeoutMs) {
         if (!cluster || !node) return;
+        deps.lifecycle.draining = true;
         await node.drain();
         const log = deps.logger.child({ module: 'cluster' });
         log.info({ calls: calls.counts().calls, timeoutMs }, 'draining: no new calls here; running calls go on');

@@ -86,7 +86,10 @@ async function start(): Promise<number> {
   const config = loadConfig();
   const parley = await buildParley(config);
   const { deps, app } = parley;
-  const firstRun = await ensureFirstAdmin(deps);
+  // In a cluster, nodes starting together on a fresh database take turns: exactly one creates the first admin.
+  let firstRun!: Awaited<ReturnType<typeof ensureFirstAdmin>>;
+  if (parley.cluster) await parley.cluster.node.onceAtATime('first-run', 60_000, async () => void (firstRun = await ensureFirstAdmin(deps)));
+  else firstRun = await ensureFirstAdmin(deps);
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (e) {

@@ -52,6 +52,10 @@ export class ClusterCalls implements CallPlacement {
     // A withdrawal on this node's join page may concern a call hosted on another node: every node hears of it.
     this.deps.signals.on('consentWithdrawn', (e) => this.node.broadcast({ k: 'consent-withdrawn', callId: e.callId, participantId: e.participantId, purpose: e.purpose }));
     this.node.events.on('nodeLost', () => void this.recover());
+    // Cut off from Redis for longer than a registration lasts, this node is dead to the others: they re-place its
+    // calls and recover its tracks. It stops carrying them itself, so no call runs twice and no track is written
+    // while another node recovers it.
+    this.node.events.on('fenced', () => void hub.handOver().catch((err: unknown) => this.#log.error({ err }, 'giving up the calls failed')));
     this.#sweep = setInterval(() => void this.recover(), this.options.sweepMs ?? 15_000);
   }
 

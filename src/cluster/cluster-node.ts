@@ -28,6 +28,11 @@ export type ClusterEvents = {
   message: [ClusterMessage];
   /** A node's registration expired: it died, or lost Redis for longer than the registration lasts. */
   nodeLost: [string];
+  /**
+   * This node could not renew its registration for as long as it lasts: the others now take it for dead and will
+   * place its calls elsewhere and recover its tracks. It must give its calls up (emitted once per outage).
+   */
+  fenced: [];
 };
 
 export interface ClusterTimings {
@@ -101,6 +106,9 @@ export class ClusterNode {
   readonly #pending = new Map<string, { resolve: (v: unknown) => void; reject: (e: unknown) => void; timer: NodeJS.Timeout }>();
   #draining = false;
   #closed = false;
+  /** When the registration was last renewed (performance.now()), and whether this outage was already told. */
+  #renewedAt = performance.now();
+  #fenced = false;
 
   #load: () => NodeLoad = () => ({ mediaWorkers: 0, calls: 0, participants: 0, cpu: 0 });
 
@@ -225,6 +233,11 @@ export class ClusterNode {
     });
   }
 
+  /** Like `once`, but waits for a node holding the lock to finish, then runs `work` here too (it must be idempotent). */
+  async onceAtATime(name: string, ttlMs: number, work: () => Promise<void>): Promise<void> {
+    while (!(await this.once(name, ttlMs, work))) await new Promise((r) => setTimeout(r, 250));
+  }
+
   /**
    * Runs `work` on at most one node of the cluster at a time (a lock that expires after `ttlMs` should this node
    * die holding it). Resolves false without running it when another node holds the lock.
@@ -275,13 +288,22 @@ export class ClusterNode {
     const info: NodeInfo = { id: this.id, startedAt: this.#startedAt, draining: this.#draining, load: this.#load() };
     try {
       const tx = this.#redis.multi().set(nodeKey(this.id), JSON.stringify(info), 'PX', this.#ttlMs).sadd(NODES, this.id).hset(HOSTED, this.id, String(this.#hosted.size));
-      for (const callId of this.#hosted) tx.pexpire(callKey(callId), PLACEMENT_TTL_MS);
+      // A placement is renewed, or written again if Redis lost it (a restart without persistence): never taken from
+      // another node it names now.
+      for (const callId of this.#hosted) tx.set(callKey(callId), this.id, 'PX', PLACEMENT_TTL_MS, 'NX').pexpire(callKey(callId), PLACEMENT_TTL_MS);
       await tx.exec();
+      this.#renewedAt = performance.now();
+      this.#fenced = false;
       const live = new Set((await this.nodes()).map((n) => n.id));
       for (const id of this.#known) if (!live.has(id) && id !== this.id) this.events.emit('nodeLost', id);
       this.#known = live;
     } catch (err) {
       this.#log.warn({ err: { message: (err as Error).message } }, 'heartbeat failed');
+      if (!this.#fenced && performance.now() - this.#renewedAt >= this.#ttlMs) {
+        this.#fenced = true;
+        this.#log.error({ sinceMs: Math.round(performance.now() - this.#renewedAt) }, 'registration expired: the other nodes take this node for dead; its calls are given up');
+        this.events.emit('fenced');
+      }
     }
   }
 

@@ -40,7 +40,7 @@ describe('configuration', () => {
     expect(problemsOf({ PARLEY_PORT: '70000' })).toMatch(/PARLEY_PORT: expected a port between 1 and 65535/);
     expect(problemsOf({ PARLEY_DATABASE_URL: 'mysql://x' })).toMatch(/PARLEY_DATABASE_URL: expected postgres:\/\/… or sqlite:PATH/);
     expect(problemsOf({ PARLEY_LOG_LEVEL: 'loud' })).toMatch(/PARLEY_LOG_LEVEL/);
-    expect(problemsOf({ PARLEY_TRUST_PROXY: 'maybe' })).toMatch(/PARLEY_TRUST_PROXY: expected true or false/);
+    expect(problemsOf({ PARLEY_TRUST_PROXY: 'maybe' })).toMatch(/PARLEY_TRUST_PROXY: expected true, false, or the reverse proxies' addresses/);
     expect(problemsOf({ PARLEY_PUBLIC_URL: 'ftp://x' })).toMatch(/PARLEY_PUBLIC_URL/);
     expect(problemsOf({ PARLEY_SESSION_TTL_HOURS: '-1' })).toMatch(/PARLEY_SESSION_TTL_HOURS: expected a whole number of hours/);
   });
@@ -120,6 +120,13 @@ describe('configuration', () => {
     expect(bad).toMatch(/PARLEY_REDIS_URL: expected redis:\/\//);
     expect(bad).not.toContain('secretpw');
     expect(problemsOf({ PARLEY_DRAIN_TIMEOUT_SECONDS: '0' })).toMatch(/PARLEY_DRAIN_TIMEOUT_SECONDS/);
+  });
+
+  it('trusts X-Forwarded-* from every hop, from the named proxies only, or not at all', () => {
+    expect(loadConfig({}).http.trustProxy).toBe(false);
+    expect(loadConfig({ PARLEY_TRUST_PROXY: 'true' }).http.trustProxy).toBe(true);
+    expect(loadConfig({ PARLEY_TRUST_PROXY: '10.0.0.5, 10.1.0.0/16,fd00::1' }).http.trustProxy).toEqual(['10.0.0.5', '10.1.0.0/16', 'fd00::1']);
+    expect(problemsOf({ PARLEY_TRUST_PROXY: '10.0.0.5,proxy.internal' })).toMatch(/PARLEY_TRUST_PROXY: expected true, false, or the reverse proxies' addresses/);
   });
 
   it('has every setting in the README table', () => {

@@ -31,7 +31,8 @@ export interface Config {
     readonly loginLockoutMinutes: number;
     readonly loginRatePerMinute: number;
   };
-  readonly http: { readonly bodyLimitBytes: number; readonly trustProxy: boolean };
+  /** `trustProxy`: believe X-Forwarded-* from every hop (true), from these proxies (addresses, CIDRs), or not at all. */
+  readonly http: { readonly bodyLimitBytes: number; readonly trustProxy: boolean | readonly string[] };
   /** `GET /metrics` for Prometheus: the bearer token a scraper must send; undefined: metrics are off. */
   readonly metrics: { readonly token: string | undefined };
   readonly mail: { readonly smtpUrl: string | undefined; readonly from: string; readonly retentionDays: number };

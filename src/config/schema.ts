@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isIP } from 'node:net';
 import { parseCidr } from '../webhooks/address-policy.ts';
 
 /**
@@ -104,8 +105,22 @@ export const settings = {
     default: '1048576',
   },
   PARLEY_TRUST_PROXY: {
-    schema: bool.default(false),
-    doc: 'Trust X-Forwarded-* headers (set when behind a reverse proxy).',
+    schema: z
+      .string()
+      .default('false')
+      .transform((v, ctx): boolean | string[] => {
+        const word = v.trim().toLowerCase();
+        if (['true', '1', 'yes'].includes(word)) return true;
+        if (['false', '0', 'no', ''].includes(word)) return false;
+        const list = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+        const bad = list.filter((a) => isIP(a) === 0 && parseCidr(a) === null);
+        if (bad.length > 0) {
+          ctx.addIssue({ code: 'custom', message: 'expected true, false, or the reverse proxies\' addresses (IPs or CIDRs, comma-separated), such as 10.0.0.5,10.0.0.6' });
+          return z.NEVER;
+        }
+        return list;
+      }),
+    doc: 'Behind a reverse proxy: the proxies whose X-Forwarded-For and X-Forwarded-Proto Parley believes, as addresses or CIDRs (comma-separated, e.g. `127.0.0.1` or `10.0.0.0/24`); the client is the last address in X-Forwarded-For that is not one of them. `true` believes every hop, so a client can choose its own address (and rate-limit key) unless nothing but the proxy reaches the node and the proxy overwrites the header.',
     default: 'false',
   },
   PARLEY_SMTP_URL: {

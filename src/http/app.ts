@@ -55,7 +55,7 @@ export async function buildHttpApp(deps: Deps, options: HttpAppOptions): Promise
     // Fastify's own request lines carry the raw URL and client address; Parley logs its own (onResponse below).
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.http.bodyLimitBytes,
-    trustProxy: deps.config.http.trustProxy,
+    trustProxy: typeof deps.config.http.trustProxy === 'boolean' ? deps.config.http.trustProxy : [...deps.config.http.trustProxy],
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     // Query strings of more than one value for a key are refused by the schemas rather than guessed at.

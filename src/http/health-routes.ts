@@ -13,9 +13,11 @@ export const healthRoutes: RouteModule = (app, deps) => {
     '/readyz',
     {
       config: { access: 'public' },
-      schema: { tags: ['health'], summary: 'Readiness: the database answers', response: { 200: z.object({ status: z.literal('ready') }) } },
+      schema: { tags: ['health'], summary: 'Readiness: the database answers and the node is not draining', response: { 200: z.object({ status: z.literal('ready') }) } },
     },
     async () => {
+      // A draining node (cluster, after SIGTERM) keeps serving what it holds but should get nothing new.
+      if (deps.lifecycle.draining) throw new AppError('NOT_READY', 'This node is draining: it finishes its calls and takes no new ones.');
       try {
         await pingDatabase(deps.db);
       } catch (cause) {

@@ -166,7 +166,8 @@ describe('Parley behind nginx with the configuration of docs/deploy.md', () => {
       PARLEY_DATA_DIR: dataDir,
       PARLEY_DATABASE_URL: `sqlite:${path.join(dataDir, 'parley.db')}`,
       PARLEY_PUBLIC_URL: origin,
-      PARLEY_TRUST_PROXY: 'true',
+      // The proxy's own address, as docs/deploy.md says to configure it.
+      PARLEY_TRUST_PROXY: '127.0.0.1',
       PARLEY_LOGIN_RATE_PER_MINUTE: String(LOGIN_RATE),
       PARLEY_METRICS_TOKEN: METRICS_TOKEN,
       // The media path is not the proxy's: no worker processes needed.
