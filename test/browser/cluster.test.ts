@@ -224,6 +224,8 @@ describe.skipIf(!clusterAvailable)('a cluster of three nodes, in Chromium', () =
       return info !== null && (JSON.parse(info) as { draining: boolean }).draining;
     }, 5_000);
     expect(await callsOn(survivor)).toBe(1);
+    // A load balancer's health check sees it: not ready for anything new.
+    expect((await fetch(`${survivor.origin}/readyz`)).status).toBe(503);
     // The agent opens the second call through the draining node itself: it is placed on the other node.
     const session = agent.client.cookies.get('parley_session')!;
     const second = await TestParticipant.join(`ws://127.0.0.1:${survivor.port}/api/calls/signal`, { type: 'join', callId: secondCallId, auth: { kind: 'session' } }, { cookie: `parley_session=${session}` });
