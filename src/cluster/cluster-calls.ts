@@ -73,6 +73,10 @@ export class ClusterCalls implements CallPlacement {
     return this.#bridge.open(node, connection, join);
   }
 
+  async isHere(callId: string): Promise<boolean> {
+    return (await this.node.hostOf(callId)) === this.node.id;
+  }
+
   hosting(callId: string): void {
     this.node.hosting(callId);
   }

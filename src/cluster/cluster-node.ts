@@ -44,10 +44,11 @@ export interface ClusterTimings {
 
 const PREFIX = 'parley:';
 const NODES = `${PREFIX}nodes`;
-const HOSTED = `${PREFIX}hosted`;
 const BROADCAST = `${PREFIX}all`;
 const nodeKey = (id: string) => `${PREFIX}node:${id}`;
 const callKey = (callId: string) => `${PREFIX}call:${callId}`;
+/** The calls placed on a node (a set of call ids): what placement counts as its calls. */
+const placedKey = (id: string) => `${PREFIX}placed:${id}`;
 const channelOf = (id: string) => `${PREFIX}to:${id}`;
 /** A call's placement outlives heartbeats by this much: a call nobody rejoins after its host died is forgotten. */
 const PLACEMENT_TTL_MS = 60_000;
@@ -64,20 +65,22 @@ export function newNodeId(): string {
 
 /**
  * Sets the placement of a call if it still is what the caller saw (ARGV[1], '' for none): two nodes placing the same
- * call at once agree on one. Counts the call on its node (HOSTED) for placements made between heartbeats.
+ * call at once agree on one. The call joins the chosen node's set of placed calls (KEYS[2]) and leaves the set of the
+ * node it was placed on before (KEYS[3]): those sets count placements the moment they are made, between heartbeats.
  */
 const PLACE_SCRIPT = `
 local cur = redis.call('GET', KEYS[1])
 if (cur or '') ~= ARGV[1] then return cur end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+redis.call('SADD', KEYS[2], ARGV[4])
+if ARGV[1] ~= '' then redis.call('SREM', KEYS[3], ARGV[4]) end
 return ARGV[2]`;
 
-/** Forgets a call's placement only if this node still holds it. */
+/** Forgets a call's placement only if this node still holds it; the call leaves this node's set either way. */
 const RELEASE_SCRIPT = `
+redis.call('SREM', KEYS[2], ARGV[2])
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('DEL', KEYS[1])
-  redis.call('HINCRBY', KEYS[2], ARGV[1], -1)
   return 1
 end
 return 0`;
@@ -176,10 +179,21 @@ export class ClusterNode {
       const current = await this.#redis.get(callKey(callId));
       const nodes = await this.nodes();
       if (current && nodes.some((n) => n.id === current)) return current;
-      const counted = await this.#redis.hgetall(HOSTED);
-      const chosen = leastLoaded(nodes, counted) ?? (this.#draining ? null : this.id);
+      const counts = await Promise.all(nodes.map((n) => this.#redis.scard(placedKey(n.id))));
+      const placedCalls = Object.fromEntries(nodes.map((n, i) => [n.id, counts[i]!]));
+      const chosen = leastLoaded(nodes, placedCalls) ?? (this.#draining ? null : this.id);
       if (!chosen) throw new Error('no node of the cluster takes new calls');
-      const placed = (await this.#redis.eval(PLACE_SCRIPT, 2, callKey(callId), HOSTED, current ?? '', chosen, String(PLACEMENT_TTL_MS))) as string | null;
+      const placed = (await this.#redis.eval(
+        PLACE_SCRIPT,
+        3,
+        callKey(callId),
+        placedKey(chosen),
+        placedKey(current ?? chosen),
+        current ?? '',
+        chosen,
+        String(PLACEMENT_TTL_MS),
+        callId,
+      )) as string | null;
       if (placed === chosen) {
         this.#log.info({ callId, node: chosen, replaced: current ?? null }, 'call placed');
         return chosen;
@@ -201,7 +215,7 @@ export class ClusterNode {
   /** This node no longer hosts the call (it ended, or moved away): the placement is forgotten if still ours. */
   async release(callId: string): Promise<void> {
     this.#hosted.delete(callId);
-    await this.#redis.eval(RELEASE_SCRIPT, 2, callKey(callId), HOSTED, this.id).catch((err: unknown) => this.#log.warn({ err, callId }, 'placement not released'));
+    await this.#redis.eval(RELEASE_SCRIPT, 2, callKey(callId), placedKey(this.id), this.id, callId).catch((err: unknown) => this.#log.warn({ err, callId }, 'placement not released'));
   }
 
   send(node: string, message: Record<string, unknown> & { k: string }): void {
@@ -269,7 +283,7 @@ export class ClusterNode {
       for (const callId of [...this.#hosted]) await this.release(callId);
       await this.#redis.del(nodeKey(this.id));
       await this.#redis.srem(NODES, this.id);
-      await this.#redis.hdel(HOSTED, this.id);
+      await this.#redis.del(placedKey(this.id));
     } catch (err) {
       this.#log.warn({ err }, 'could not leave the cluster cleanly; the registration expires by itself');
     }
@@ -287,15 +301,22 @@ export class ClusterNode {
     if (this.#closed) return;
     const info: NodeInfo = { id: this.id, startedAt: this.#startedAt, draining: this.#draining, load: this.#load() };
     try {
-      const tx = this.#redis.multi().set(nodeKey(this.id), JSON.stringify(info), 'PX', this.#ttlMs).sadd(NODES, this.id).hset(HOSTED, this.id, String(this.#hosted.size));
+      const tx = this.#redis.multi().set(nodeKey(this.id), JSON.stringify(info), 'PX', this.#ttlMs).sadd(NODES, this.id);
       // A placement is renewed, or written again if Redis lost it (a restart without persistence): never taken from
       // another node it names now.
-      for (const callId of this.#hosted) tx.set(callKey(callId), this.id, 'PX', PLACEMENT_TTL_MS, 'NX').pexpire(callKey(callId), PLACEMENT_TTL_MS);
+      for (const callId of this.#hosted) {
+        tx.set(callKey(callId), this.id, 'PX', PLACEMENT_TTL_MS, 'NX').pexpire(callKey(callId), PLACEMENT_TTL_MS).sadd(placedKey(this.id), callId);
+      }
       await tx.exec();
+      await this.#forgetStalePlacements();
       this.#renewedAt = performance.now();
       this.#fenced = false;
       const live = new Set((await this.nodes()).map((n) => n.id));
-      for (const id of this.#known) if (!live.has(id) && id !== this.id) this.events.emit('nodeLost', id);
+      for (const id of this.#known) {
+        if (live.has(id) || id === this.id) continue;
+        await this.#redis.del(placedKey(id));
+        this.events.emit('nodeLost', id);
+      }
       this.#known = live;
     } catch (err) {
       this.#log.warn({ err: { message: (err as Error).message } }, 'heartbeat failed');
@@ -305,6 +326,19 @@ export class ClusterNode {
         this.events.emit('fenced');
       }
     }
+  }
+
+  /**
+   * Calls counted on this node that it does not host and whose placement no longer names it (placed here, but the
+   * join never arrived, and the placement expired or moved on) leave its set, so they stop counting as its load.
+   */
+  async #forgetStalePlacements(): Promise<void> {
+    const placed = await this.#redis.smembers(placedKey(this.id));
+    const candidates = placed.filter((callId) => !this.#hosted.has(callId));
+    if (candidates.length === 0) return;
+    const hosts = await this.#redis.mget(candidates.map(callKey));
+    const stale = candidates.filter((_, i) => hosts[i] !== this.id);
+    if (stale.length > 0) await this.#redis.srem(placedKey(this.id), ...stale);
   }
 
   #onMessage(text: string): void {
@@ -349,16 +383,16 @@ export class ClusterNode {
 }
 
 /**
- * The node for a new call: the fewest calls per media worker, counting the calls placed on it since its last report
- * (placements between two heartbeats must not all pick the same "empty" node), then the fewest participants per
- * media worker, then the least busy CPU. Draining nodes take none.
+ * The node for a new call: the fewest calls per media worker (the calls placed on it, counted the moment they are
+ * placed, so placements between two heartbeats spread too; or the calls it reports, if more), then the fewest
+ * participants per media worker, then the least busy CPU. Draining nodes take none.
  */
-export function leastLoaded(nodes: readonly NodeInfo[], hosted: Readonly<Record<string, string>>): string | null {
+export function leastLoaded(nodes: readonly NodeInfo[], placedCalls: Readonly<Record<string, number>>): string | null {
   let best: { id: string; key: [number, number, number] } | null = null;
   for (const n of nodes) {
     if (n.draining) continue;
     const workers = Math.max(1, n.load.mediaWorkers);
-    const key: [number, number, number] = [Math.max(n.load.calls, Number(hosted[n.id] ?? 0)) / workers, n.load.participants / workers, n.load.cpu];
+    const key: [number, number, number] = [Math.max(n.load.calls, placedCalls[n.id] ?? 0) / workers, n.load.participants / workers, n.load.cpu];
     if (!best || key[0] < best.key[0] || (key[0] === best.key[0] && (key[1] < best.key[1] || (key[1] === best.key[1] && key[2] < best.key[2])))) best = { id: n.id, key };
   }
   return best?.id ?? null;

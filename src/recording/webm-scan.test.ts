@@ -128,9 +128,11 @@ describe.skipIf(!hasFfmpeg)('WebmScanner on real WebM files', () => {
     describe(`a file from ${name === 'ffmpeg' ? 'ffmpeg (known-size clusters, cues)' : 'the recorder (unknown-size clusters)'}`, () => {
       it('reads the whole file: every block, up to the last byte, with the last block time', () => {
         const file = files[name];
-        // The scanner counts SimpleBlocks (all werift writes); a BlockGroup is passed over as one element.
+        // The scanner counts SimpleBlocks (all werift writes); a BlockGroup is passed over as one element. The
+        // recorder's file comes from a feed sent faster than real time over UDP: a loaded machine drops some of its
+        // datagrams (seen: 81 blocks in a full parallel run), so this only asks for a file worth scanning.
         const blocks = blocksOf(file).filter((b) => b.kind === 'simple');
-        expect(blocks.length).toBeGreaterThan(100);
+        expect(blocks.length).toBeGreaterThan(50);
         const result = scanWhole(file);
         expect(result.validEnd).toBe(file.length);
         expect(result.blocks).toBe(blocks.length);

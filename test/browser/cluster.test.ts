@@ -2,15 +2,16 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { addUser, createOrgWithAdmin, publishNotice, startTestParley, TEST_PASSWORD, type SignedIn, type TestParley } from '../support/harness.ts';
-import { clusterAvailable, poll, startClusterEnv, type ClusterEnv, type NodeProcess } from '../cluster/support/cluster.ts';
+import { clusterAvailable, poll, startBalancer, startClusterEnv, type Balancer, type ClusterEnv, type NodeProcess } from '../cluster/support/cluster.ts';
 import { inboundRtp, launchChromiumWithFakeMedia, RECORD_PEER_CONNECTIONS, signInToConsole, watchPage } from './support.ts';
 import { joinToken } from '../../src/scheduling/join-links.ts';
 import { TestParticipant } from '../media/support/signal-client.ts';
 import { recordingCallTypeBody } from '../recording/support.ts';
 
 // Issue 14, "Must show": three Parley nodes on loopback (real PostgreSQL, real Redis, s3rver; each its own HTTP port
-// and UDP range). The customer's browser joins through node A, the agent's through node B, the call is hosted on
-// node C: both decode each other's video over the signalling bridge. A withdrawal on A's join page stops her capture
+// and UDP range). The customer's browser joins through node A, the agent's through node B (each page behind a TCP
+// balancer that prefers that node, as a deployment's load balancer), the call is hosted on node C: both decode each
+// other's video over the signalling bridge. A withdrawal on A's join page stops her capture
 // on C within 2 s; SIGKILL of C brings both back in media on A or B with the recording going on; SIGTERM of that
 // node drains it (no new calls, the running one moved after the drain timeout, then it exits); a login lockout
 // reached through A holds on B.
@@ -35,6 +36,11 @@ describe.skipIf(!clusterAvailable)('a cluster of three nodes, in Chromium', () =
   let recordingId = '';
   /** The node hosting the call after C died. */
   let survivor: NodeProcess;
+  /**
+   * Where the pages are opened: a TCP balancer each, as a deployment's load balancer, sending the customer's
+   * connections to A (B once A is gone) and the agent's to B (then A). Node C is behind neither.
+   */
+  const balancers: Record<'customer' | 'agent', Balancer | null> = { customer: null, agent: null };
 
   beforeAll(async () => {
     // Organisation, agent, notice and a call type that records on consent, written through a Parley in this
@@ -57,13 +63,20 @@ describe.skipIf(!clusterAvailable)('a cluster of three nodes, in Chromium', () =
     token = joinToken(t.parley.deps, customerId, callId);
 
     cluster = await startClusterEnv({ pgSchema: t.parley.database.pgSchema!, masterKeyFile: t.config.masterKeyFile, redisDb: 3 });
-    for (const name of ['A', 'B', 'C'] as const) nodes[name] = await cluster.start(name, { PARLEY_DRAIN_TIMEOUT_SECONDS: String(DRAIN_SECONDS) });
+    const live = (...names: ('A' | 'B' | 'C')[]) => names.map((n) => nodes[n]).filter((n): n is NodeProcess => n !== null);
+    balancers.customer = await startBalancer(() => live('A', 'B'));
+    balancers.agent = await startBalancer(() => live('B', 'A'));
+    // The installation's public address, where staff open the console: the agent's balancer.
+    for (const name of ['A', 'B', 'C'] as const) {
+      nodes[name] = await cluster.start(name, { PARLEY_DRAIN_TIMEOUT_SECONDS: String(DRAIN_SECONDS), PARLEY_PUBLIC_URL: balancers.agent.origin });
+    }
     browser = await launchChromiumWithFakeMedia();
   }, 180_000);
 
   afterAll(async () => {
     for (const c of contexts) await c.close().catch(() => undefined);
     await browser?.close();
+    for (const b of Object.values(balancers)) await b?.close();
     await cluster?.close();
     await t?.close();
   });
@@ -120,13 +133,15 @@ describe.skipIf(!clusterAvailable)('a cluster of three nodes, in Chromium', () =
     const { A, B, C } = nodes as Record<'A' | 'B' | 'C', NodeProcess>;
     // The call goes to C: placed there before anyone joins, as the least-loaded choice would on an idle cluster.
     await cluster.redis.set(`parley:call:${callId}`, C.nodeId, 'PX', 60_000);
-    agentPage = await openPage(B.origin);
-    await signInToConsole(agentPage, { origin: B.origin, clock: t.clock }, agent);
-    await agentPage.goto(`${B.origin}/live/${callId}`);
+    const agentOrigin = balancers.agent!.origin;
+    const customerOrigin = balancers.customer!.origin;
+    agentPage = await openPage(agentOrigin);
+    await signInToConsole(agentPage, { origin: agentOrigin, clock: t.clock }, agent);
+    await agentPage.goto(`${agentOrigin}/live/${callId}`);
     await agentPage.locator('[data-testid="connection"][data-state="connected"]').waitFor();
 
-    customerPage = await openPage(A.origin);
-    await customerPage.goto(`${A.origin}/j/${token}`);
+    customerPage = await openPage(customerOrigin);
+    await customerPage.goto(`${customerOrigin}/j/${token}`);
     await customerPage.getByRole('button', { name: /I have read/i }).click();
     await customerPage.getByRole('heading', { name: 'Your choices' }).waitFor();
     await customerPage.getByRole('button', { name: 'Continue', exact: true }).click();
@@ -246,6 +261,13 @@ describe.skipIf(!clusterAvailable)('a cluster of three nodes, in Chromium', () =
     expect(exit).toEqual({ code: 0, signal: null });
     console.log(`drain: moved after ${((Date.now() - termAt) / 1000).toFixed(1)} s, the node exited with 0`);
     expect(survivor.logLines().some((l) => l.msg === 'drain timeout: the calls still running were handed over to other nodes')).toBe(true);
+    // The page whose balancer sent it to the drained node lost that socket when the node exited: it reconnected
+    // through the balancer to the last node, and both pages are connected and decoding there.
+    for (const page of [agentPage, customerPage]) {
+      await page.locator('[data-testid="connection"][data-state="connected"]').waitFor({ timeout: 20_000 });
+      await expect.poll(() => framesDecoded(page), { timeout: 20_000 }).toBeGreaterThan(0);
+    }
+    expect(await hostOf()).toBe(other.nodeId);
     // The recording goes on once more, on the last node.
     await poll('a track of the agent on the last node', async () => (await tracks()).find((r) => r.participant_id !== customerId && r.status === 'recording' && r.node_id === other.nodeId), 15_000);
     const recording = await t.parley.deps.db.selectFrom('recordings').selectAll().where('id', '=', recordingId).executeTakeFirstOrThrow();

@@ -52,6 +52,8 @@ export interface CallPlacement {
   place(callId: string): Promise<string | null>;
   /** Relays `connection` (its join just authenticated here) to the call's host. */
   bridge(node: string, connection: SignalConnection, join: ClientMessage): BridgeHandle;
+  /** Whether the call is placed on this node now (a socket bridged here for a call placed elsewhere is sent on). */
+  isHere(callId: string): Promise<boolean>;
   /** This node now hosts the call. */
   hosting(callId: string): void;
   /** This node no longer hosts the call (it closed, or is handed over). */
@@ -286,6 +288,10 @@ export class CallHub {
         state.bridge = this.#placement.bridge(host, connection, message);
         return;
       }
+    } else if (this.#placement && !this.#calls.has(identity.callId) && !(await this.#placement.isHere(identity.callId))) {
+      // Bridged here while the call moved on (this node was handing it over): the page reconnects and finds it.
+      if (!connection.closed) connection.error('MEDIA_MOVED', 'The call moved to another server node. Reconnecting…', { close: closeCodes.policy });
+      return;
     }
     // Cluster mode: the lobby's earlier decisions (the call may come from another node), read before the call is made.
     const lobbyMemory = this.#placement && !this.#calls.has(identity.callId) ? await this.#placement.lobbyMemory(identity.callId) : undefined;

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -182,4 +182,62 @@ export async function startClusterEnv(options: { pgSchema: string; masterKeyFile
     },
   };
   return env;
+}
+
+export interface Balancer {
+  readonly port: number;
+  readonly origin: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A plain TCP load balancer on loopback, as a deployment puts in front of its nodes: each new connection goes to the
+ * first node of `prefer()` that is running and accepts it, and stays there (a WebSocket with it). A page opened on
+ * the balancer keeps its address when the node behind it goes, as in production.
+ */
+export async function startBalancer(prefer: () => NodeProcess[]): Promise<Balancer> {
+  const open = new Set<Socket>();
+  const server = createServer((client) => {
+    open.add(client);
+    client.on('close', () => open.delete(client));
+    client.on('error', () => client.destroy());
+    client.pause();
+    const targets = prefer().filter((n) => n.running);
+    const attempt = (i: number) => {
+      if (client.destroyed) return;
+      if (i >= targets.length) {
+        client.destroy();
+        return;
+      }
+      let connected = false;
+      const upstream = connect(targets[i]!.port, '127.0.0.1');
+      upstream.once('connect', () => {
+        connected = true;
+        open.add(upstream);
+        upstream.on('close', () => {
+          open.delete(upstream);
+          client.destroy();
+        });
+        client.on('close', () => upstream.destroy());
+        client.pipe(upstream);
+        upstream.pipe(client);
+        client.resume();
+      });
+      upstream.on('error', () => {
+        if (!connected) attempt(i + 1);
+        else upstream.destroy();
+      });
+    };
+    attempt(0);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    origin: `http://127.0.0.1:${port}`,
+    async close() {
+      for (const s of open) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
 }
