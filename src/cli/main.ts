@@ -13,6 +13,10 @@ import { AppError } from '../shared/app-error.ts';
 import { purgeExpired } from '../retention/purge.ts';
 import { formatPurgeReport } from '../retention/report-table.ts';
 import { ensurePurgeScheduled } from '../retention/purge-job.ts';
+import { createBackup, restoreBackup } from '../backup/backup.ts';
+import { journalOf, replayJournal } from '../keys/shred-journal.ts';
+import { loadOrCreateMasterKey } from '../keys/local/local-key-provider.ts';
+import { existsSync } from 'node:fs';
 
 const HELP = `parley — self-hosted video calls with GDPR compliance built in
 
@@ -26,6 +30,12 @@ Usage:
                                      key, then destroys the old key (media untouched; safe to rerun)
   parley purge [--dry-run]           delete what has expired now (the server also does this every
                                      PARLEY_PURGE_INTERVAL_HOURS); --dry-run only counts. Safe to rerun
+  parley keys replay-shredded        destroy again every data key the shredding journal lists (after restoring
+                                     a PostgreSQL dump: nothing erased since the dump comes back)
+  parley backup --to DIR             a consistent copy of the embedded database and blobs, taken while Parley
+                                     runs (never the master key: keep it apart; docs/backup.md)
+  parley restore --from DIR          put a backup into a fresh data directory, checked against its manifest;
+                                     needs the same master key, and re-destroys every key erased since
   parley help                        this text
 
 Settings come from PARLEY_* environment variables (see the README).`;
@@ -50,10 +60,15 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         return 2;
       case 'keys':
         if (rest[0] === 'rotate') return await keysRotate(rest.slice(1));
-        err('Unknown keys command. Did you mean: parley keys rotate');
+        if (rest[0] === 'replay-shredded') return await keysReplayShredded();
+        err('Unknown keys command. Did you mean: parley keys rotate (or parley keys replay-shredded)');
         return 2;
       case 'purge':
         return await purge(rest);
+      case 'backup':
+        return await backup(rest);
+      case 'restore':
+        return await restore(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -330,6 +345,82 @@ async function purge(args: readonly string[]): Promise<number> {
     return 0;
   } finally {
     bar?.stop();
+    await database.close();
+  }
+}
+
+async function backup(args: readonly string[]): Promise<number> {
+  const { values } = parseArgs({ args: [...args], options: { to: { type: 'string' } }, strict: true });
+  if (!values.to) {
+    err('parley backup: say where with --to DIR (a new or empty directory).');
+    return 2;
+  }
+  const config = loadConfig();
+  if (!existsSync(config.masterKeyFile)) {
+    err(`parley backup: there is no master key at ${config.masterKeyFile}, so there is no installation to back up here.`);
+    return 1;
+  }
+  const { provider } = loadOrCreateMasterKey(config.masterKeyFile);
+  const manifest = await createBackup(config, provider, values.to, (done, total) => {
+    if (process.stderr.isTTY) process.stderr.write(`\rcopying blobs ${done}/${total}`);
+  });
+  if (process.stderr.isTTY) process.stderr.write('\n');
+  const bytes = manifest.blobs.reduce((n, b) => n + b.bytes, 0) + manifest.database.bytes;
+  out(`Backup written to ${values.to}: the database and ${manifest.blobs.length} encrypted blobs, ${(bytes / 1_048_576).toFixed(1)} MiB.`);
+  out('');
+  out(`The master key is NOT in it. Keep ${config.masterKeyFile} (fingerprint ${manifest.masterKey.fingerprint})`);
+  out(`and its shredding journal ${journalOf(config.masterKeyFile)} apart from this backup: a restore needs both.`);
+  return 0;
+}
+
+async function restore(args: readonly string[]): Promise<number> {
+  const { values } = parseArgs({ args: [...args], options: { from: { type: 'string' } }, strict: true });
+  if (!values.from) {
+    err('parley restore: say which backup with --from DIR.');
+    return 2;
+  }
+  const config = loadConfig();
+  if (!existsSync(config.masterKeyFile)) {
+    err(`parley restore: the master key is not at ${config.masterKeyFile}. Backups never hold it: put the key the backup was made with there (see the backup's README.txt), then run the restore again.`);
+    return 1;
+  }
+  const { provider } = loadOrCreateMasterKey(config.masterKeyFile);
+  const restored = restoreBackup(config, provider, values.from, (done, total) => {
+    if (process.stderr.isTTY) process.stderr.write(`\rchecking ${done}/${total}`);
+  });
+  if (process.stderr.isTTY) process.stderr.write('\n');
+  const { deps, database } = buildCore(config, { keys: provider });
+  try {
+    await migrateToLatest(database);
+    // What was erased after the backup was taken is erased again, before anything can read it.
+    const shredded = await replayJournal(deps);
+    let broken = 0;
+    for (const { id } of await database.db.selectFrom('organisations').select('id').orderBy('id').execute()) {
+      const report = await verifyChain(database.db, id as OrgId);
+      if (!report.ok) broken += 1;
+      out(`${id}: ${report.ok ? `${report.events} audit events, chain intact` : `audit chain BROKEN — ${describeBreak(report.firstBreak!)}`}`);
+    }
+    out(`Restored the database and ${restored.blobs} blobs (${(restored.bytes / 1_048_576).toFixed(1)} MiB) into ${config.dataDir}.`);
+    out(`Erased again from the shredding journal: ${shredded.recording_tracks} recorded tracks, ${shredded.subject_exports} access exports.`);
+    return broken === 0 ? 0 : 1;
+  } finally {
+    await database.close();
+  }
+}
+
+async function keysReplayShredded(): Promise<number> {
+  const config = loadConfig();
+  if (!existsSync(journalOf(config.masterKeyFile))) {
+    out(`No shredding journal at ${journalOf(config.masterKeyFile)}: nothing was erased with this master key, or the journal was not kept beside it.`);
+    return 0;
+  }
+  const { deps, database } = buildCore(config);
+  try {
+    await migrateToLatest(database);
+    const shredded = await replayJournal(deps);
+    out(`Erased again from the shredding journal: ${shredded.recording_tracks} recorded tracks, ${shredded.subject_exports} access exports (the rest were erased already).`);
+    return 0;
+  } finally {
     await database.close();
   }
 }

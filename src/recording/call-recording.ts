@@ -144,7 +144,7 @@ export class CallRecording {
   #adopting = false;
 
   constructor(
-    private readonly deps: Pick<Deps, 'db' | 'keys' | 'clock' | 'audit' | 'blobs'>,
+    private readonly deps: Pick<Deps, 'db' | 'keys' | 'clock' | 'audit' | 'blobs' | 'config'>,
     readonly facts: RecordingFacts,
     private readonly host: RecordingHost,
     private readonly options: CallRecordingOptions,

@@ -30,7 +30,7 @@ const everything: RecoveryScope = { tracks: () => true, recordings: () => true }
  * caught while `finalising` is finalised as `complete`. Nothing is ever left as plaintext, and blobs no row
  * points to (a crash between writing a new object and deleting the old one) are deleted. Idempotent.
  */
-export async function recoverRecordings(deps: Pick<Deps, 'db' | 'keys' | 'clock' | 'audit' | 'blobs' | 'logger'>, scope: RecoveryScope = everything): Promise<RecoveryReport> {
+export async function recoverRecordings(deps: Pick<Deps, 'db' | 'keys' | 'clock' | 'audit' | 'blobs' | 'logger' | 'config'>, scope: RecoveryScope = everything): Promise<RecoveryReport> {
   const log = deps.logger.child({ module: 'recording-recovery' });
   const tracks = (
     await deps.db

@@ -1,3 +1,4 @@
+import { recordShredded } from '../keys/shred-journal.ts';
 import type { AuditActor } from '../audit/events.ts';
 import type { DbOrTx } from '../db/database.ts';
 import { tagged } from '../db/personal-data.ts';
@@ -17,7 +18,7 @@ export type TrackSource = 'camera' | 'screen';
 export type TrackBasis = 'consent' | 'legal_obligation' | 'legitimate_interest';
 export type TrackEndReason = 'stopped' | 'withdrawn' | 'left' | 'sources_changed' | 'call_ended' | 'shutdown' | 'crash' | 'failed';
 
-type TrackDeps = Pick<Deps, 'db' | 'keys' | 'clock' | 'audit' | 'blobs'> & Partial<Pick<Deps, 'nodeId'>>;
+type TrackDeps = Pick<Deps, 'db' | 'keys' | 'clock' | 'audit' | 'blobs' | 'config'> & Partial<Pick<Deps, 'nodeId'>>;
 
 /** Where a track's blob lives while it is written, and once finalised. */
 export const liveBlobKey = (orgId: string, recordingId: string, trackId: string) => `${orgId}/recordings/${recordingId}/${trackId}-live.pblob`;
@@ -282,6 +283,7 @@ export async function eraseTrack(
 ): Promise<boolean> {
   const row = await db.selectFrom('recording_tracks').selectAll().where('org_id', '=', orgId).where('id', '=', trackId).executeTakeFirst();
   if (!row || row.status === 'erased') return false;
+  recordShredded(deps, 'recording_tracks', [trackId]);
   await deps.db.transaction().execute(async (tx) => {
     await tx
       .updateTable('recording_tracks')

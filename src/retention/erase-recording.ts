@@ -6,7 +6,7 @@ import { iso } from '../shared/clock.ts';
 import type { OrgId } from '../shared/ids.ts';
 import { holdCoveringRecording } from './legal-holds.ts';
 
-type EraseDeps = Pick<Deps, 'db' | 'keys' | 'clock' | 'audit' | 'blobs'>;
+type EraseDeps = Pick<Deps, 'db' | 'keys' | 'clock' | 'audit' | 'blobs' | 'config'>;
 
 /**
  * Erases a recording before its expiry, on a DPO's or an administrator's decision (an erasure request, G36): every

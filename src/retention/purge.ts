@@ -1,3 +1,4 @@
+import { recordShredded } from '../keys/shred-journal.ts';
 import { randomUUID } from 'node:crypto';
 import { sql, type RawBuilder } from 'kysely';
 import type { AuditEvent } from '../audit/events.ts';
@@ -11,7 +12,7 @@ import type { OrgId } from '../shared/ids.ts';
 import { chunks, keepReasons, loadProtections, protectionOf, type KeepReason, type Protections } from './protections.ts';
 
 export type RetentionTable = (typeof retentionTables)[number];
-type PurgeDeps = Pick<Deps, 'db' | 'dialect' | 'clock' | 'audit' | 'blobs'>;
+type PurgeDeps = Pick<Deps, 'db' | 'dialect' | 'clock' | 'audit' | 'blobs' | 'config'>;
 
 export interface PurgeOptions {
   /** Classify and count only: nothing is deleted, and the report has the counts a real run would have. */
@@ -281,8 +282,10 @@ async function deleteRows(
       await deps.db.transaction().execute(async (tx) => {
         for (const ids of chunks(live.map((r) => r.id), 500)) {
           if (stage.blob === 'track') {
+            recordShredded(deps, 'recording_tracks', ids);
             await tx.updateTable('recording_tracks').set({ status: 'erased', wrapped_key: null, erased_at: asOf }).where('id', 'in', ids).execute();
           } else {
+            recordShredded(deps, 'subject_exports', ids);
             await tx.updateTable('subject_exports').set({ status: 'erased', wrapped_key: null }).where('id', 'in', ids).execute();
           }
         }

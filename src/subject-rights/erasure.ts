@@ -1,3 +1,4 @@
+import { recordShredded } from '../keys/shred-journal.ts';
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { AuditActor } from '../audit/events.ts';
@@ -415,6 +416,7 @@ export async function eraseSubject(
     }
     if (erased.exports.length > 0) {
       // The key goes with the commit; the blobs are deleted after it (unreadable already).
+      recordShredded(deps, 'subject_exports', erased.exports);
       await tx
         .updateTable('subject_exports')
         .set({ status: 'erased', wrapped_key: null, subject_id: null })
