@@ -13,7 +13,7 @@ import { SignalClient } from '../media/support/signal-client.ts';
 import { introspecting } from '../support/dialects.ts';
 import { addUser, ApiClient, createOrgWithAdmin, publishNotice, startTestParley, type SignedIn, type TestParley } from '../support/harness.ts';
 import { startTestS3, type TestS3 } from '../support/s3rver.ts';
-import { clusterAvailable, redisUrl } from './support/cluster.ts';
+import { clusterAvailable, redisUrl, sharedStoreEnv } from './support/cluster.ts';
 import { ClusterNode, newNodeId } from '../../src/cluster/cluster-node.ts';
 import { ClusterE2eeUploads } from '../../src/cluster/cluster-e2ee-uploads.ts';
 import { E2eeUploads } from '../../src/recording/e2ee-uploads.ts';
@@ -51,13 +51,7 @@ describe.skipIf(!clusterAvailable)('a cluster of three nodes in one process', ()
     redis = new Redis(url.toString());
     await redis.flushdb();
     const env = {
-      PARLEY_REDIS_URL: url.toString(),
-      PARLEY_BLOB_STORE: 's3',
-      PARLEY_S3_ENDPOINT: s3.endpoint,
-      PARLEY_S3_REGION: 'eu-central-1',
-      PARLEY_S3_BUCKET: s3.bucket,
-      PARLEY_S3_ACCESS_KEY_ID: 'S3RVER',
-      PARLEY_S3_SECRET_ACCESS_KEY: 'S3RVER',
+      ...sharedStoreEnv(url.toString(), s3),
       PARLEY_METRICS_TOKEN: METRICS_TOKEN,
       PARLEY_LOGIN_RATE_PER_MINUTE: '4',
     };

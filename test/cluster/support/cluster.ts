@@ -20,6 +20,19 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 const DIE_WITH_PARENT = "data:text/javascript,process.stdin.on('end',()=>process.kill(process.pid,'SIGKILL'));process.stdin.resume();";
 export const METRICS_TOKEN = 'cluster-test-metrics-token-0123456789';
 
+/** What every node of a test cluster shares: the Redis database and the S3 bucket (s3rver, in an EEA region). */
+export function sharedStoreEnv(redis: string, s3: TestS3): Record<string, string> {
+  return {
+    PARLEY_REDIS_URL: redis,
+    PARLEY_BLOB_STORE: 's3',
+    PARLEY_S3_ENDPOINT: s3.endpoint,
+    PARLEY_S3_REGION: 'eu-central-1',
+    PARLEY_S3_BUCKET: s3.bucket,
+    PARLEY_S3_ACCESS_KEY_ID: 'S3RVER',
+    PARLEY_S3_SECRET_ACCESS_KEY: 'S3RVER',
+  };
+}
+
 export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -136,13 +149,7 @@ export async function startClusterEnv(options: { pgSchema: string; masterKeyFile
           PARLEY_DATA_DIR: dataDir,
           PARLEY_MASTER_KEY_FILE: options.masterKeyFile,
           PARLEY_DATABASE_URL: db.toString(),
-          PARLEY_REDIS_URL: url.toString(),
-          PARLEY_BLOB_STORE: 's3',
-          PARLEY_S3_ENDPOINT: s3.endpoint,
-          PARLEY_S3_REGION: 'eu-central-1',
-          PARLEY_S3_BUCKET: s3.bucket,
-          PARLEY_S3_ACCESS_KEY_ID: 'S3RVER',
-          PARLEY_S3_SECRET_ACCESS_KEY: 'S3RVER',
+          ...sharedStoreEnv(url.toString(), s3),
           PARLEY_PORT: String(port),
           PARLEY_HOST: '127.0.0.1',
           PARLEY_PUBLIC_URL: `http://127.0.0.1:${port}`,
