@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -10,6 +10,7 @@ import { buildParley, WEB_ROOT, type Parley } from '../../src/main.ts';
 import { currentCode } from '../../src/accounts/totp.ts';
 import { joinToken } from '../../src/scheduling/join-links.ts';
 import { addUser, ApiClient, createOrgWithAdmin, publishNotice, TEST_PASSWORD, TestClock, type SignedIn, type TestParley } from '../support/harness.ts';
+import { freePort } from '../support/ports.ts';
 
 /** Debian's Chromium (scripts/test.mjs installs it when missing). */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -233,17 +234,6 @@ export async function scheduleBrowserCall(
 export interface ListeningParley extends TestParley {
   /** `http://127.0.0.1:<port>`: where the server listens, and its configured public URL. */
   readonly origin: string;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /**

@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ import { loadConfig } from '../../src/config/load.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { buildParley, WEB_ROOT, type Parley } from '../../src/main.ts';
 import { MAX_E2EE_CHUNK_BYTES } from '../../src/recording/e2ee-uploads.ts';
+import { freePort } from '../support/ports.ts';
 
 // docs/deploy.md tells operators to put Parley behind nginx with a configuration they copy. This test runs that very
 // configuration (the fenced block after the `tested` marker, with only names, certificate paths, the upstream and the
@@ -74,14 +75,6 @@ function substitute(block: string, values: { tlsPort: number; plainPort: number;
     if (out.includes(leftover)) throw new Error(`"${leftover}" is left in the nginx block after substitution:\n${out}`);
   }
   return out;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 interface Reply {

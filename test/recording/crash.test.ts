@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import { TestParticipant } from '../media/support/signal-client.ts';
 import { addUser, createOrgWithAdmin, publishNotice, startTestParley, type TestParley } from '../support/harness.ts';
 import { EBML_MAGIC, findPlaintextMedia, hasFfmpeg, MediaFeed, probe, publishReal, vp8KeyframeSignature } from '../support/media-feed.ts';
 import { createRecordingCallType, decryptTrack } from './support.ts';
+import { freePort } from '../support/ports.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** Whole encrypted chunks to wait for before the kill (`parley start` uses the default chunk size). */
@@ -26,14 +26,6 @@ const MEDIA_BEFORE_KILL_MS = 3_000;
  * test process that dies before afterAll cannot leave a server running. It does not touch Parley's own code.
  */
 const DIE_WITH_PARENT = "data:text/javascript,process.stdin.on('end',()=>process.kill(process.pid,'SIGKILL'));process.stdin.resume();";
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 async function poll<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs: number, diagnostics = () => ''): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { introspecting, postgresUrl } from '../../support/dialects.ts';
 import { startTestS3, type TestS3 } from '../../support/s3rver.ts';
+import { freePort } from '../../support/ports.ts';
 
 /**
  * Cluster tests (issue 14) need PostgreSQL and Redis that every node reaches: PARLEY_TEST_POSTGRES_URL and
@@ -31,14 +32,6 @@ export function sharedStoreEnv(redis: string, s3: TestS3): Record<string, string
     PARLEY_S3_ACCESS_KEY_ID: 'S3RVER',
     PARLEY_S3_SECRET_ACCESS_KEY: 'S3RVER',
   };
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 export async function poll<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs: number, diagnostics = () => ''): Promise<T> {
