@@ -1,20 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeWebm, hasFfmpeg, MediaFeed, probe } from '../../test/support/media-feed.ts';
+import { seededRandom as prng } from '../../test/support/prng.ts';
 import type { PublishedTrack, RtpObserver } from '../media/published-track.ts';
 import { TrackCapture } from './track-capture.ts';
 import { WebmScanner, type WebmScanResult } from './webm-scan.ts';
-
-/** A small seeded PRNG (mulberry32): the piece sizes are random but the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function scanWhole(bytes: Buffer): WebmScanResult {
   const s = new WebmScanner();

@@ -9,6 +9,7 @@ import { PeerInputError, type Peer } from '../peer.ts';
 import type { PublishedTrack } from '../published-track.ts';
 import type { Room } from '../room.ts';
 import { openUdpSockets } from '../udp-sockets.ts';
+import { readProcessVitals, watchEventLoop } from '../../metrics/process-vitals.ts';
 import { startCapture, type RunningCapture } from '../../recording/capture-host.ts';
 import { openBlobStore } from '../../storage/open-blob-store.ts';
 import type { BlobStore } from '../../storage/blob-store.ts';
@@ -153,6 +154,11 @@ function handle(message: ToWorker): void {
       return;
     case 'traffic':
       void reply(message.requestId, () => server?.traffic() ?? null);
+      return;
+    case 'vitals':
+      // The first ask starts the loop monitor: a worker nobody measures pays nothing for it.
+      watchEventLoop();
+      void reply(message.requestId, () => readProcessVitals());
       return;
     case 'capture-start':
       void reply(message.requestId, () => captureStart(message));

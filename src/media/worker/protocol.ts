@@ -55,7 +55,7 @@ export type ToWorker =
   | ({ type: 'answer'; requestId: number; sdp: string } & PeerRef)
   | ({ type: 'ice'; requestId: number; candidate: CandidateInit } & PeerRef)
   | ({ type: 'stats'; requestId: number } & PeerRef)
-  | { type: 'counts' | 'traffic'; requestId: number }
+  | { type: 'counts' | 'traffic' | 'vitals'; requestId: number }
   | ({ type: 'capture-start'; requestId: number } & CaptureStart)
   /** Stop: no packet is taken from now on; the reply comes once the WebM tail is written. Finish: sizes, or a failure. */
   | { type: 'capture-stop' | 'capture-finish' | 'capture-abort'; requestId: number; captureId: string }

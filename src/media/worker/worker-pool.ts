@@ -9,6 +9,7 @@ import type { Config } from '../../config/load.ts';
 import { CaptureLostError, type CaptureFailure, type CaptureHost, type RunningCapture } from '../../recording/capture-host.ts';
 import type { FromWorker, ToWorker, WorkerCounts } from './protocol.ts';
 import { RemoteRoom, replyError, type WorkerLink } from './remote-room.ts';
+import type { ProcessVitals } from '../../metrics/process-vitals.ts';
 
 export interface WorkerPoolOptions {
   /** How many media workers (at least 1). */
@@ -268,6 +269,12 @@ export class WorkerPool implements MediaEngine {
     return Promise.all(this.#workers.map(async (w) => (w && !w.exited ? ((await w.request({ type: 'counts' })) as WorkerCounts) : null))).then((all) =>
       all.filter((c): c is WorkerCounts => c !== null),
     );
+  }
+
+  /** Each live worker's process vitals (memory, descriptors, UDP sockets, Node resources, event-loop p99), asked of it. */
+  async workerVitals(): Promise<ProcessVitals[]> {
+    const all = await Promise.all(this.#workers.map(async (w) => (w && !w.exited ? ((await w.request({ type: 'vitals' })) as ProcessVitals) : null)));
+    return all.filter((v): v is ProcessVitals => v !== null);
   }
 
   /**
