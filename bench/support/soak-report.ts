@@ -19,7 +19,7 @@ export function soakTable(rows: readonly SoakRow[], workers: number): string {
     { title: 'chats', right: true },
     { title: 'live calls', right: true },
     { title: 'people', right: true },
-    { title: 'loss %', right: true },
+    { title: 'loss % in/out', right: true },
     { title: 'API RSS/heap MiB', right: true },
     { title: 'API fds/UDP', right: true },
     { title: 'API loop p99 ms', right: true },
@@ -40,7 +40,7 @@ export function soakTable(rows: readonly SoakRow[], workers: number): string {
         String(r.chats),
         String(r.liveCalls),
         String(r.participants),
-        r.loss === null ? '–' : (r.loss * 100).toFixed(2),
+        `${r.serverLoss === null ? '–' : (r.serverLoss * 100).toFixed(2)}/${r.loss === null ? '–' : (r.loss * 100).toFixed(2)}`,
         `${mib(r.api.rssBytes)}/${mib(r.api.heapUsedBytes)}`,
         `${r.api.fds ?? '–'}/${r.api.udpSockets ?? '–'}`,
         optional(r.api.loopP99Ms, 0),
@@ -85,7 +85,8 @@ export function printSummary(report: SoakReport): void {
       `${report.outcomes.filter((o) => o.withdrew).length} consent withdrawals; ` +
       `${report.outcomes.reduce((s, o) => s + o.chatsReceived, 0)} of ${report.outcomes.reduce((s, o) => s + o.chatsSent, 0)} chat messages delivered.`,
   );
-  console.log(`Loss over the whole run: ${report.loss === null ? '–' : `${(report.loss * 100).toFixed(3)} %`} (RTP, as the receivers counted it).`);
+  const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(3)} %`);
+  console.log(`Loss over the whole run: in ${pct(report.serverLoss)} (publishers → server, the SFU's sequence gaps), out ${pct(report.loss)} (server → receivers, as they counted it).`);
   console.log('\nMemory slope from minute 2 on (least squares; the first minute warms up):');
   console.log(
     formatTable(

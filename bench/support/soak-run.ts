@@ -15,6 +15,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { WorkerPool } from '../../src/media/worker/worker-pool.ts';
 import type { WorkerCounts } from '../../src/media/worker/protocol.ts';
+import type { MediaTraffic } from '../../src/media/counters.ts';
 import type { SignallingCounts } from '../../src/media/signalling/call-hub.ts';
 import { readProcessVitals, watchEventLoop, type ProcessVitals } from '../../src/metrics/process-vitals.ts';
 import { joinToken } from '../../src/scheduling/join-links.ts';
@@ -53,6 +54,11 @@ export interface SoakRow {
   readonly participants: number;
   /** RTP loss the receivers saw during the period (null: nothing received). */
   readonly loss: number | null;
+  /**
+   * RTP loss the server's media saw from the publishers during the period (sequence gaps; null: nothing received).
+   * The receivers' figure covers the way out; this one the way in, which the SFU's forwarding would hide from them.
+   */
+  readonly serverLoss: number | null;
   readonly api: ProcessVitals;
   readonly workers: readonly ProcessVitals[];
   /** Share of one core the clients used during the period. */
@@ -80,8 +86,9 @@ export interface SoakReport {
   readonly settings: SoakSettings;
   readonly rows: readonly SoakRow[];
   readonly outcomes: readonly SoakCallOutcome[];
-  /** Loss over the whole run. */
+  /** Loss over the whole run: as the receivers saw it, and as the server saw it from the publishers. */
   readonly loss: number | null;
+  readonly serverLoss: number | null;
   /** Least-squares slope of RSS and heap per minute, MiB/min, from the second row on (the first one warms up). */
   readonly slopes: readonly { readonly process: string; readonly rssMiBPerMin: number | null; readonly heapMiBPerMin: number | null }[];
   /** After the last call: the API process's and the workers' live counters (all zero when nothing is held). */
@@ -334,11 +341,18 @@ export async function runSoak(settings: SoakSettings, progress: { row?: (row: So
 
     // Rows.
     const rows: SoakRow[] = [];
-    let prev = { sample: await clients.sample(), outcomes: 0, started: 0, at: performance.now() };
+    const lossOf = (a: MediaTraffic, b: MediaTraffic) => {
+      const got = b.packetsReceived - a.packetsReceived;
+      const lost = b.packetsLost - a.packetsLost;
+      return got + lost > 0 ? lost / (got + lost) : null;
+    };
+    const trafficAtStart = await world.pool.mediaTraffic();
+    let prev = { sample: await clients.sample(), traffic: trafficAtStart, outcomes: 0, started: 0, at: performance.now() };
     readProcessVitals(); // starts the API's loop figure afresh
     await world.pool.workerVitals();
     const takeRow = async (): Promise<void> => {
       const sample = await clients.sample();
+      const traffic = await world.pool.mediaTraffic();
       const outcomes = clients.outcomes.slice(prev.outcomes);
       const expected = sample.packetsExpected - prev.sample.packetsExpected;
       const received = sample.packetsReceived - prev.sample.packetsReceived;
@@ -354,13 +368,14 @@ export async function runSoak(settings: SoakSettings, progress: { row?: (row: So
         liveCalls: counts.calls,
         participants: counts.participants,
         loss: expected > 0 ? Math.max(0, 1 - received / expected) : null,
+        serverLoss: lossOf(prev.traffic, traffic),
         api: readProcessVitals(),
         workers: await world.pool.workerVitals(),
         clientsCore: (sample.userMicros - prev.sample.userMicros + sample.systemMicros - prev.sample.systemMicros) / 1e6 / ((at - prev.at) / 1000),
       };
       rows.push(row);
       progress.row?.(row);
-      prev = { sample, outcomes: clients.outcomes.length, started, at };
+      prev = { sample, traffic, outcomes: clients.outcomes.length, started, at };
     };
     for (let next = startedAt + settings.sampleSeconds * 1000; next <= endAt + 500; next += settings.sampleSeconds * 1000) {
       await sleep(next - Date.now());
@@ -371,6 +386,7 @@ export async function runSoak(settings: SoakSettings, progress: { row?: (row: So
     note('time is up: waiting for the last calls to end …');
     await Promise.race([Promise.all(running), sleep((maxSec + 120) * 1000)]);
     const totalSample = await clients.sample();
+    const trafficAtEnd = await world.pool.mediaTraffic();
     await clients.close();
 
     note('waiting for the server to let go of everything …');
@@ -417,6 +433,7 @@ export async function runSoak(settings: SoakSettings, progress: { row?: (row: So
       rows,
       outcomes: clients.outcomes,
       loss: totalSample.packetsExpected > 0 ? Math.max(0, 1 - totalSample.packetsReceived / totalSample.packetsExpected) : null,
+      serverLoss: lossOf(trafficAtStart, trafficAtEnd),
       slopes,
       hubCounts: world.server.parley.calls.counts(),
       workerCounts: await world.pool.workerCounts(),
