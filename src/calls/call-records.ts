@@ -7,6 +7,7 @@ import { addDays } from '../shared/dates.ts';
 import { newId, type OrgId } from '../shared/ids.ts';
 import type { QualityAggregate } from '../media/signalling/quality.ts';
 import { emitWebhook } from '../webhooks/emit-webhook.ts';
+import { failpoint } from '../config/failpoints.ts';
 
 export const CHAT_SEAL_LABEL = 'call-chat';
 
@@ -86,6 +87,7 @@ export class CallRecords {
           ...tagged('call_attendance'),
         })
         .execute();
+      failpoint('join.after_attendance');
     });
   }
 

@@ -10,6 +10,7 @@ import { renderNotice } from '../notices/render-notice.ts';
 import { AppError } from '../shared/app-error.ts';
 import type { CallTypeId, OrgId } from '../shared/ids.ts';
 import { resolveJoinToken } from '../scheduling/join-links.ts';
+import { failpoint } from '../config/failpoints.ts';
 
 /**
  * How long before the scheduled start the join page lets the customer into the call (the lobby). Earlier, the page
@@ -153,6 +154,7 @@ export async function recordDecisions(
         retentionDays: retentionDays(callType),
       });
     }
+    failpoint('join.consent_before_commit');
     return stateOf(tx, link, requests.map((r) => r.purpose));
   });
 }

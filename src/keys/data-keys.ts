@@ -5,6 +5,7 @@ import type { Deps } from '../deps.ts';
 import { iso, type Clock } from '../shared/clock.ts';
 import { newId, type OrgId } from '../shared/ids.ts';
 import type { KeyProvider } from './key-provider.ts';
+import { failpoint } from '../config/failpoints.ts';
 
 /**
  * Envelope encryption for blobs. Each object (a recording track) has its own random 256-bit data key; the data
@@ -221,6 +222,7 @@ export async function rotateOrgKeys(
     if (!(await insertKek(db, keys, clock, orgId, target))) {
       throw new Error(`another key rotation for ${orgId} is running (KEK version ${target} appeared meanwhile)`);
     }
+    failpoint('keys.rotate.after_new_kek');
     await db
       .updateTable('org_keys')
       .set({ retired_at: iso(clock.now()) })
@@ -255,7 +257,10 @@ export async function rotateOrgKeys(
           await deps.audit.append(tx, orgId, { type: 'system' }, { type: 'keys.rotated', data: { kekVersion: target, rewrapped: orgRewrapped } });
           return true;
         });
-        if (destroyed) break;
+        if (destroyed) {
+          failpoint('keys.rotate.after_destroy');
+          break;
+        }
         continue;
       }
       const { table, rows: batch } = next;
@@ -279,6 +284,7 @@ export async function rotateOrgKeys(
             .execute();
         }
       });
+      failpoint('keys.rotate.after_batch');
       orgRewrapped += updates.length;
       done += updates.length;
       total = Math.max(total, done);

@@ -1,6 +1,8 @@
 import type { PublicationHandle } from '../media/media-api.ts';
 import { PublishedTrack } from '../media/published-track.ts';
-import type { BlobStore } from '../storage/blob-store.ts';
+import type { BlobStore, BlobUpload } from '../storage/blob-store.ts';
+import { DEFAULT_CHUNK_BYTES } from '../storage/blob-format.ts';
+import { failpoint } from '../config/failpoints.ts';
 import { TrackCapture } from './track-capture.ts';
 import { TrackWriter } from './track-writer.ts';
 import type { TrackRow, TrackSink } from './tracks.ts';
@@ -35,7 +37,7 @@ export interface CaptureHost {
 export async function startCapture(blobs: BlobStore, spec: CaptureSpec, onFailure: (err: unknown, reason: CaptureFailure) => void): Promise<RunningCapture> {
   const tracks = spec.publications.filter((t): t is PublishedTrack => t instanceof PublishedTrack);
   if (tracks.length !== spec.publications.length) throw new Error('the tracks to record are not received in this process');
-  const upload = await blobs.createUpload(spec.row.blobKey);
+  const upload = drilled(await blobs.createUpload(spec.row.blobKey));
   const writer = new TrackWriter(upload, spec.row.dataKey, spec.row.trackId, (err) => onFailure(err, 'store'), spec.chunkSize);
   const capture = new TrackCapture(
     tracks,
@@ -51,3 +53,20 @@ export async function startCapture(blobs: BlobStore, spec: CaptureSpec, onFailur
 
 /** Captures of calls whose media runs in this process. */
 export const localCaptureHost = (blobs: BlobStore): CaptureHost => ({ start: (spec, onFailure) => startCapture(blobs, spec, onFailure) });
+
+/** Whole chunks a live upload holds when the `recording.mid_capture` failpoint is reached (crash drills only). */
+const MID_CAPTURE_CHUNKS = 3;
+
+/** The live upload, passing each write through the `recording.mid_capture` failpoint once it holds a few chunks. */
+function drilled(upload: BlobUpload): BlobUpload {
+  let written = 0;
+  return {
+    async write(bytes) {
+      await upload.write(bytes);
+      written += bytes.length;
+      if (written >= MID_CAPTURE_CHUNKS * DEFAULT_CHUNK_BYTES) failpoint('recording.mid_capture');
+    },
+    complete: () => upload.complete(),
+    abort: () => upload.abort(),
+  };
+}

@@ -5,6 +5,7 @@ import { iso } from '../shared/clock.ts';
 import { addDays } from '../shared/dates.ts';
 import type { OrgId } from '../shared/ids.ts';
 import { emitWebhook } from '../webhooks/emit-webhook.ts';
+import { failpoint } from '../config/failpoints.ts';
 
 declare const persisted: unique symbol;
 
@@ -65,6 +66,7 @@ export async function insertRecording(
     await deps.audit.append(tx, recording.orgId, actor, { type: 'recording.started', data });
     await emitWebhook(tx, deps, recording.orgId, { type: 'recording.started', data });
   });
+  failpoint('recording.after_row');
   return { id: recording.id } as PersistedRecording;
 }
 

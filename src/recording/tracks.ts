@@ -13,6 +13,7 @@ import type { PersistedRecording } from './recording-row.ts';
 import { TrackWriter } from './track-writer.ts';
 import { CaptureLostError } from './capture-lost.ts';
 import { emitWebhook } from '../webhooks/emit-webhook.ts';
+import { failpoint } from '../config/failpoints.ts';
 
 export type TrackSource = 'camera' | 'screen';
 export type TrackBasis = 'consent' | 'legal_obligation' | 'legitimate_interest';
@@ -240,6 +241,7 @@ export async function finaliseTrack(
   // An E2EE track's media is opaque here: its duration is the time it was recorded for.
   if (row.e2ee_envelope !== null) result = { ...result, durationMs: Math.max(0, endedAt.getTime() - new Date(row.started_at).getTime()) };
   const ended = row.ended_at ?? iso(new Date(new Date(row.started_at).getTime() + result.durationMs));
+  failpoint('recording.finalise_before_swap');
   await deps.db.transaction().execute(async (tx) => {
     await tx
       .updateTable('recording_tracks')

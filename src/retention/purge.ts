@@ -1,4 +1,5 @@
 import { recordShredded } from '../keys/shred-journal.ts';
+import { failpoint } from '../config/failpoints.ts';
 import { randomUUID } from 'node:crypto';
 import { sql, type RawBuilder } from 'kysely';
 import type { AuditEvent } from '../audit/events.ts';
@@ -296,6 +297,7 @@ async function deleteRows(
         );
       });
       await progress('keys_destroyed', stage.table);
+      failpoint('purge.after_keys_destroyed');
     }
     // 2. The blobs (idempotent: deleting a missing object is fine). For a track, also where it was written live and
     //    where finalising writes it, in case a crash left one there.
@@ -305,8 +307,10 @@ async function deleteRows(
         await deps.blobs.delete(liveBlobKey(r.org_id, r.recording_id!, r.id));
         await deps.blobs.delete(finalBlobKey(r.org_id, r.recording_id!, r.id));
       }
+      failpoint('purge.between_blobs');
     }
     await progress('blobs_deleted', stage.table);
+    failpoint('purge.before_rows_deleted');
   }
   // 3. The rows, each with its audit event, in one transaction.
   await deps.db.transaction().execute(async (tx) => {

@@ -24,6 +24,7 @@ import {
   type ExportManifest,
 } from './export.schema.ts';
 import { renderExportSummary } from './export-summary.ts';
+import { failpoint } from '../config/failpoints.ts';
 import { exportTexts, type ExportLocale } from './export-texts.ts';
 import { findSubjectData, type SubjectInventory } from './inventory.ts';
 
@@ -110,6 +111,7 @@ export async function createAccessExport(
       ...tagged('subject_exports'),
     })
     .execute();
+  failpoint('export.after_row');
 
   try {
     const inventory = subjectId !== null ? await findSubjectData(deps.db, orgId, subjectId) : emptyInventory();
@@ -149,7 +151,10 @@ export async function createAccessExport(
     try {
       for await (const piece of output) {
         const ciphertext = encryptor.push(piece as Buffer);
-        if (ciphertext.length > 0) await upload.write(ciphertext);
+        if (ciphertext.length > 0) {
+          await upload.write(ciphertext);
+          failpoint('export.mid_upload');
+        }
       }
       await upload.write(encryptor.finish());
       ciphertextBytes = await upload.complete();
@@ -157,6 +162,7 @@ export async function createAccessExport(
       await upload.abort().catch(() => {});
       throw err;
     }
+    failpoint('export.before_ready');
 
     await deps.db.transaction().execute(async (tx) => {
       await tx

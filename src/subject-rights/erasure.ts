@@ -11,6 +11,7 @@ import { iso } from '../shared/clock.ts';
 import type { OrgId } from '../shared/ids.ts';
 import { CONSENT_PROOF_REFERENCE, LEGAL_OBLIGATION_FALLBACK_REFERENCE, REQUEST_RECORD_REFERENCE } from './erasure-references.ts';
 import { findSubjectData } from './inventory.ts';
+import { failpoint } from '../config/failpoints.ts';
 
 /**
  * Erasure of everything about one subject (Art. 17, G36, G37), driven by the same inventory as the access export.
@@ -402,6 +403,7 @@ export async function eraseSubject(
 
   // 1. Crypto-shredding first, track by track (each destroys its key with its own audit event, then its blob).
   for (const trackId of erased.recordingTracks) await eraseTrack(deps, db, orgId, trackId, 'erasure_request', ctx.actor);
+  failpoint('erasure.after_tracks_shredded');
 
   // 2. Everything else in one transaction with its audit events.
   await db.transaction().execute(async (tx) => {
@@ -451,7 +453,9 @@ export async function eraseSubject(
         data: { requestId: ctx.requestId, subjectId, legalHold: count('legal_hold'), legalObligation: count('legal_obligation'), consentProof: count('consent_proof') },
       });
     }
+    failpoint('erasure.before_commit');
   });
+  failpoint('erasure.after_commit');
 
   // 3. After the commit: the exports' ciphertext (their keys are already gone).
   for (const e of plan.exportBlobs) await deps.blobs.delete(e.blob_key);

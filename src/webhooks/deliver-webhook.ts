@@ -7,6 +7,7 @@ import { backoffMs, JobError, type JobContext, type JobHandler } from '../jobs/j
 import { iso } from '../shared/clock.ts';
 import type { OrgId } from '../shared/ids.ts';
 import { openSecret } from './endpoints.ts';
+import { failpoint } from '../config/failpoints.ts';
 import { signWebhook, WEBHOOK_HEADERS } from './signature.ts';
 import { attemptSchema, type Attempt } from './webhook.schema.ts';
 
@@ -111,7 +112,9 @@ export function createDeliverWebhookHandler(deps: DeliverDeps): JobHandler<'webh
       [WEBHOOK_HEADERS.timestamp]: String(timestamp),
       [WEBHOOK_HEADERS.signature]: signWebhook(openSecret(deps, { id: row.endpoint_id, secret_sealed: row.secret_sealed }), timestamp, row.payload),
     };
+    failpoint('webhook.before_post');
     const outcome = await post(policy, row.url, headers, row.payload);
+    if (outcome.error === null) failpoint('webhook.after_post');
     if (outcome.error === null) {
       await record(outcome, 'delivered');
       log.info({ deliveryId: row.id, webhookId: row.endpoint_id, status: outcome.status, attempt: job.attempt }, 'webhook delivered');

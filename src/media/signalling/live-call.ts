@@ -11,6 +11,7 @@ import type { SignalConnection } from './connection.ts';
 import type { CallRecords } from '../../calls/call-records.ts';
 import type { JoinIdentity } from './join-auth.ts';
 import { QualityAggregator, QualitySampler } from './quality.ts';
+import { failpoint } from '../../config/failpoints.ts';
 import type { CallRecording, RecordingHost, RecordingParticipant } from '../../recording/call-recording.ts';
 
 export interface LiveCallOptions {
@@ -292,6 +293,7 @@ export class LiveCall {
     p.known.clear();
     const peers = this.#visibleTo(p).map((other) => this.#infoOf(other));
     for (const info of peers) p.known.set(info.participantId, JSON.stringify(info));
+    failpoint('join.before_welcome');
     connection.send({
       type: 'welcome',
       participantId: p.id,
