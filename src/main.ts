@@ -18,7 +18,7 @@ import { E2eeUploads } from './recording/e2ee-uploads.ts';
 import { e2eeUploadRoutes, recordingKeyRoutes } from './recording/e2ee-routes.ts';
 import { noticeRoutes } from './notices/routes.ts';
 import { organisationRoutes } from './organisations/routes.ts';
-import { createJobRunner, type JobRunner } from './jobs/job-runner.ts';
+import { createJobRunner, reclaimDeadLeases, type JobRunner } from './jobs/job-runner.ts';
 import { createMailTransport } from './mail/mail-transport.ts';
 import { mailRoutes } from './mail/routes.ts';
 import { schedulingRoutes } from './scheduling/routes.ts';
@@ -139,6 +139,9 @@ export async function buildParley(config: Config, options: BuildOptions = {}): P
       // Recordings a crash interrupted are finalised as `incomplete` before any new call starts (issue 5).
       const recovered = await recoverRecordings(deps);
       if (recovered.tracks > 0) deps.logger.warn(recovered, 'recordings interrupted by a crash were recovered');
+      // Jobs a crash left claimed are run again now rather than after their lease (jobs/job-runner.ts).
+      const reclaimed = await reclaimDeadLeases(deps.db, deps.clock);
+      if (reclaimed > 0) deps.logger.warn({ jobs: reclaimed }, 'jobs interrupted by a crash were queued again');
     }
     // Live calls hold state (sockets, rooms), so their routes get the instance built here.
     const { negotiationTimeoutMs, mediaWorkers = config.media.workers, ...hubOptions } = options.calls ?? {};

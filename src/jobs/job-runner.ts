@@ -41,6 +41,19 @@ export interface JobRunner {
 /** How long a claimed job stays claimed: a runner that dies mid-job leaves it to be picked up after this. */
 const LEASE_MS = 5 * 60_000;
 
+/**
+ * A single node takes back, at start, the jobs its previous process claimed and never finished (killed mid-job):
+ * nothing else shares its queue, so every `running` row is a dead process's. They become `pending` again, due at
+ * once, their attempt counted (a job that kills its runner every time still ends `failed`). A node of a cluster
+ * must not do this — a `running` row may be a live node's — and waits for the lease to run out (LEASE_MS).
+ * Returns how many jobs were taken back.
+ */
+export async function reclaimDeadLeases(db: Db, clock: Clock): Promise<number> {
+  const now = iso(clock.now());
+  const result = await db.updateTable('jobs').set({ state: 'pending', locked_until: null, updated_at: now }).where('state', '=', 'running').executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 /** Retry backoff: 30 s, 1 min, 2 min … capped at 1 h. */
 export function backoffMs(attempt: number): number {
   return Math.min(30_000 * 2 ** (attempt - 1), 3_600_000);
