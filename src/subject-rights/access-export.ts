@@ -191,6 +191,23 @@ export async function createAccessExport(
   }
 }
 
+/**
+ * Runs at start on a single node: an export still `building` was being made by a process that died (an export is
+ * built within its request, in seconds). It ends as a failed one does — `failed`, its data key destroyed, its blob
+ * or unfinished upload deleted — and the request stays open, so the DPO produces the export again. Without this the
+ * row kept a live data key and the upload's `.part` stayed on disk for good (crash drills, issue 15). Not for a node
+ * of a cluster: another node may be building one right now. Returns how many were closed. Idempotent.
+ */
+export async function recoverInterruptedExports(deps: Pick<Deps, 'db' | 'blobs' | 'logger'>): Promise<number> {
+  const rows = await deps.db.selectFrom('subject_exports').select(['id', 'org_id', 'blob_key']).where('status', '=', 'building').execute();
+  for (const row of rows) {
+    await deps.db.updateTable('subject_exports').set({ status: 'failed', wrapped_key: null }).where('id', '=', row.id).where('status', '=', 'building').execute();
+    await deps.blobs.delete(row.blob_key);
+  }
+  if (rows.length > 0) deps.logger.warn({ exports: rows.length }, 'access exports interrupted by a crash were closed as failed');
+  return rows.length;
+}
+
 function emptyInventory(): SubjectInventory {
   return {
     subject: null,
