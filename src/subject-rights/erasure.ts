@@ -392,7 +392,17 @@ export async function eraseSubject(
   deps: Deps,
   orgId: OrgId,
   subjectId: string,
-  ctx: { requestId: string; actor: AuditActor; expectedFingerprint?: string | undefined },
+  ctx: {
+    requestId: string;
+    actor: AuditActor;
+    expectedFingerprint?: string | undefined;
+    /**
+     * Runs inside the erasing transaction, with the report: the request's completion commits with the erasure or not
+     * at all. (Committed apart, a crash between the two left the request open with the data gone, and the erasure run
+     * again reported only what was left to do: not the whole report, and its audit events twice.)
+     */
+    complete?: (tx: Tx, report: ErasureReport) => Promise<void>;
+  },
 ): Promise<ErasureReport> {
   const { db } = deps;
   const plan = await planErasure(deps, db, orgId, subjectId);
@@ -453,6 +463,7 @@ export async function eraseSubject(
         data: { requestId: ctx.requestId, subjectId, legalHold: count('legal_hold'), legalObligation: count('legal_obligation'), consentProof: count('consent_proof') },
       });
     }
+    await ctx.complete?.(tx, reportOf(plan));
     failpoint('erasure.before_commit');
   });
   failpoint('erasure.after_commit');

@@ -26,7 +26,7 @@ import {
   rightsPageUrl,
 } from './codes.ts';
 import { dueDate, extendedDueDate } from './due-dates.ts';
-import { checkErasurePreview, eraseSubject } from './erasure.ts';
+import { checkErasurePreview, eraseSubject, type ErasureReport } from './erasure.ts';
 import {
   completedMail,
   erasureMail,
@@ -457,10 +457,8 @@ export async function eraseForRequest(deps: Deps, orgId: OrgId, actor: AuditActo
   requireType(row, 'erasure');
   requireOpen(row);
   if (!row.subject_id && confirm.preview !== undefined) await checkErasurePreview(deps, orgId, null, confirm.preview);
-  const report = row.subject_id
-    ? await eraseSubject(deps, orgId, row.subject_id, { requestId: row.id, actor, expectedFingerprint: confirm.preview })
-    : { erased: [], kept: [] };
-  await deps.db.transaction().execute(async (tx) => {
+  // The request is completed, its events and the requester's mail queued, in the erasure's own transaction.
+  const finish = async (tx: Tx, report: ErasureReport) => {
     await complete(tx, deps, orgId, row, { action: 'erased', report });
     await deps.audit.append(tx, orgId, actor, { type: 'rights_request.completed', data: { requestId: row.id, action: 'erased' } });
     if (row.subject_id) await emitWebhook(tx, deps, orgId, { type: 'subject.erased', data: { subjectId: row.subject_id, requestId: row.id, ...erasureSummary(report) } });
@@ -468,7 +466,9 @@ export async function eraseForRequest(deps: Deps, orgId: OrgId, actor: AuditActo
     await mailRequester(tx, deps, orgId, row, 'rights_request.erased', (locale, org) =>
       erasureMail({ locale, org, report, timeZone: deps.config.timeZone }),
     );
-  });
+  };
+  if (row.subject_id) await eraseSubject(deps, orgId, row.subject_id, { requestId: row.id, actor, expectedFingerprint: confirm.preview, complete: finish });
+  else await deps.db.transaction().execute((tx) => finish(tx, { erased: [], kept: [] }));
   return getRequest(deps, orgId, requestId);
 }
 
