@@ -28,6 +28,7 @@ import { recordingRoutes } from './recording/routes.ts';
 import { rightsRequestRoutes } from './subject-rights/routes.ts';
 import { exportRoutes } from './subject-rights/export-routes.ts';
 import { recoverInterruptedExports } from './subject-rights/access-export.ts';
+import { closeAttendanceLeftOpen } from './calls/call-records.ts';
 import { createSendMailHandler } from './mail/send-mail.ts';
 import { systemClock, type Clock } from './shared/clock.ts';
 import type { MediaEngine } from './media/media-api.ts';
@@ -141,6 +142,8 @@ export async function buildParley(config: Config, options: BuildOptions = {}): P
       const recovered = await recoverRecordings(deps);
       if (recovered.tracks > 0) deps.logger.warn(recovered, 'recordings interrupted by a crash were recovered');
       await recoverInterruptedExports(deps);
+      const closed = await closeAttendanceLeftOpen(deps);
+      if (closed > 0) deps.logger.warn({ attendance: closed }, 'attendance of calls interrupted by a crash was closed');
       // Jobs a crash left claimed are run again now rather than after their lease (jobs/job-runner.ts).
       const reclaimed = await reclaimDeadLeases(deps.db, deps.clock);
       if (reclaimed > 0) deps.logger.warn({ jobs: reclaimed }, 'jobs interrupted by a crash were queued again');

@@ -13,6 +13,19 @@ export const CHAT_SEAL_LABEL = 'call-chat';
 
 export type AttendanceLeaveReason = 'left' | 'timeout' | 'declined' | 'ended' | 'closed';
 
+/**
+ * Runs at start on a single node: attendance rows still open (no leaving time) belong to calls the previous process
+ * was hosting when it died, and nobody is in them now. They are closed as `closed` (the server closed the call) at
+ * the time of the restart — the moment of the crash is not known, and this is the first time Parley knows the
+ * person is gone. Without it the row stayed open for good: the call's attendance showed them present forever (crash
+ * drills, issue 15). Not for a node of a cluster: the calls of live nodes are open. Returns how many were closed.
+ */
+export async function closeAttendanceLeftOpen(deps: Pick<Deps, 'db' | 'clock'>): Promise<number> {
+  const now = iso(deps.clock.now());
+  const result = await deps.db.updateTable('call_attendance').set({ left_at: now, leave_reason: 'closed' }).where('left_at', 'is', null).executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 /** What a live call needs to know about its call to write its records: retention and whether chat is kept. */
 export interface CallFacts {
   readonly orgId: OrgId;
