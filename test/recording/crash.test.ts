@@ -15,27 +15,13 @@ import { addUser, createOrgWithAdmin, publishNotice, startTestParley, type TestP
 import { EBML_MAGIC, findPlaintextMedia, hasFfmpeg, MediaFeed, probe, publishReal, vp8KeyframeSignature } from '../support/media-feed.ts';
 import { createRecordingCallType, decryptTrack } from './support.ts';
 import { freePort } from '../support/ports.ts';
+import { DIE_WITH_PARENT, poll } from '../support/child-process.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** Whole encrypted chunks to wait for before the kill (`parley start` uses the default chunk size). */
 const CHUNKS_BEFORE_KILL = 3;
 /** And at least this much media, in ms. */
 const MEDIA_BEFORE_KILL_MS = 3_000;
-/**
- * Loaded into the child before Parley: it kills itself when its stdin (a pipe from this process) closes, so a
- * test process that dies before afterAll cannot leave a server running. It does not touch Parley's own code.
- */
-const DIE_WITH_PARENT = "data:text/javascript,process.stdin.on('end',()=>process.kill(process.pid,'SIGKILL'));process.stdin.resume();";
-
-async function poll<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs: number, diagnostics = () => ''): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${diagnostics()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Every file under a directory, as paths relative to it, with sizes. */
 async function filesUnder(dir: string): Promise<Record<string, number>> {

@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { introspecting, postgresUrl } from '../../support/dialects.ts';
 import { startTestS3, type TestS3 } from '../../support/s3rver.ts';
 import { freePort } from '../../support/ports.ts';
+import { DIE_WITH_PARENT, poll } from '../../support/child-process.ts';
 
 /**
  * Cluster tests (issue 14) need PostgreSQL and Redis that every node reaches: PARLEY_TEST_POSTGRES_URL and
@@ -17,8 +18,6 @@ export const redisUrl = process.env.PARLEY_TEST_REDIS_URL || undefined;
 export const clusterAvailable = postgresUrl !== undefined && redisUrl !== undefined;
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-/** Loaded into each node before Parley: it dies (SIGKILL) when the test process goes away (its stdin closes). */
-const DIE_WITH_PARENT = "data:text/javascript,process.stdin.on('end',()=>process.kill(process.pid,'SIGKILL'));process.stdin.resume();";
 export const METRICS_TOKEN = 'cluster-test-metrics-token-0123456789';
 
 /** What every node of a test cluster shares: the Redis database and the S3 bucket (s3rver, in an EEA region). */
@@ -34,15 +33,7 @@ export function sharedStoreEnv(redis: string, s3: TestS3): Record<string, string
   };
 }
 
-export async function poll<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs: number, diagnostics = () => ''): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${diagnostics()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+export { poll };
 
 /** One `parley start` process of the cluster. */
 export class NodeProcess {
