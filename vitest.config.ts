@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
  * capture stopping within 2 s): on two cores, two of them side by side starve each other and their timings lie. They
  * run one at a time, after the rest of the suite, which runs two files at a time.
  */
-const media = ['test/browser/**/*.test.ts', 'test/recording/real-media.test.ts', 'test/recording/crash.test.ts'];
+const media = ['test/browser/**/*.test.ts', 'test/recording/real-media.test.ts', 'test/recording/crash.test.ts', 'test/crash/crash-drills.test.ts', 'test/soak/**/*.test.ts'];
 
 export default defineConfig({
   test: {
