@@ -2,10 +2,13 @@
  * The soak's printed report (bench/soak.ts) and the list of checks that failed, shared with the suite's 1-minute
  * run (test/soak/soak.test.ts), which prints the same table.
  */
+import type { ProcessVitals } from '../../src/metrics/process-vitals.ts';
 import type { SoakReport, SoakRow } from './soak-run.ts';
 import { formatTable, type Column } from './table.ts';
 
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+/** Open descriptors / UDP sockets / Node's active handles and requests (timers included). */
+const held = (v: ProcessVitals) => `${v.fds ?? '–'}/${v.udpSockets ?? '–'}/${Object.values(v.resources).reduce((a, b) => a + b, 0)}`;
 const optional = (n: number | null, digits: number) => (n === null ? '–' : n.toFixed(digits));
 
 /** The per-minute table: one column group for the API process, one per worker. */
@@ -21,11 +24,11 @@ export function soakTable(rows: readonly SoakRow[], workers: number): string {
     { title: 'people', right: true },
     { title: 'loss % in/out', right: true },
     { title: 'API RSS/heap MiB', right: true },
-    { title: 'API fds/UDP', right: true },
+    { title: 'API fds/UDP/handles', right: true },
     { title: 'API loop p99 ms', right: true },
   ];
   for (let i = 1; i <= workers; i++) {
-    columns.push({ title: `w${i} RSS/heap MiB`, right: true }, { title: `w${i} fds/UDP`, right: true }, { title: `w${i} p99 ms`, right: true });
+    columns.push({ title: `w${i} RSS/heap MiB`, right: true }, { title: `w${i} fds/UDP/handles`, right: true }, { title: `w${i} p99 ms`, right: true });
   }
   columns.push({ title: 'clients core %', right: true });
   return formatTable(
@@ -42,12 +45,12 @@ export function soakTable(rows: readonly SoakRow[], workers: number): string {
         String(r.participants),
         `${r.serverLoss === null ? '–' : (r.serverLoss * 100).toFixed(2)}/${r.loss === null ? '–' : (r.loss * 100).toFixed(2)}`,
         `${mib(r.api.rssBytes)}/${mib(r.api.heapUsedBytes)}`,
-        `${r.api.fds ?? '–'}/${r.api.udpSockets ?? '–'}`,
+        held(r.api),
         optional(r.api.loopP99Ms, 0),
       ];
       for (let i = 0; i < workers; i++) {
         const w = r.workers[i];
-        cells.push(w ? `${mib(w.rssBytes)}/${mib(w.heapUsedBytes)}` : 'gone', w ? `${w.fds ?? '–'}/${w.udpSockets ?? '–'}` : '–', w ? optional(w.loopP99Ms, 0) : '–');
+        cells.push(w ? `${mib(w.rssBytes)}/${mib(w.heapUsedBytes)}` : 'gone', w ? held(w) : '–', w ? optional(w.loopP99Ms, 0) : '–');
       }
       cells.push((r.clientsCore * 100).toFixed(0));
       return cells;
